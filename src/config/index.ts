@@ -1,0 +1,2 @@
+export { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from './load.ts';
+export * from './schema.ts';

@@ -1,0 +1,56 @@
+/**
+ * Typed errors thrown by the stages. Adapters (CLI, server, actions) map them to exit codes,
+ * HTTP statuses or annotations; nothing under src/ exits the process.
+ *
+ * Exit codes: 0 done, 2 invalid input (config/data), 3 model not good enough to register, 1 anything else.
+ */
+export class ConveyorError extends Error {
+  /** Process exit code the CLI uses for this error. */
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A config file key holds a value that is not accepted. `key` is the dotted path (e.g. `data.target`). */
+export class ConfigError extends ConveyorError {
+  override readonly exitCode = 2;
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    readonly detail: string,
+  ) {
+    super(`${file}: ${key}: ${detail}`);
+  }
+}
+
+/** Input data that cannot be used: unreadable file, no rows, or anomalies of error severity. */
+export class DataError extends ConveyorError {
+  override readonly exitCode = 2;
+}
+
+/** Anything the user passed that is malformed (a CLI flag, a run folder, a model file). */
+export class InputError extends ConveyorError {
+  override readonly exitCode = 2;
+}
+
+/** The candidate model is not good enough to register (blessing refused). */
+export class ModelRejectedError extends ConveyorError {
+  override readonly exitCode = 3;
+}
+
+/** The exported ONNX model disagrees with the TypeScript model it was exported from. */
+export class ParityError extends ConveyorError {
+  override readonly exitCode = 1;
+}
+
+/** Turn anything thrown into a one-line message (no stack for our own errors). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+export function exitCodeOf(error: unknown): number {
+  return error instanceof ConveyorError ? error.exitCode : 1;
+}
