@@ -182,7 +182,7 @@ export const configSchema = z
               .default(0.05)
               .describe('How much worse than production any slice may be on the primary metric.'),
             thresholds: z
-              .record(metricNameSchema, boundsSchema)
+              .partialRecord(metricNameSchema, boundsSchema)
               .default({})
               .describe('Absolute bounds per metric, e.g. {accuracy: {min: 0.9}}.'),
             parity_tolerance: z
