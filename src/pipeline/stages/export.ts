@@ -1,0 +1,64 @@
+/** export executor: model.json → model.onnx, then the parity gate on the holdout rows. */
+import { checkParity, exportOnnx, type ParityReport } from '../../export/index.ts';
+import { ParityError } from '../../errors.ts';
+import { writeFileAtomic, writeJson } from '../../lib/files.ts';
+import { CONVEYOR_VERSION } from '../../lib/version.ts';
+import { predict } from '../../model/predict.ts';
+import type { Model } from '../../model/types.ts';
+import type { RunContext } from '../context.ts';
+import { readRunModel } from '../model-file.ts';
+import { readDataset, readSplit } from '../prepared.ts';
+import { readRunRecord } from '../run-record.ts';
+
+export interface ExportOutcome {
+  readonly bytes: number;
+  readonly parity: ParityReport;
+}
+
+/** Version written into an exported file before the registry assigns one. */
+export const UNREGISTERED_VERSION = 'unregistered';
+
+export async function exportStage(ctx: RunContext): Promise<ExportOutcome> {
+  const { layout, config } = ctx;
+  const model = readRunModel(layout);
+  const { signature, digest } = readSplit(layout);
+  const onnx = exportRunModel(ctx, model, digest, UNREGISTERED_VERSION);
+  writeFileAtomic(layout.onnx, onnx);
+  const holdout = readDataset(layout, 'holdout', signature);
+  const parity = await checkParity({
+    model,
+    onnx,
+    table: holdout.table,
+    tolerance: config.validation.model.parity_tolerance,
+    reference: predict(model, holdout.table),
+  });
+  writeJson(layout.parityJson, parity);
+  ctx.log(`  model.onnx ${(onnx.byteLength / 1024).toFixed(1)} KiB`);
+  if (!parity.ok) {
+    throw new ParityError(parityMessage(parity));
+  }
+  ctx.log(
+    `  parity: onnxruntime agrees with TypeScript on ${parity.rows} holdout rows (max |diff| ${parity.max_abs_diff.toExponential(2)} ≤ ${parity.tolerance})`,
+  );
+  return { bytes: onnx.byteLength, parity };
+}
+
+/** Export a run's model with lineage metadata; `version` is the registry version or UNREGISTERED_VERSION. */
+export function exportRunModel(ctx: RunContext, model: Model, digest: string, version: string): Uint8Array {
+  const record = readRunRecord(ctx.layout.runJson);
+  return exportOnnx(model, {
+    modelName: ctx.config.model.name,
+    modelVersion: version,
+    dataDigest: digest,
+    codeCommit: record.git.commit ?? 'unknown',
+    conveyorVersion: CONVEYOR_VERSION,
+  });
+}
+
+function parityMessage(parity: ParityReport): string {
+  const rows = parity.mismatched_rows
+    .slice(0, 5)
+    .map((m) => `row ${m.row}`)
+    .join(', ');
+  return `parity gate failed: onnxruntime and TypeScript disagree on ${parity.label_mismatches} label(s), max |diff| ${parity.max_abs_diff} > ${parity.tolerance} (${rows})`;
+}
