@@ -135,11 +135,15 @@ export const configSchema = z
               .describe('Share of rows with a category the schema does not list above which it is an anomaly.'),
             severity: z
               .object({
-                out_of_range: severitySchema.default('error'),
-                unseen_category: severitySchema.default('warning'),
-                too_many_missing: severitySchema.default('error'),
-                type_mismatch: severitySchema.default('error'),
-                drift: severitySchema.default('warning'),
+                out_of_range: severitySchema.default('error').describe('A number outside the schema min/max.'),
+                unseen_category: severitySchema
+                  .default('warning')
+                  .describe('Categories the schema does not list, above unseen_category_max_fraction.'),
+                too_many_missing: severitySchema
+                  .default('error')
+                  .describe("More missing values than the schema's max_missing_fraction."),
+                type_mismatch: severitySchema.default('error').describe('A value that does not parse as the schema type.'),
+                drift: severitySchema.default('warning').describe('The data set drifted from the production reference.'),
               })
               .strict()
               .prefault({})
@@ -198,7 +202,10 @@ export const configSchema = z
       .prefault({}),
     registry: z
       .object({
-        backend: z.enum(['local', 'github']).default('local'),
+        backend: z
+          .enum(['local', 'github'])
+          .default('local')
+          .describe('local: a folder (registry.path); github: Releases of this repository.'),
         path: z.string().default('models').describe('Local registry folder.'),
         github: z
           .object({
@@ -220,8 +227,8 @@ export const configSchema = z
           .describe('Longest a request waits for others to join its batch (0 = batching off).'),
         prediction_log: z
           .object({
-            path: z.string().default('logs/predictions.jsonl'),
-            sample_rate: z.number().min(0).max(1).default(1),
+            path: z.string().default('logs/predictions.jsonl').describe('Prediction log (JSON lines) for monitoring.'),
+            sample_rate: z.number().min(0).max(1).default(1).describe('Share of requests logged.'),
             max_bytes: z
               .int()
               .min(1024)
