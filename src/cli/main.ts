@@ -53,7 +53,11 @@ const stage =
 
 const commands: Record<string, Command> = {
   pipeline: async (flags, log) => {
-    const result = await runPipeline({ configFile: flags.config, ...(flags.runDir ? { runDir: flags.runDir } : {}), log });
+    const result = await runPipeline({
+      configFile: flags.config,
+      ...(flags.runDir ? { runDir: flags.runDir } : {}),
+      log,
+    });
     log(`done: ${result.runDir}`);
     return { run: result.runDir, metrics: result.evaluation.metrics, parity: result.export.parity };
   },

@@ -38,7 +38,12 @@ export function createRun(options: CreateRunOptions): RunContext {
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
   const config = loadConfig(resolve(cwd, options.configFile));
-  const id = options.runDir ? options.runDir.replace(/[/\\]+$/, '').split(/[/\\]/).pop()! : newRunId();
+  const id = options.runDir
+    ? options.runDir
+        .replace(/[/\\]+$/, '')
+        .split(/[/\\]/)
+        .pop()!
+    : newRunId();
   const dir = options.runDir ? resolve(cwd, options.runDir) : resolve(cwd, config.runs_dir, id);
   if (existsSync(join(dir, 'run.json'))) {
     throw new InputError(`${dir}: a run already exists there; pick another --run-dir or rerun its stages with --run`);
@@ -79,7 +84,9 @@ export function openRun(options: OpenRunOptions): RunContext {
       : 'runs';
     const latest = resolve(cwd, runsDir, LATEST_RUN_FILE);
     if (!existsSync(latest)) {
-      throw new InputError(`no run found (${latest} is missing); start one with "conveyor pipeline" or "conveyor validate-data"`);
+      throw new InputError(
+        `no run found (${latest} is missing); start one with "conveyor pipeline" or "conveyor validate-data"`,
+      );
     }
     dir = readFileSync(latest, 'utf8').trim();
   }
@@ -87,7 +94,8 @@ export function openRun(options: OpenRunOptions): RunContext {
   if (!existsSync(layout.runJson)) throw new InputError(`${dir}: not a run folder (no run.json)`);
   const record = readRunRecord(layout.runJson);
   const parsed = configSchema.safeParse(readJson(layout.configJson, 'run config'));
-  if (!parsed.success) throw new InputError(`${layout.configJson}: invalid saved config (${parsed.error.issues[0]?.message})`);
+  if (!parsed.success)
+    throw new InputError(`${layout.configJson}: invalid saved config (${parsed.error.issues[0]?.message})`);
   return {
     config: parsed.data,
     configFile: record.config_file,
@@ -112,12 +120,18 @@ export async function recordStage<T>(ctx: RunContext, name: StageName, body: () 
     update({ status: 'done', duration_ms: Math.round(performance.now() - started) });
     return result;
   } catch (error) {
-    update({ status: 'failed', duration_ms: Math.round(performance.now() - started), error: String((error as Error).message ?? error) });
+    update({
+      status: 'failed',
+      duration_ms: Math.round(performance.now() - started),
+      error: String((error as Error).message ?? error),
+    });
     throw error;
   }
 }
 
 function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0')}`;
+  return `${stamp}-${Math.floor(Math.random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0')}`;
 }

@@ -28,25 +28,47 @@ export function prepareData(table: Table, options: PrepareOptions): PreparedData
   }
   for (const column of options.slices) {
     const found = byName.get(column);
-    if (!found) throw new ConfigError(configFile, 'evaluation.slices', `column "${column}" not found; columns are: ${names()}`);
+    if (!found)
+      throw new ConfigError(configFile, 'evaluation.slices', `column "${column}" not found; columns are: ${names()}`);
     if (found.type !== 'categorical') {
-      throw new ConfigError(configFile, 'evaluation.slices', `column "${column}" is ${found.type}; slices need a categorical column`);
+      throw new ConfigError(
+        configFile,
+        'evaluation.slices',
+        `column "${column}" is ${found.type}; slices need a categorical column`,
+      );
     }
   }
   if (options.timeColumn !== undefined) {
     const time = byName.get(options.timeColumn);
-    if (!time) throw new ConfigError(configFile, 'split.time_column', `column "${options.timeColumn}" not found; columns are: ${names()}`);
+    if (!time)
+      throw new ConfigError(
+        configFile,
+        'split.time_column',
+        `column "${options.timeColumn}" not found; columns are: ${names()}`,
+      );
     if (time.type === 'categorical') {
-      throw new ConfigError(configFile, 'split.time_column', `column "${options.timeColumn}" holds text; expected dates or numbers`);
+      throw new ConfigError(
+        configFile,
+        'split.time_column',
+        `column "${options.timeColumn}" holds text; expected dates or numbers`,
+      );
     }
   }
 
   const task = options.task ?? inferTask(target);
   if (task === 'regression' && target.type !== 'numeric') {
-    throw new ConfigError(configFile, 'data.task', `regression needs a numeric target; "${target.name}" is ${target.type}`);
+    throw new ConfigError(
+      configFile,
+      'data.task',
+      `regression needs a numeric target; "${target.name}" is ${target.type}`,
+    );
   }
   if (target.type === 'datetime') {
-    throw new ConfigError(configFile, 'data.target', `column "${target.name}" holds dates; expected a class or a number`);
+    throw new ConfigError(
+      configFile,
+      'data.target',
+      `column "${target.name}" holds dates; expected a class or a number`,
+    );
   }
 
   const excluded = new Set([options.target, ...options.drop]);
@@ -71,7 +93,8 @@ export function prepareData(table: Table, options: PrepareOptions): PreparedData
   const signature: ModelSignature = { task, target: target.name, features, ...(classes ? { classes } : {}) };
   const usedColumns = [...features.map((f) => f.name), target.name];
   const extraColumns = options.slices.filter((s) => !usedColumns.includes(s));
-  const timeColumns = options.timeColumn !== undefined && !usedColumns.includes(options.timeColumn) ? [options.timeColumn] : [];
+  const timeColumns =
+    options.timeColumn !== undefined && !usedColumns.includes(options.timeColumn) ? [options.timeColumn] : [];
   const columns = [...usedColumns, ...extraColumns, ...timeColumns];
 
   const kept = selectColumns(selectRows(table, Uint32Array.from(keptRows)), columns);
@@ -236,7 +259,8 @@ export function datasetFromTable(table: Table, signature: ModelSignature): Datas
             ? undefined
             : String(column.values[row]!);
       const k = label === undefined ? undefined : index.get(label);
-      if (k === undefined) throw new DataError(`prepared row ${row}: target ${JSON.stringify(label)} is not a known class`);
+      if (k === undefined)
+        throw new DataError(`prepared row ${row}: target ${JSON.stringify(label)} is not a known class`);
       target[row] = k;
     }
   }

@@ -1,6 +1,5 @@
-import type { Task } from '../model/types.ts';
+import type { ModelSignature, Task } from '../model/types.ts';
 import type { Dataset } from '../train/types.ts';
-import type { ModelSignature } from '../model/types.ts';
 
 export interface PrepareOptions {
   /** Config file name, for error messages. */

@@ -1,6 +1,7 @@
 /** export executor: model.json → model.onnx, then the parity gate on the holdout rows. */
-import { checkParity, exportOnnx, type ParityReport } from '../../export/index.ts';
+
 import { ParityError } from '../../errors.ts';
+import { checkParity, exportOnnx, type ParityReport } from '../../export/index.ts';
 import { writeFileAtomic, writeJson } from '../../lib/files.ts';
 import { CONVEYOR_VERSION } from '../../lib/version.ts';
 import { predict } from '../../model/predict.ts';

@@ -31,6 +31,8 @@ export async function prepareStage(ctx: RunContext): Promise<PreparedData> {
   ctx.log(
     `  ${signature.task}, target "${signature.target}"${signature.classes ? ` (${signature.classes.length} classes)` : ''}, ${signature.features.length} features`,
   );
-  ctx.log(`  ${split.method} split: ${split.train_rows} training rows, ${split.holdout_rows} holdout rows; data digest ${prepared.digest.slice(0, 12)}`);
+  ctx.log(
+    `  ${split.method} split: ${split.train_rows} training rows, ${split.holdout_rows} holdout rows; data digest ${prepared.digest.slice(0, 12)}`,
+  );
   return prepared;
 }

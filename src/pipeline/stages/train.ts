@@ -38,6 +38,8 @@ export async function trainStage(ctx: RunContext): Promise<TrainResult> {
   const summary = Object.entries(result.summary)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  ctx.log(`  ${config.trainer.algorithm} trained on ${data.table.rowCount} rows in ${seconds.toFixed(2)} s${summary ? ` (${summary})` : ''}`);
+  ctx.log(
+    `  ${config.trainer.algorithm} trained on ${data.table.rowCount} rows in ${seconds.toFixed(2)} s${summary ? ` (${summary})` : ''}`,
+  );
   return result;
 }

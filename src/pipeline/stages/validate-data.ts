@@ -9,8 +9,8 @@ import { writeJson } from '../../lib/files.ts';
 import {
   computeProfile,
   type DataProfile,
-  DataValidationError,
   type DataSchema,
+  DataValidationError,
   formatValidationReport,
   inferSchema,
   readSchema,
@@ -55,7 +55,11 @@ export async function validateDataStage(ctx: RunContext, reference: DataProfile 
   }
   for (const name of Object.keys(config.data.features)) {
     if (!columns.includes(name)) {
-      throw new ConfigError(ctx.configFile, `data.features.${name}`, `column "${name}" not found; columns are: ${columns.join(', ')}`);
+      throw new ConfigError(
+        ctx.configFile,
+        `data.features.${name}`,
+        `column "${name}" not found; columns are: ${columns.join(', ')}`,
+      );
     }
   }
   const profile = computeProfile(data.table, { bins: config.validation.data.drift.bins });
