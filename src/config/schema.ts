@@ -219,6 +219,23 @@ export const configSchema = z
       .prefault({}),
     serve: z
       .object({
+        host: z
+          .string()
+          .min(1)
+          .default('127.0.0.1')
+          .describe('Interface the server listens on (0.0.0.0 to accept other machines, as in a container).'),
+        port: z.int().min(0).max(65535).default(8080).describe('TCP port of the server (0 = any free port).'),
+        body_limit: z
+          .int()
+          .min(1024)
+          .default(8 * 1024 * 1024)
+          .describe('Largest request body in bytes; a larger one is answered 413.'),
+        threads: z
+          .int()
+          .min(0)
+          .max(64)
+          .default(0)
+          .describe('onnxruntime threads per session run (0 = one per core).'),
         max_batch_size: z.int().min(1).default(64).describe('Largest batch the dynamic batcher forms.'),
         max_queue_delay_ms: z
           .number()

@@ -1,0 +1,188 @@
+/**
+ * Streaming CSV/TSV reader: csv-parse hands over one record (an array of field strings) at a time and each
+ * field is dictionary-encoded straight into its column's codes, so no per-row object outlives its record.
+ *
+ * Dialect: RFC 4180 quoting (`"` quotes, `""` escapes; quoted fields may hold delimiters, quotes and line
+ * breaks), LF, CRLF or CR line ends, UTF-8 with an optional BOM, `.gz` files gunzipped on the fly. The first
+ * record is the header (required). Blank lines are skipped; a stray quote inside an unquoted field is kept
+ * as a character. Categorical values are kept exactly as written (no trimming); whitespace around numbers
+ * and dates is allowed, and a cell is missing when its trimmed text is one of `missingValues`.
+ *
+ * Lines are physical file lines (CRLF counts once); a record whose quoted fields span lines is reported at
+ * the line where it starts.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { CsvError, type Info, parse } from 'csv-parse';
+import { DataError } from '../errors.ts';
+import type { ColumnAccumulator } from './column-builder.ts';
+import { GrowableInt32 } from './growable.ts';
+import type { FileResult, ReadContext } from './read-context.ts';
+
+export interface CsvFormat {
+  readonly delimiter: ',' | '\t';
+  readonly gzip: boolean;
+}
+
+/** One header column being read: its accumulator, the raw-text → code cache of this file, and its codes. */
+interface Slot {
+  readonly acc: ColumnAccumulator;
+  readonly codeOfText: Map<string, number>;
+  readonly codes: GrowableInt32;
+}
+
+/** Read one CSV/TSV file (`absolutePath`) into the context's column accumulators. */
+export async function readCsvFile(absolutePath: string, format: CsvFormat, ctx: ReadContext): Promise<FileResult> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+
+  let header: string[] | undefined;
+  let slots: (Slot | null)[] = [];
+  const lines = new GrowableInt32();
+  let rows = 0;
+
+  // Line bookkeeping (see lineOf): csv-parse's own counter counts a CR or LF inside quotes as one line each.
+  let rawPreviousEnd = 0;
+  let previousEmptyLines = 0;
+  let overcount = 0;
+  let lastEndLine = 0;
+
+  const onRecord = (record: string[], info: Info): null => {
+    const rawStart = rawPreviousEnd + 1 + (info.empty_lines - previousEmptyLines);
+    const rawEnd = info.lines;
+    const startLine = rawStart - overcount;
+    if (rawEnd !== rawStart) {
+      const { chars, breaks } = countLineBreaks(record);
+      overcount += chars - breaks;
+      lastEndLine = startLine + breaks;
+    } else {
+      lastEndLine = startLine;
+    }
+    rawPreviousEnd = rawEnd;
+    previousEmptyLines = info.empty_lines;
+
+    if (header === undefined) {
+      header = record.map((name, i) => (name === '' ? `column_${i + 1}` : name));
+      slots = openSlots(header, ctx);
+      return null;
+    }
+    if (record.length !== slots.length) {
+      const key = `ragged_row:${ctx.path}`;
+      if (ctx.issues.wouldStore(key)) {
+        ctx.issues.add({
+          kind: 'ragged_row',
+          file: ctx.path,
+          line: startLine,
+          expectedFields: slots.length,
+          actualFields: record.length,
+        });
+      } else {
+        ctx.issues.countOnly(key);
+      }
+      return null;
+    }
+    for (let j = 0; j < slots.length; j++) {
+      const slot = slots[j];
+      if (slot === null) continue;
+      const text = record[j]!;
+      let code = slot.codeOfText.get(text);
+      if (code === undefined) {
+        code = ctx.missingValues.has(text) || ctx.missingValues.has(text.trim()) ? -1 : slot.acc.dictionary.add(text);
+        slot.codeOfText.set(text, code);
+      }
+      slot.codes.push(code);
+    }
+    lines.push(startLine);
+    rows++;
+    return null;
+  };
+
+  const parser = parse({
+    delimiter: format.delimiter,
+    bom: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    on_record: onRecord,
+  });
+  const sink = new Writable({
+    objectMode: true,
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
+  const source = createReadStream(absolutePath, { highWaterMark: 1 << 20 });
+  try {
+    if (format.gzip) await pipeline(source, tap, createGunzip(), parser, sink);
+    else await pipeline(source, tap, parser, sink);
+  } catch (error) {
+    if (error instanceof CsvError) {
+      throw new DataError(`${ctx.path}: in the record after line ${lastEndLine}: ${error.message}`, {
+        cause: error,
+      });
+    }
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new DataError(`${ctx.path}: cannot read: ${detail}`, { cause: error });
+  }
+
+  if (header === undefined) throw new DataError(`${ctx.path}: no header row (the file has no records)`);
+  if (rows === 0) ctx.issues.add({ kind: 'empty_file', file: ctx.path });
+  for (const slot of slots) {
+    if (slot !== null) {
+      slot.acc.segments.push({ kind: 'text', start: ctx.firstRow, file: ctx.fileIndex, codes: slot.codes.finish() });
+    }
+  }
+  return { header, rows, lines: lines.finish(), sha256: hash.digest('hex'), bytes };
+}
+
+/** Map header positions to columns; dropped and repeated names get no slot (the first occurrence wins). */
+function openSlots(header: readonly string[], ctx: ReadContext): (Slot | null)[] {
+  const positions = new Map<string, number[]>();
+  const slots = header.map((name, i): Slot | null => {
+    const seen = positions.get(name);
+    if (seen !== undefined) {
+      seen.push(i + 1);
+      return null;
+    }
+    positions.set(name, [i + 1]);
+    if (ctx.drop.has(name)) return null;
+    return { acc: ctx.column(name), codeOfText: new Map(), codes: new GrowableInt32() };
+  });
+  for (const [column, at] of positions) {
+    if (at.length > 1) ctx.issues.add({ kind: 'duplicate_header', file: ctx.path, column, positions: at });
+  }
+  return slots;
+}
+
+/** CR and LF characters in a record's fields (`chars`), and the line breaks they make (CRLF = one). */
+function countLineBreaks(record: readonly string[]): { chars: number; breaks: number } {
+  let chars = 0;
+  let breaks = 0;
+  for (const field of record) {
+    for (let i = 0; i < field.length; i++) {
+      const c = field.charCodeAt(i);
+      if (c === 13) {
+        chars++;
+        breaks++;
+        if (field.charCodeAt(i + 1) === 10) {
+          chars++;
+          i++;
+        }
+      } else if (c === 10) {
+        chars++;
+        breaks++;
+      }
+    }
+  }
+  return { chars, breaks };
+}

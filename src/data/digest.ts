@@ -1,0 +1,321 @@
+/**
+ * Content identity of rows and tables: per-row 64-bit keys, a canonical row order, a table digest, and a
+ * seeded uniform number per row (the train/holdout split). All depend only on the values, never on file
+ * order, row order, CSV vs Parquet, or dictionary code assignment.
+ *
+ * Row key (not cryptographic): each value becomes two 32-bit words, a number by its float64 bits (-0 as
+ * 0, every NaN/missing as one marker), a category by a 64-bit hash of its string (computed once per
+ * dictionary entry), a datetime like a number; the words of the named columns, taken in sorted column-name
+ * order, feed two MurmurHash3 lanes with different seeds, joined by MurmurHash3's 128-bit finalisation.
+ *
+ * Digest canonical form (sha256 over this byte stream; integers little-endian):
+ *   "conveyor-data-digest-v1\n"
+ *   u32 column count
+ *   per column, in sorted name order (code-unit order): u32 UTF-8 byte length, the name's UTF-8 bytes,
+ *     u32 byte length + UTF-8 bytes of the type ("numeric" | "categorical" | "datetime")
+ *   u32 row count (low word), u32 row count (high word)
+ *   per column, same order, every row in canonical order (`canonicalOrder`):
+ *     numeric / datetime: the float64 (8 bytes); -0 written as +0, missing (NaN) as 0x7ff8000000000000
+ *     categorical: u32 0xFFFFFFFF for missing, else u32 UTF-8 byte length followed by the UTF-8 bytes
+ * Every field is length-prefixed or fixed-size, so two different tables cannot produce the same stream.
+ */
+import { createHash } from 'node:crypto';
+import { InputError } from '../errors.ts';
+import type { Column, Table } from './types.ts';
+
+const MISSING_LO = 0x00000000;
+const MISSING_HI = 0x7ff80000; // canonical quiet NaN 0x7ff8000000000000
+const SEED_1 = 0x2f7b6a35;
+const SEED_2 = 0x9e3779b9;
+
+/** 64-bit content key per row over `columns` (order of `columns` does not matter). */
+export function rowKeys(table: Table, columns: readonly string[]): { hi: Uint32Array; lo: Uint32Array } {
+  const n = table.rowCount;
+  const h1 = new Int32Array(n).fill(SEED_1);
+  const h2 = new Int32Array(n).fill(SEED_2);
+  const sorted = sortedColumns(table, columns);
+  for (const column of sorted) {
+    if (column.type === 'categorical') mixCategorical(h1, h2, column.codes, column.categories);
+    else mixFloat(h1, h2, column.values);
+  }
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const length = sorted.length * 8;
+  for (let i = 0; i < n; i++) {
+    let a = h1[i]! ^ length;
+    let b = h2[i]! ^ length;
+    a = (a + b) | 0;
+    b = (b + a) | 0;
+    a = fmix32(a);
+    b = fmix32(b);
+    a = (a + b) | 0;
+    b = (b + a) | 0;
+    hi[i] = a >>> 0;
+    lo[i] = b >>> 0;
+  }
+  return { hi, lo };
+}
+
+function mixFloat(h1: Int32Array, h2: Int32Array, values: Float64Array): void {
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    let a: number;
+    let b: number;
+    if (v !== v) {
+      a = MISSING_LO;
+      b = MISSING_HI;
+    } else if (v === 0) {
+      a = 0;
+      b = 0;
+    } else {
+      a = words[2 * i]!;
+      b = words[2 * i + 1]!;
+    }
+    h1[i] = step(step(h1[i]!, a), b);
+    h2[i] = step(step(h2[i]!, b), a);
+  }
+}
+
+function mixCategorical(h1: Int32Array, h2: Int32Array, codes: Int32Array, categories: readonly string[]): void {
+  const entryA = new Int32Array(categories.length);
+  const entryB = new Int32Array(categories.length);
+  categories.forEach((text, code) => {
+    entryA[code] = stringHash(text, 0x5bd1e995);
+    entryB[code] = stringHash(text, 0x27d4eb2f);
+  });
+  for (let i = 0; i < codes.length; i++) {
+    const code = codes[i]!;
+    const a = code < 0 ? MISSING_LO : entryA[code]!;
+    const b = code < 0 ? MISSING_HI : entryB[code]!;
+    h1[i] = step(step(h1[i]!, a), b);
+    h2[i] = step(step(h2[i]!, b), a);
+  }
+}
+
+/**
+ * Permutation of the rows sorted by content: by row key (LSD radix sort, 4 passes of 16 bits), rows with
+ * equal keys by their values (sorted column-name order; missing first, numbers ascending, strings by
+ * code units). Equal contents get equal positions whatever the input order. `keys` may be passed when
+ * already computed with `rowKeys(table, columns)`.
+ */
+export function canonicalOrder(
+  table: Table,
+  columns: readonly string[],
+  keys: { hi: Uint32Array; lo: Uint32Array } = rowKeys(table, columns),
+): Uint32Array {
+  const n = table.rowCount;
+  if (keys.hi.length !== n || keys.lo.length !== n) {
+    throw new InputError(`canonicalOrder: keys have ${keys.hi.length} rows, the table ${n}`);
+  }
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let scratch = new Uint32Array(n);
+  const counts = new Uint32Array(65_536);
+  for (const [word, shift] of [
+    [keys.lo, 0],
+    [keys.lo, 16],
+    [keys.hi, 0],
+    [keys.hi, 16],
+  ] as const) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(word[i]! >>> shift) & 0xffff]!++;
+    let sum = 0;
+    for (let d = 0; d < 65_536; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const row = order[i]!;
+      scratch[counts[(word[row]! >>> shift) & 0xffff]!++] = row;
+    }
+    [order, scratch] = [scratch, order];
+  }
+  breakTies(order, keys, sortedColumns(table, columns));
+  return order;
+}
+
+/** Sort runs of equal keys by their values, so that the order is a total order on row contents. */
+function breakTies(order: Uint32Array, keys: { hi: Uint32Array; lo: Uint32Array }, columns: readonly Column[]): void {
+  const { hi, lo } = keys;
+  let start = 0;
+  while (start < order.length) {
+    const first = order[start]!;
+    let end = start + 1;
+    while (end < order.length && hi[order[end]!] === hi[first] && lo[order[end]!] === lo[first]) end++;
+    if (end - start > 1) {
+      const run = Array.from(order.subarray(start, end));
+      run.sort((a, b) => compareRows(columns, a, b));
+      order.set(run, start);
+    }
+    start = end;
+  }
+}
+
+function compareRows(columns: readonly Column[], a: number, b: number): number {
+  for (const column of columns) {
+    let c: number;
+    if (column.type === 'categorical') {
+      const ca = column.codes[a]!;
+      const cb = column.codes[b]!;
+      if (ca === cb) continue;
+      if (ca < 0 || cb < 0) c = ca < 0 ? -1 : 1;
+      else {
+        const sa = column.categories[ca]!;
+        const sb = column.categories[cb]!;
+        c = sa < sb ? -1 : sa > sb ? 1 : 0;
+      }
+    } else {
+      const va = column.values[a]!;
+      const vb = column.values[b]!;
+      const na = va !== va;
+      const nb = vb !== vb;
+      if (na || nb) c = na === nb ? 0 : na ? -1 : 1;
+      else c = va < vb ? -1 : va > vb ? 1 : 0;
+    }
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+const TYPE_NAMES = { numeric: 'numeric', categorical: 'categorical', datetime: 'datetime' } as const;
+
+/**
+ * sha256 (hex) of exactly `columns` of `table`, in the canonical form described at the top of this file:
+ * independent of row order, file order, line endings, source format and dictionary codes; any change of a
+ * value, a column name or a column type changes it.
+ */
+export function dataDigest(table: Table, columns: readonly string[]): string {
+  const sorted = sortedColumns(table, columns);
+  const order = canonicalOrder(table, columns);
+  const hash = createHash('sha256');
+  const out = new ByteSink(hash);
+  out.bytes(Buffer.from('conveyor-data-digest-v1\n', 'utf8'));
+  out.u32(sorted.length);
+  for (const column of sorted) {
+    out.text(column.name);
+    out.text(TYPE_NAMES[column.type]);
+  }
+  out.u32(table.rowCount % 0x1_0000_0000);
+  out.u32(Math.floor(table.rowCount / 0x1_0000_0000));
+  for (const column of sorted) {
+    if (column.type === 'categorical') {
+      const encoded = column.categories.map((text) => Buffer.from(text, 'utf8'));
+      for (let i = 0; i < order.length; i++) {
+        const code = column.codes[order[i]!]!;
+        if (code < 0) out.u32(0xffffffff);
+        else {
+          const bytes = encoded[code]!;
+          out.u32(bytes.length);
+          out.bytes(bytes);
+        }
+      }
+    } else {
+      const values = column.values;
+      for (let i = 0; i < order.length; i++) {
+        const v = values[order[i]!]!;
+        if (v !== v) {
+          out.u32(MISSING_LO);
+          out.u32(MISSING_HI);
+        } else out.f64(v === 0 ? 0 : v);
+      }
+    }
+  }
+  out.flush();
+  return hash.digest('hex');
+}
+
+/**
+ * A uniform number in [0, 1) from a row key and a seed (MurmurHash3 of the two key words): the same row
+ * content and seed always give the same number, so a row's train/holdout side depends on nothing else.
+ */
+export function hashUnit(hi: number, lo: number, seed: number): number {
+  let h = fmix32((seed >>> 0) ^ 0x6a09e667);
+  h = step(h, lo >>> 0);
+  h = step(h, hi >>> 0);
+  h = fmix32(h ^ 8);
+  return (h >>> 0) / 4_294_967_296;
+}
+
+/** The named columns in sorted name order; InputError naming the table's columns when one is absent. */
+function sortedColumns(table: Table, columns: readonly string[]): Column[] {
+  const byName = new Map(table.columns.map((c) => [c.name, c]));
+  const names = [...new Set(columns)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return names.map((name) => {
+    const column = byName.get(name);
+    if (column === undefined) {
+      const list = table.columns.map((c) => JSON.stringify(c.name)).join(', ');
+      throw new InputError(`column "${name}" not found; columns are: ${list}`);
+    }
+    return column;
+  });
+}
+
+/** One MurmurHash3 x86_32 block step. */
+function step(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** MurmurHash3's 32-bit finaliser (avalanche). */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/** 32-bit MurmurHash3 of a string's UTF-16 code units, seeded. */
+function stringHash(text: string, seed: number): number {
+  let h = seed | 0;
+  for (let i = 0; i < text.length; i++) h = step(h, text.charCodeAt(i));
+  return fmix32(h ^ text.length);
+}
+
+/** Buffers small writes into 1 MiB blocks before hashing them. */
+class ByteSink {
+  private readonly buffer = Buffer.allocUnsafe(1 << 20);
+  private readonly view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+  private offset = 0;
+  constructor(private readonly hash: ReturnType<typeof createHash>) {}
+
+  u32(value: number): void {
+    if (this.offset + 4 > this.buffer.length) this.flush();
+    this.view.setUint32(this.offset, value, true);
+    this.offset += 4;
+  }
+
+  f64(value: number): void {
+    if (this.offset + 8 > this.buffer.length) this.flush();
+    this.view.setFloat64(this.offset, value, true);
+    this.offset += 8;
+  }
+
+  text(value: string): void {
+    const bytes = Buffer.from(value, 'utf8');
+    this.u32(bytes.length);
+    this.bytes(bytes);
+  }
+
+  bytes(bytes: Uint8Array): void {
+    if (bytes.length > this.buffer.length) {
+      this.flush();
+      this.hash.update(bytes);
+      return;
+    }
+    if (this.offset + bytes.length > this.buffer.length) this.flush();
+    this.buffer.set(bytes, this.offset);
+    this.offset += bytes.length;
+  }
+
+  flush(): void {
+    if (this.offset > 0) this.hash.update(this.buffer.subarray(0, this.offset));
+    this.offset = 0;
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * GBDT trees → raw scores [N, K] float64.
+ *
+ * ai.onnx.ml TreeEnsembleRegressor (ml opset ≤ 3) sums leaf weights in float32 and outputs float32, which
+ * cannot hold a 4000 g body mass to 1e-5. So the tree op only finds leaves: tree t writes its own target t,
+ * and each leaf's weight is its global leaf index (an integer, exact in float32 below 2^24). The rest is
+ * float64: Cast to int64 → Gather the leaf values (double) → MatMul with a [T, K] 0/1 tree-to-output
+ * matrix → Add baseScore. The sums then match the TypeScript float64 sums to rounding (~1e-12).
+ */
+import { InputError } from '../errors.ts';
+import type { GbdtModel, Tree } from '../model/types.ts';
+import { attr, ELEMENT, type GraphBuilder, ML_DOMAIN } from './graph.ts';
+
+/** Leaf indices must stay exact in float32. */
+const MAX_LEAVES = 2 ** 24;
+
+/** A model without trees still needs a leaf per row: one leaf of value 0. */
+const ZERO_TREE: Tree = {
+  output: 0,
+  feature: [-1],
+  threshold: [0],
+  left: [-1],
+  right: [-1],
+  missingLeft: [false],
+  value: [0],
+  gain: [0],
+  cover: [0],
+};
+
+/** TreeEnsembleRegressor attributes for the leaf-index ensemble, and the leaf values by global index. */
+export interface LeafIndexEnsemble {
+  readonly nodes: {
+    readonly treeIds: number[];
+    readonly nodeIds: number[];
+    readonly featureIds: number[];
+    readonly thresholds: number[];
+    readonly modes: string[];
+    readonly trueIds: number[];
+    readonly falseIds: number[];
+    readonly missingTracksTrue: number[];
+  };
+  readonly leaves: { readonly treeIds: number[]; readonly nodeIds: number[]; readonly leafIndex: number[] };
+  readonly leafValues: number[];
+  /** Raw-score index of each tree. */
+  readonly treeOutputs: number[];
+}
+
+/**
+ * Flattens the trees (nodes reachable from each root, renumbered in depth-first order) and checks them:
+ * child and feature indices in range, no node reached twice, thresholds not NaN.
+ */
+export function flattenTrees(model: GbdtModel, outputs: number): LeafIndexEnsemble {
+  const featureCount = model.signature.features.length;
+  const trees = model.trees.length > 0 ? model.trees : [ZERO_TREE];
+  const ensemble: LeafIndexEnsemble = {
+    nodes: {
+      treeIds: [],
+      nodeIds: [],
+      featureIds: [],
+      thresholds: [],
+      modes: [],
+      trueIds: [],
+      falseIds: [],
+      missingTracksTrue: [],
+    },
+    leaves: { treeIds: [], nodeIds: [], leafIndex: [] },
+    leafValues: [],
+    treeOutputs: [],
+  };
+  const { nodes, leaves, leafValues } = ensemble;
+  trees.forEach((tree, t) => {
+    const fail = (detail: string): never => {
+      throw new InputError(`model tree ${t}: ${detail}`);
+    };
+    const size = tree.feature.length;
+    for (const key of ['threshold', 'left', 'right', 'missingLeft', 'value'] as const) {
+      if (tree[key].length !== size) fail(`${key} has ${tree[key].length} entries for ${size} nodes`);
+    }
+    if (size === 0) fail('has no nodes');
+    if (!Number.isInteger(tree.output) || tree.output < 0 || tree.output >= outputs) {
+      fail(`output ${tree.output} is not in [0, ${outputs})`);
+    }
+    ensemble.treeOutputs.push(tree.output);
+    // Depth-first from the root; ids in the ONNX tree are positions in this order.
+    const newId = new Map<number, number>();
+    const order: number[] = [];
+    const stack = [0];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      if (newId.has(node)) fail(`node ${node} is reached twice`);
+      newId.set(node, order.length);
+      order.push(node);
+      if (tree.feature[node] !== -1) {
+        for (const child of [tree.right[node]!, tree.left[node]!]) {
+          if (!Number.isInteger(child) || child < 0 || child >= size) fail(`node ${node} has child ${child}`);
+          stack.push(child);
+        }
+      }
+    }
+    for (const node of order) {
+      const feature = tree.feature[node]!;
+      nodes.treeIds.push(t);
+      nodes.nodeIds.push(newId.get(node)!);
+      if (feature === -1) {
+        if (leafValues.length >= MAX_LEAVES) fail(`the model has more than ${MAX_LEAVES} leaves`);
+        // A 0 × Infinity in the tree-to-output MatMul would turn other outputs into NaN.
+        if (!Number.isFinite(tree.value[node]!)) fail(`leaf ${node} has value ${tree.value[node]}`);
+        nodes.featureIds.push(0);
+        nodes.thresholds.push(0);
+        nodes.modes.push('LEAF');
+        nodes.trueIds.push(0);
+        nodes.falseIds.push(0);
+        nodes.missingTracksTrue.push(0);
+        leaves.treeIds.push(t);
+        leaves.nodeIds.push(newId.get(node)!);
+        leaves.leafIndex.push(leafValues.length);
+        leafValues.push(tree.value[node]!);
+      } else {
+        if (!Number.isInteger(feature) || feature < 0 || feature >= featureCount) {
+          fail(`node ${node} splits on feature ${feature}, the model has ${featureCount}`);
+        }
+        const threshold = tree.threshold[node]!;
+        if (Number.isNaN(threshold)) fail(`node ${node} has a NaN threshold`);
+        nodes.featureIds.push(feature);
+        nodes.thresholds.push(float32AtOrBelow(threshold));
+        nodes.modes.push('BRANCH_LEQ');
+        nodes.trueIds.push(newId.get(tree.left[node]!)!);
+        nodes.falseIds.push(newId.get(tree.right[node]!)!);
+        nodes.missingTracksTrue.push(tree.missingLeft[node] ? 1 : 0);
+      }
+    }
+  });
+  return ensemble;
+}
+
+/**
+ * The largest float32 ≤ t. For a float32 input x, `x <= t` ⇔ `x <= float32AtOrBelow(t)`, so the float32
+ * threshold attribute keeps the model's float64 comparison exactly (a no-op for float32-representable t).
+ */
+export function float32AtOrBelow(t: number): number {
+  const f = Math.fround(t);
+  if (f <= t) return f;
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, f);
+  const bits = view.getUint32(0);
+  // One float32 step towards -Infinity.
+  if (f === 0) view.setUint32(0, 0x80000001);
+  else view.setUint32(0, f > 0 ? bits - 1 : bits + 1);
+  return view.getFloat32(0);
+}
+
+/** Adds the ensemble to the graph; `features` is the [N, F] float matrix. Returns raw scores [N, K] double. */
+export function treeEnsembleScores(g: GraphBuilder, model: GbdtModel, features: string, outputs: number): string {
+  const ensemble = flattenTrees(model, outputs);
+  const { nodes, leaves, leafValues, treeOutputs } = ensemble;
+  const treeCount = treeOutputs.length;
+  const leafIndex = g.node('TreeEnsembleRegressor', [features], {
+    name: 'trees/leaf_index',
+    domain: ML_DOMAIN,
+    attributes: [
+      attr.int('n_targets', treeCount),
+      attr.ints('nodes_treeids', nodes.treeIds),
+      attr.ints('nodes_nodeids', nodes.nodeIds),
+      attr.ints('nodes_featureids', nodes.featureIds),
+      attr.floats('nodes_values', nodes.thresholds),
+      attr.strings('nodes_modes', nodes.modes),
+      attr.ints('nodes_truenodeids', nodes.trueIds),
+      attr.ints('nodes_falsenodeids', nodes.falseIds),
+      attr.ints('nodes_missing_value_tracks_true', nodes.missingTracksTrue),
+      attr.ints('target_treeids', leaves.treeIds),
+      attr.ints('target_nodeids', leaves.nodeIds),
+      attr.ints('target_ids', leaves.treeIds),
+      attr.floats('target_weights', leaves.leafIndex),
+      attr.string('aggregate_function', 'SUM'),
+      attr.string('post_transform', 'NONE'),
+    ],
+  });
+  const index = g.node('Cast', [leafIndex], {
+    name: 'trees/leaf_index/int64',
+    attributes: [attr.int('to', ELEMENT.INT64)],
+  });
+  const values = g.doubles('trees/leaf_values', [leafValues.length], leafValues);
+  const leafOutputs = g.node('Gather', [values, index], {
+    name: 'trees/leaf_output',
+    attributes: [attr.int('axis', 0)],
+  });
+  const routing = new Float64Array(treeCount * outputs);
+  treeOutputs.forEach((output, t) => {
+    routing[t * outputs + output] = 1;
+  });
+  const toOutputs = g.doubles('trees/tree_to_output', [treeCount, outputs], routing);
+  const sums = g.node('MatMul', [leafOutputs, toOutputs], { name: 'trees/sum' });
+  if (model.baseScore.length !== outputs) {
+    throw new InputError(`model baseScore has ${model.baseScore.length} values, the model has ${outputs} outputs`);
+  }
+  const base = g.doubles('trees/base_score', [outputs], model.baseScore);
+  return g.node('Add', [sums, base], { name: 'raw_score' });
+}

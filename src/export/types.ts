@@ -1,0 +1,40 @@
+/** Types of the export stage: what goes into the ONNX file besides the graph, and the parity report. */
+
+/** Lineage written into the ONNX file's metadata_props (keys in ONNX_METADATA_KEYS). */
+export interface OnnxMetadata {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  /** Digest of the training data (as recorded by the pipeline). */
+  readonly dataDigest: string;
+  /** Commit of the code that trained the model. */
+  readonly codeCommit: string;
+  /** Conveyor's version; defaults to the running package's version. */
+  readonly conveyorVersion?: string;
+}
+
+/** One row on which the ONNX model and the TypeScript model disagree. */
+export interface MismatchedRow {
+  /** Row index in the table checked. */
+  readonly row: number;
+  /** Probabilities (classification) or the value (regression) from TypeScript. */
+  readonly ts: readonly number[];
+  readonly onnx: readonly number[];
+  readonly ts_label?: string;
+  readonly onnx_label?: string;
+  /** Largest |ts - onnx| on this row (Infinity when exactly one side is NaN). */
+  readonly abs_diff: number;
+}
+
+/** Outcome of running the exported file on rows and comparing with the TypeScript predictions. */
+export interface ParityReport {
+  readonly ok: boolean;
+  readonly rows: number;
+  /** Largest allowed absolute difference of probabilities/values. */
+  readonly tolerance: number;
+  readonly max_abs_diff: number;
+  readonly label_mismatches: number;
+  /** Rows over tolerance or with a different label. */
+  readonly mismatched_count: number;
+  /** The first few mismatched rows (see PARITY_ROWS_SHOWN). */
+  readonly mismatched_rows: readonly MismatchedRow[];
+}

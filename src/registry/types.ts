@@ -1,0 +1,104 @@
+/**
+ * The model registry contract: numbered versions (v1, v2, …) per model name, each an immutable set of
+ * files (model.onnx, card.json, card.md), plus movable aliases (e.g. `production`) with an append-only history.
+ * Backends: a local folder (local.ts) and GitHub Releases (github.ts).
+ */
+import type { RegistryCard } from './card.ts';
+
+export type { RegistryCard } from './card.ts';
+
+/** sha256 (lowercase hex) and size in bytes of a file. */
+export interface AssetDigest {
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+/** One published version. */
+export interface ModelVersion {
+  readonly name: string;
+  readonly version: number;
+  /** The card as stored (validated minimally; unknown keys kept). */
+  readonly card: RegistryCard;
+  /** Where it lives: the version folder (local) or the release page (GitHub). */
+  readonly location: string;
+}
+
+/** What `build(version)` returns: the files of the version, with the version already baked in. */
+export interface PublishFiles {
+  /** Bytes of model.onnx. */
+  readonly model: Uint8Array;
+  /** The model card; name, version and run_key must match the publish, assets must hold model.onnx's digest. */
+  readonly card: Record<string, unknown>;
+  /** Markdown rendering of the card (card.md; also the release notes on GitHub). */
+  readonly cardMd: string;
+}
+
+/** Progress of a publish, for logs and tests. */
+export interface PublishProgress {
+  readonly step: 'build' | 'write' | 'verify' | 'commit' | 'race-lost';
+  readonly version: number;
+  /** The file being written or uploaded (step `write`). */
+  readonly asset?: string;
+}
+
+export interface PublishOptions {
+  /** Identifies the pipeline run; publishing the same run again returns the version it already created. */
+  readonly runKey: string;
+  /** GitHub: commit (sha or branch) the version's tag is created on. Default: GITHUB_SHA, else the default branch. */
+  readonly commit?: string;
+  readonly onProgress?: (event: PublishProgress) => void;
+}
+
+export interface PublishResult {
+  readonly version: ModelVersion;
+  /** false when a version with the same run key already existed (a re-run) and nothing was published. */
+  readonly created: boolean;
+}
+
+export interface PullResult {
+  readonly version: ModelVersion;
+  /** Absolute paths of the verified files written into the target folder. */
+  readonly files: { readonly model: string; readonly cardJson: string; readonly cardMd: string };
+}
+
+/** Who moves an alias and why (kept in the history). */
+export interface AliasMeta {
+  readonly actor: string;
+  readonly reason?: string;
+}
+
+/** One entry of the alias history (append-only). `from` is null when the alias is first set. */
+export interface AliasChange {
+  readonly alias: string;
+  readonly from: number | null;
+  readonly to: number;
+  /** ISO 8601 timestamp. */
+  readonly at: string;
+  readonly actor: string;
+  readonly reason?: string;
+  /** `rollback` entries undo the latest `set` that is still in effect (see aliasStack). */
+  readonly action: 'set' | 'rollback';
+}
+
+/** Builds the files of a version once its number is known; may be called again with a higher number on a race. */
+export type BuildVersion = (version: number) => Promise<PublishFiles>;
+
+export interface ModelRegistry {
+  readonly backend: 'local' | 'github';
+  /** Published versions of `name`, ascending (empty when the model has none). */
+  list(name: string): Promise<ModelVersion[]>;
+  /** `v3`, `3`, `latest` or an alias → that version; NotFoundError when it names nothing. */
+  resolve(name: string, ref: string): Promise<ModelVersion>;
+  /** Write the version's files into `dir` (created if missing) after verifying them; nothing is written on mismatch. */
+  pull(name: string, ref: string, dir: string): Promise<PullResult>;
+  /** Publish the next version atomically; see BuildVersion and PublishOptions.runKey. */
+  publish(name: string, build: BuildVersion, options: PublishOptions): Promise<PublishResult>;
+  /** Current aliases: alias → version. */
+  aliases(name: string): Promise<Record<string, number>>;
+  /** Point `alias` at the version `ref` resolves to; undefined when it already points there (nothing recorded). */
+  setAlias(name: string, alias: string, ref: string, meta: AliasMeta): Promise<AliasChange | undefined>;
+  /** Move `alias` back to the version it pointed at before its latest set. */
+  rollback(name: string, alias: string, meta?: AliasMeta): Promise<AliasChange>;
+  /** Every alias change, oldest first. */
+  history(name: string): Promise<AliasChange[]>;
+}

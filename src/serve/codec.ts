@@ -1,0 +1,370 @@
+/**
+ * Request bodies → model-ready rows, and model outputs → response bodies. Pure functions of a
+ * ModelSignature: every check happens here, before a request joins a batch, so one bad request can
+ * never fail a batch it shares with others.
+ *
+ * Open Inference Protocol v2 (KServe/Triton REST), JSON only:
+ * - numeric features: datatype FP32, FP64, FP16, INT8..INT64 or UINT8..UINT64, converted to float32
+ *   (the model's input type); `null` is a missing value (JSON has no NaN); integer types must hold integers
+ *   in their range; a number float32 cannot hold (|x| > 3.4e38) is refused.
+ * - categorical features: datatype BYTES, strings; `null` or "" is a missing value.
+ * - shape [N, 1] or [N]; `data` flattened row-major, or nested arrays of the same shape; every input has the
+ *   same N ≥ 1; every model input is required.
+ */
+import type { FeatureSpec, ModelSignature } from '../model/types.ts';
+import { ONNX_OUTPUTS } from '../model/types.ts';
+import { InvalidRequestError } from './errors.ts';
+
+/** One feature's values, model-ready: float32 (NaN = missing) or strings ("" = missing). */
+export type FeatureColumn = Float32Array | string[];
+
+/** Validated rows of one request, columnar, in signature feature order. */
+export interface RowBlock {
+  readonly rows: number;
+  readonly columns: readonly FeatureColumn[];
+  /**
+   * Values as the client sent them, for the prediction log: numbers or null for numeric features (before
+   * float32 rounding), strings ("" = missing) for categorical ones.
+   */
+  readonly sent: readonly (readonly (number | null)[] | readonly string[])[];
+}
+
+/** What one session run returns for a block of rows (classification: label + probabilities; regression: value). */
+export interface ModelOutputs {
+  readonly rows: number;
+  readonly label?: readonly string[];
+  /** rows × classes, row-major. */
+  readonly probabilities?: Float32Array;
+  readonly value?: Float64Array;
+}
+
+/** An OIP tensor in a request or response. */
+export interface OipTensor {
+  readonly name: string;
+  readonly datatype: string;
+  readonly shape: readonly number[];
+  readonly data: readonly unknown[];
+}
+
+export interface DecodedInferRequest {
+  readonly id: string | undefined;
+  /** Requested output names (all of the model's when the request names none). */
+  readonly outputs: readonly string[];
+  readonly block: RowBlock;
+}
+
+/** Output names the graph has, in response order. */
+export function outputNames(signature: ModelSignature): readonly string[] {
+  return signature.task === 'classification' ? [ONNX_OUTPUTS.label, ONNX_OUTPUTS.probabilities] : [ONNX_OUTPUTS.value];
+}
+
+/** Range of each accepted numeric datatype (integers must also be whole numbers). */
+const NUMERIC_DATATYPES: Readonly<Record<string, { min: number; max: number; integer: boolean }>> = {
+  FP32: { min: -Infinity, max: Infinity, integer: false },
+  FP64: { min: -Infinity, max: Infinity, integer: false },
+  FP16: { min: -65504, max: 65504, integer: false },
+  INT8: { min: -128, max: 127, integer: true },
+  INT16: { min: -32768, max: 32767, integer: true },
+  INT32: { min: -2147483648, max: 2147483647, integer: true },
+  INT64: { min: -(2 ** 63), max: 2 ** 63 - 1, integer: true },
+  UINT8: { min: 0, max: 255, integer: true },
+  UINT16: { min: 0, max: 65535, integer: true },
+  UINT32: { min: 0, max: 4294967295, integer: true },
+  UINT64: { min: 0, max: 2 ** 64 - 1, integer: true },
+};
+const NUMERIC_LIST = Object.keys(NUMERIC_DATATYPES).join(', ');
+
+/** Validates an OIP infer request body against the signature; throws InvalidRequestError naming what is wrong. */
+export function decodeInferRequest(body: unknown, signature: ModelSignature): DecodedInferRequest {
+  if (!isObject(body)) throw new InvalidRequestError(`the request body must be a JSON object with "inputs"`);
+  const id = body.id;
+  if (id !== undefined && typeof id !== 'string') throw new InvalidRequestError(`"id" must be a string`);
+  if (body.parameters !== undefined && !isObject(body.parameters)) {
+    throw new InvalidRequestError(`"parameters" must be an object`);
+  }
+  const inputs = body.inputs;
+  if (!Array.isArray(inputs) || inputs.length === 0) {
+    throw new InvalidRequestError(`"inputs" must be a non-empty array of {name, shape, datatype, data}`);
+  }
+  const byName = new Map<string, Record<string, unknown>>();
+  inputs.forEach((input, i) => {
+    if (!isObject(input) || typeof input.name !== 'string') {
+      throw new InvalidRequestError(`inputs[${i}] must be an object with a string "name"`);
+    }
+    if (byName.has(input.name)) throw new InvalidRequestError(`input "${input.name}" is given twice`);
+    byName.set(input.name, input);
+  });
+  const known = new Set(signature.features.map((f) => f.name));
+  for (const name of byName.keys()) {
+    if (!known.has(name)) {
+      throw new InvalidRequestError(`unknown input "${name}"; the model's inputs are: ${featureList(signature)}`);
+    }
+  }
+  const missing = signature.features.filter((f) => !byName.has(f.name)).map((f) => `"${f.name}"`);
+  if (missing.length > 0) {
+    throw new InvalidRequestError(
+      `missing input${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; every model input is required (null marks a missing value)`,
+    );
+  }
+
+  let rows = -1;
+  let rowsFrom = '';
+  const columns: FeatureColumn[] = [];
+  const sent: (readonly (number | null)[] | readonly string[])[] = [];
+  for (const feature of signature.features) {
+    const input = byName.get(feature.name)!;
+    const n = batchSize(input, feature.name);
+    if (rows === -1) {
+      rows = n;
+      rowsFrom = feature.name;
+    } else if (n !== rows) {
+      throw new InvalidRequestError(
+        `inputs have different batch sizes: "${rowsFrom}" has ${rows} rows, "${feature.name}" has ${n}`,
+      );
+    }
+    const data = flatData(input, feature.name, n);
+    if (feature.type === 'numeric') {
+      const datatype = input.datatype;
+      const range = typeof datatype === 'string' ? NUMERIC_DATATYPES[datatype] : undefined;
+      if (!range) {
+        throw new InvalidRequestError(
+          `input "${feature.name}" is numeric: datatype must be one of ${NUMERIC_LIST}, got ${show(datatype)}`,
+        );
+      }
+      columns.push(numericColumn(data, feature.name, datatype as string, range));
+      sent.push(data as (number | null)[]);
+    } else {
+      if (input.datatype !== 'BYTES') {
+        throw new InvalidRequestError(
+          `input "${feature.name}" is categorical: datatype must be BYTES (strings), got ${show(input.datatype)}`,
+        );
+      }
+      const strings = bytesColumn(data, feature.name);
+      columns.push(strings);
+      sent.push(strings);
+    }
+  }
+  return { id, outputs: selectedOutputs(body.outputs, signature), block: { rows, columns, sent } };
+}
+
+function batchSize(input: Record<string, unknown>, name: string): number {
+  const shape = input.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new InvalidRequestError(`input "${name}": "shape" must be an array of non-negative integers`);
+  }
+  if (shape.length < 1 || shape.length > 2 || (shape.length === 2 && shape[1] !== 1)) {
+    throw new InvalidRequestError(
+      `input "${name}": shape ${JSON.stringify(shape)} is not accepted; the model takes [N, 1] (or [N])`,
+    );
+  }
+  if (shape[0] === 0) throw new InvalidRequestError(`input "${name}": shape ${JSON.stringify(shape)} has no rows`);
+  return shape[0] as number;
+}
+
+/** `data` as a flat array of `n` elements (nested arrays are flattened row-major). */
+function flatData(input: Record<string, unknown>, name: string, n: number): unknown[] {
+  let data = input.data;
+  if (!Array.isArray(data)) throw new InvalidRequestError(`input "${name}": "data" must be an array`);
+  if (data.some(Array.isArray)) data = data.flat(Infinity);
+  const length = (data as unknown[]).length;
+  if (length !== n) {
+    throw new InvalidRequestError(
+      `input "${name}": shape ${JSON.stringify(input.shape)} needs ${n} values, "data" has ${length}`,
+    );
+  }
+  return data as unknown[];
+}
+
+function numericColumn(
+  data: readonly unknown[],
+  name: string,
+  datatype: string,
+  range: { min: number; max: number; integer: boolean },
+): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (typeof v === 'number') {
+      const f = Math.fround(v);
+      if (!Number.isFinite(f) || v < range.min || v > range.max || (range.integer && !Number.isInteger(v))) {
+        throw new InvalidRequestError(
+          `input "${name}": element ${i} is ${show(v)}, not a ${datatype} value${Number.isFinite(f) ? '' : ' a float32 can hold'}`,
+        );
+      }
+      out[i] = f;
+    } else if (v === null) {
+      out[i] = Number.NaN;
+    } else {
+      throw new InvalidRequestError(
+        `input "${name}": element ${i} is ${show(v)}; ${datatype} data must be numbers (null = missing)`,
+      );
+    }
+  }
+  return out;
+}
+
+function bytesColumn(data: readonly unknown[], name: string): string[] {
+  const out = new Array<string>(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (typeof v === 'string') out[i] = v;
+    else if (v === null) out[i] = '';
+    else {
+      throw new InvalidRequestError(
+        `input "${name}": element ${i} is ${show(v)}; BYTES data must be strings (null = missing)`,
+      );
+    }
+  }
+  return out;
+}
+
+function selectedOutputs(requested: unknown, signature: ModelSignature): readonly string[] {
+  const available = outputNames(signature);
+  if (requested === undefined) return available;
+  if (!Array.isArray(requested)) throw new InvalidRequestError(`"outputs" must be an array of {name}`);
+  if (requested.length === 0) return available;
+  const names = requested.map((output, i) => {
+    if (!isObject(output) || typeof output.name !== 'string') {
+      throw new InvalidRequestError(`outputs[${i}] must be an object with a string "name"`);
+    }
+    if (!available.includes(output.name)) {
+      throw new InvalidRequestError(
+        `unknown output "${output.name}"; the model's outputs are: ${available.map((n) => `"${n}"`).join(', ')}`,
+      );
+    }
+    return output.name;
+  });
+  return [...new Set(names)];
+}
+
+/**
+ * Validates `/predict` records — `[{column: value}]` or `{"instances": [...]}` — against the signature.
+ * Numeric columns take a number or null; categorical ones a string, a number (read as its text) or null.
+ * Every model column must be present (null marks a missing value); other keys, such as the target, are ignored.
+ */
+export function decodeRecords(body: unknown, signature: ModelSignature): RowBlock {
+  const records = Array.isArray(body) ? body : isObject(body) ? body.instances : undefined;
+  if (!Array.isArray(records)) {
+    throw new InvalidRequestError(`the request body must be a JSON array of records or {"instances": [records]}`);
+  }
+  if (records.length === 0) throw new InvalidRequestError('no records to predict');
+  const rows = records.length;
+  const columns: FeatureColumn[] = signature.features.map((f) =>
+    f.type === 'numeric' ? new Float32Array(rows) : new Array<string>(rows),
+  );
+  const numbers: (number | null)[][] = signature.features.map(() => new Array<number | null>(rows));
+  for (let r = 0; r < rows; r++) {
+    const record = records[r];
+    if (!isObject(record)) {
+      throw new InvalidRequestError(`record ${r} must be an object of column: value, got ${show(record)}`);
+    }
+    signature.features.forEach((feature, j) => {
+      const value = record[feature.name];
+      if (value === undefined) {
+        throw new InvalidRequestError(
+          `record ${r}: column "${feature.name}" is missing (null marks a missing value); the model's columns are: ${featureList(signature)}`,
+        );
+      }
+      if (feature.type === 'numeric') {
+        const f = typeof value === 'number' ? Math.fround(value) : Number.NaN;
+        if (value !== null && !Number.isFinite(f)) throw recordError(r, feature, value);
+        (columns[j] as Float32Array)[r] = f;
+        numbers[j]![r] = value as number | null;
+      } else {
+        let text: string;
+        if (typeof value === 'string') text = value;
+        else if (value === null) text = '';
+        else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
+        else throw recordError(r, feature, value);
+        (columns[j] as string[])[r] = text;
+      }
+    });
+  }
+  const sent = signature.features.map((f, j) => (f.type === 'numeric' ? numbers[j]! : (columns[j] as string[])));
+  return { rows, columns, sent };
+}
+
+function recordError(row: number, feature: FeatureSpec, value: unknown): InvalidRequestError {
+  const expected = feature.type === 'numeric' ? 'a number (float32 range) or null' : 'a string or null';
+  return new InvalidRequestError(`record ${row}: column "${feature.name}" is ${show(value)}; expected ${expected}`);
+}
+
+/** The requested outputs as OIP tensors: label BYTES [N], probabilities FP32 [N, C], value FP64 [N]. */
+export function encodeInferOutputs(outputs: ModelOutputs, names: readonly string[], classCount: number): OipTensor[] {
+  const n = outputs.rows;
+  return names.map((name): OipTensor => {
+    if (name === ONNX_OUTPUTS.label) return { name, datatype: 'BYTES', shape: [n], data: outputs.label! };
+    if (name === ONNX_OUTPUTS.probabilities) {
+      return { name, datatype: 'FP32', shape: [n, classCount], data: Array.from(outputs.probabilities!) };
+    }
+    return { name, datatype: 'FP64', shape: [n], data: Array.from(outputs.value!) };
+  });
+}
+
+export type Prediction = { label: string; probabilities: Record<string, number> } | { value: number };
+
+/** One prediction per row: `{label, probabilities: {class: p}}` or `{value}`. */
+export function encodePredictions(outputs: ModelOutputs, signature: ModelSignature): Prediction[] {
+  const predictions = new Array<Prediction>(outputs.rows);
+  if (signature.task === 'regression') {
+    for (let r = 0; r < outputs.rows; r++) predictions[r] = { value: outputs.value![r]! };
+    return predictions;
+  }
+  const classes = signature.classes ?? [];
+  const k = classes.length;
+  for (let r = 0; r < outputs.rows; r++) {
+    const probabilities: Record<string, number> = {};
+    for (let c = 0; c < k; c++) probabilities[classes[c]!] = outputs.probabilities![r * k + c]!;
+    predictions[r] = { label: outputs.label![r]!, probabilities };
+  }
+  return predictions;
+}
+
+/** Blocks stacked into one (rows in block order), for one session run. */
+export function concatBlocks(blocks: readonly RowBlock[], signature: ModelSignature): RowBlock {
+  if (blocks.length === 1) return blocks[0]!;
+  let rows = 0;
+  for (const block of blocks) rows += block.rows;
+  const columns = signature.features.map((feature, j): FeatureColumn => {
+    if (feature.type === 'numeric') {
+      const out = new Float32Array(rows);
+      let offset = 0;
+      for (const block of blocks) {
+        out.set(block.columns[j] as Float32Array, offset);
+        offset += block.rows;
+      }
+      return out;
+    }
+    const out: string[] = [];
+    for (const block of blocks) for (const s of block.columns[j] as string[]) out.push(s);
+    return out;
+  });
+  return { rows, columns, sent: [] };
+}
+
+/** Rows [start, end) of a batch's outputs (views, not copies). */
+export function sliceOutputs(outputs: ModelOutputs, start: number, end: number, classCount: number): ModelOutputs {
+  if (start === 0 && end === outputs.rows) return outputs;
+  return {
+    rows: end - start,
+    ...(outputs.label ? { label: outputs.label.slice(start, end) } : {}),
+    ...(outputs.probabilities
+      ? { probabilities: outputs.probabilities.subarray(start * classCount, end * classCount) }
+      : {}),
+    ...(outputs.value ? { value: outputs.value.subarray(start, end) } : {}),
+  };
+}
+
+function featureList(signature: ModelSignature): string {
+  return signature.features.map((f) => `"${f.name}" (${f.type === 'numeric' ? 'FP32' : 'BYTES'})`).join(', ');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A value for an error message, cut short. */
+function show(value: unknown): string {
+  const text = value === undefined ? 'missing' : JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}

@@ -1,0 +1,300 @@
+/**
+ * The data plane: what the routes call. It holds the model in service (swapped atomically on reload),
+ * runs requests through preprocess → batcher → predict → postprocess with a timer on each step, and hands
+ * sampled requests to the prediction log. Protocol-neutral: bodies in, plain objects out, ServeErrors thrown.
+ */
+import type { Logger } from 'pino';
+import { describeError } from '../errors.ts';
+import { CONVEYOR_VERSION } from '../lib/version.ts';
+import { Batcher } from './batcher.ts';
+import {
+  concatBlocks,
+  type ModelOutputs,
+  type OipTensor,
+  type Prediction,
+  type RowBlock,
+  sliceOutputs,
+} from './codec.ts';
+import { InvalidRequestError, ModelConflictError, ModelNotFoundError, ModelNotReadyError } from './errors.ts';
+import type { ServeMetrics } from './metrics.ts';
+import { type ModelMetadata, ServedModel, versionNumber } from './model.ts';
+import type { PredictionLog } from './prediction-log.ts';
+import { describeSource, resolveSource } from './source.ts';
+import type { BatchingOptions, LoadedModelInfo, ModelSource } from './types.ts';
+
+/** OIP server metadata (GET /v2). */
+export interface ServerMetadata {
+  readonly name: 'conveyor';
+  readonly version: string;
+  readonly extensions: readonly string[];
+}
+
+export interface InferResponse {
+  readonly model_name: string;
+  readonly model_version: string;
+  readonly id: string;
+  readonly outputs: readonly OipTensor[];
+}
+
+export interface PredictResponse {
+  readonly model_name: string;
+  readonly model_version: string;
+  readonly id: string;
+  readonly predictions: readonly Prediction[];
+}
+
+interface Serving {
+  readonly model: ServedModel;
+  readonly batcher: Batcher<RowBlock, ModelOutputs>;
+}
+
+export interface DataPlaneOptions {
+  readonly batching: BatchingOptions;
+  readonly metrics: ServeMetrics;
+  readonly logger: Logger;
+  readonly predictionLog?: PredictionLog;
+  readonly intraOpNumThreads?: number;
+}
+
+export class DataPlane {
+  private serving: Serving | undefined;
+  private current: ModelSource | undefined;
+  /** Loads run one at a time, in call order. */
+  private loads: Promise<unknown> = Promise.resolve();
+  private closing = false;
+
+  constructor(private readonly options: DataPlaneOptions) {}
+
+  /** True while a model is in service and the server is not shutting down. */
+  get ready(): boolean {
+    return !this.closing && this.serving?.model.ready === true;
+  }
+
+  /** The model in service. */
+  get model(): ServedModel | undefined {
+    return this.serving?.model;
+  }
+
+  get source(): ModelSource | undefined {
+    return this.current;
+  }
+
+  serverMetadata(): ServerMetadata {
+    return { name: 'conveyor', version: CONVEYOR_VERSION, extensions: ['model_repository'] };
+  }
+
+  /**
+   * Loads the model of `source` (default: the current source) and puts it in service. The model served
+   * before keeps answering until the swap and is released once its queued requests are done. On failure it
+   * stays in service and the error (a ServeError, or a registry error) is thrown.
+   */
+  load(source: ModelSource | undefined = this.current): Promise<LoadedModelInfo> {
+    const run = this.loads.then(() => this.loadNow(source));
+    this.loads = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * The OIP repository `load` request: reload the model named `name` from its source; `parameters.ref`
+   * (registry sources only) picks another version or alias.
+   */
+  async reloadByName(name: string, body: unknown): Promise<LoadedModelInfo> {
+    const source = this.current;
+    const served = this.serving?.model.name ?? (source?.kind === 'registry' ? source.name : undefined);
+    if (name !== served)
+      throw new ModelNotFoundError(`model "${name}" is not served here; this server serves "${served}"`);
+    const parameters = (body as { parameters?: unknown } | null | undefined)?.parameters;
+    if (parameters !== undefined && (typeof parameters !== 'object' || parameters === null)) {
+      throw new InvalidRequestError('"parameters" must be an object');
+    }
+    const ref = (parameters as { ref?: unknown } | undefined)?.ref;
+    if (ref === undefined) return this.load();
+    if (typeof ref !== 'string' || ref === '')
+      throw new InvalidRequestError('"parameters.ref" must be a non-empty string');
+    if (source?.kind !== 'registry') {
+      throw new InvalidRequestError(
+        `"parameters.ref" needs a registry source; this model is served from a ${source?.kind}`,
+      );
+    }
+    return this.load({ ...source, ref });
+  }
+
+  /** OIP model metadata of the model `name` (and `version`, when given). */
+  modelMetadata(name: string, version?: string): ModelMetadata {
+    return this.servingFor(name, version).model.metadata();
+  }
+
+  /** Whether `name` (and `version`) is in service and ready; 404 when it is not served here at all. */
+  modelReady(name: string, version?: string): boolean {
+    const serving = this.serving;
+    if (!serving) return false;
+    this.servingFor(name, version);
+    return this.ready;
+  }
+
+  /** An OIP infer request (body as parsed JSON) → OIP infer response. */
+  async infer(name: string, version: string | undefined, body: unknown, requestId: string): Promise<InferResponse> {
+    const { model, batcher } = this.servingFor(name, version);
+    const decoded = this.timed('preprocess', () => model.preprocessInfer(body));
+    const outputs = await batcher.submit(decoded.block);
+    const tensors = this.timed('postprocess', () => model.postprocessInfer(outputs, decoded.outputs));
+    const id = decoded.id ?? requestId;
+    this.logPrediction(model, 'infer', id, decoded.block, outputs);
+    return { model_name: model.name, model_version: model.version, id, outputs: tensors };
+  }
+
+  /** `/predict` records → one prediction per record. */
+  async predict(name: string, version: string | undefined, body: unknown, requestId: string): Promise<PredictResponse> {
+    const { model, batcher } = this.servingFor(name, version);
+    const block = this.timed('preprocess', () => model.preprocessRecords(body));
+    const outputs = await batcher.submit(block);
+    const predictions = this.timed('postprocess', () => model.postprocessRecords(outputs));
+    this.logPrediction(model, 'predict', requestId, block, outputs);
+    return { model_name: model.name, model_version: model.version, id: requestId, predictions };
+  }
+
+  /** Stops taking requests, waits for queued ones, releases the model and flushes the prediction log. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.loads;
+    const serving = this.serving;
+    if (serving) {
+      await serving.batcher.drain();
+      await serving.model.release();
+    }
+    await this.options.predictionLog?.close();
+  }
+
+  private async loadNow(source: ModelSource | undefined): Promise<LoadedModelInfo> {
+    if (!source) throw new ModelNotReadyError('no model source to load from');
+    if (this.closing) throw new ModelNotReadyError('the server is shutting down');
+    const { logger, metrics } = this.options;
+    const first = this.serving === undefined;
+    const started = performance.now();
+    let model: ServedModel;
+    try {
+      const resolved = await resolveSource(source);
+      try {
+        model = await ServedModel.load(resolved.files, {
+          ...(this.options.intraOpNumThreads ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
+        });
+      } finally {
+        await resolved.cleanup();
+      }
+      const served = this.serving?.model;
+      if (served && model.name !== served.name) {
+        await model.release();
+        throw new ModelConflictError(
+          `${describeSource(source)} holds model "${model.name}", not "${served.name}"; a server serves one model name`,
+        );
+      }
+    } catch (error) {
+      if (!first) metrics.reloads.inc({ outcome: 'failure' });
+      logger.error(
+        { source: describeSource(source), error: describeError(error) },
+        first ? 'model load failed' : 'model reload failed; the model in service stays',
+      );
+      throw error;
+    }
+    const previous = this.serving;
+    this.serving = { model, batcher: this.createBatcher(model) };
+    this.current = source;
+    metrics.setModel(model);
+    if (!first) metrics.reloads.inc({ outcome: 'success' });
+    logger.info(
+      {
+        model: model.name,
+        version: model.version,
+        sha256: model.sha256,
+        source: describeSource(source),
+        ms: Math.round(performance.now() - started),
+      },
+      first ? 'model loaded' : 'model reloaded',
+    );
+    if (previous) void this.retire(previous);
+    return { name: model.name, version: model.version, sha256: model.sha256 };
+  }
+
+  private async retire(serving: Serving): Promise<void> {
+    await serving.batcher.drain();
+    await serving.model.release().catch((error: unknown) => {
+      this.options.logger.warn({ error: describeError(error) }, 'releasing the previous model failed');
+    });
+  }
+
+  private createBatcher(model: ServedModel): Batcher<RowBlock, ModelOutputs> {
+    const { metrics } = this.options;
+    const classes = model.classCount;
+    return new Batcher<RowBlock, ModelOutputs>(
+      this.options.batching,
+      async (blocks) => {
+        const merged = concatBlocks(blocks, model.signature);
+        const end = metrics.phaseSeconds.startTimer({ phase: 'predict' });
+        const outputs = await model.predict(merged);
+        end();
+        metrics.rows.inc(merged.rows);
+        let start = 0;
+        return blocks.map((block) => {
+          const slice = sliceOutputs(outputs, start, start + block.rows, classes);
+          start += block.rows;
+          return slice;
+        });
+      },
+      (block) => block.rows,
+      (event) => {
+        metrics.batchRows.observe(event.rows);
+        metrics.batchRequests.observe(event.items);
+        for (const seconds of event.queueSeconds) metrics.queueSeconds.observe(seconds);
+      },
+    );
+  }
+
+  private servingFor(name: string, version: string | undefined): Serving {
+    const serving = this.serving;
+    if (this.closing) throw new ModelNotReadyError('the server is shutting down');
+    if (!serving) throw new ModelNotReadyError('no model is loaded yet');
+    const model = serving.model;
+    if (name !== model.name) {
+      throw new ModelNotFoundError(`model "${name}" is not served here; this server serves "${model.name}"`);
+    }
+    if (version !== undefined && !sameVersion(version, model.version)) {
+      throw new ModelNotFoundError(`model "${name}" has no version "${version}" here; it serves ${model.version}`);
+    }
+    return serving;
+  }
+
+  private timed<T>(phase: 'preprocess' | 'postprocess', step: () => T): T {
+    const end = this.options.metrics.phaseSeconds.startTimer({ phase });
+    try {
+      return step();
+    } finally {
+      end();
+    }
+  }
+
+  private logPrediction(
+    model: ServedModel,
+    endpoint: 'infer' | 'predict',
+    requestId: string,
+    block: RowBlock,
+    outputs: ModelOutputs,
+  ): void {
+    this.options.predictionLog?.record({
+      time: Date.now(),
+      requestId,
+      modelName: model.name,
+      modelVersion: model.version,
+      endpoint,
+      signature: model.signature,
+      block,
+      outputs,
+    });
+  }
+}
+
+/** "v3" and "3" name the same version. */
+function sameVersion(asked: string, served: string): boolean {
+  if (asked === served) return true;
+  const a = versionNumber(asked);
+  return a !== undefined && a === versionNumber(served);
+}

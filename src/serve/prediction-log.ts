@@ -1,0 +1,218 @@
+/**
+ * The prediction log the monitor reads: a sampled share of requests, one JSON line per request, in a
+ * bounded set of rotating files.
+ *
+ * Line format (one JSON object, keys in this order; numbers as JSON numbers):
+ *   {"ts": "2026-11-25T17:03:01.123Z",       // ISO-8601 UTC time the prediction was made
+ *    "request_id": "…",                       // the request's id (the client's OIP "id", else generated)
+ *    "model_name": "penguins", "model_version": "v3",
+ *    "endpoint": "infer" | "predict",
+ *    "rows": 2,
+ *    "inputs": {"island": ["Biscoe", null], "bill_length_mm": [39.1, null], …},
+ *    "outputs": {"label": ["Adelie", "Gentoo"], "probabilities": [[0.98, 0.01, 0.01], […]]}}
+ * `inputs` has one array per model feature (every feature, in signature order), `rows` long; numbers are
+ * as the client sent them (before float32 rounding); null is a missing value (for categories too).
+ * `outputs` is {label, probabilities} (probabilities per row in the model's class order, see GET
+ * /v2/models/{name} `parameters.classes`) for classification, {value} for regression.
+ *
+ * Files: `path` is written; when the next lines would take it past `maxBytes` it is renamed `path.1`
+ * (older ones shift to `path.2` … `path.<maxFiles>`, the oldest is deleted) and a new `path` started. A line
+ * is never split across files; a single line longer than `maxBytes` gets a file of its own.
+ *
+ * Off the request path: `record()` samples and queues (O(1)); a timer serialises and appends queued records.
+ * When more than `maxPendingRows` rows wait (the disk is slower than the traffic), new records are dropped
+ * and counted rather than slowing requests down.
+ */
+import { mkdirSync } from 'node:fs';
+import { type FileHandle, open, rename, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Random } from '../lib/random.ts';
+import type { ModelSignature } from '../model/types.ts';
+import type { ModelOutputs, RowBlock } from './codec.ts';
+import type { PredictionLogOptions } from './types.ts';
+
+/** Delay between a record and the write that carries it (ms): lines are appended in groups. */
+const FLUSH_DELAY_MS = 25;
+const DEFAULT_MAX_PENDING_ROWS = 100_000;
+
+export interface PredictionRecord {
+  /** Epoch milliseconds. */
+  readonly time: number;
+  readonly requestId: string;
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly endpoint: 'infer' | 'predict';
+  readonly signature: ModelSignature;
+  readonly block: RowBlock;
+  readonly outputs: ModelOutputs;
+}
+
+export type PredictionLogOutcome = 'written' | 'dropped' | 'unsampled';
+
+export interface PredictionLogEvents {
+  /** Counts records by outcome. */
+  onRecords?(outcome: PredictionLogOutcome, count: number): void;
+  onRotate?(): void;
+  /** A write failed (the records in it are counted as dropped). */
+  onError?(error: unknown): void;
+}
+
+export class PredictionLog {
+  private readonly random: Random;
+  private pending: PredictionRecord[] = [];
+  private pendingRows = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private file: FileHandle | undefined;
+  private size = 0;
+  private closed = false;
+
+  constructor(
+    readonly options: PredictionLogOptions,
+    private readonly events: PredictionLogEvents = {},
+  ) {
+    if (!(options.sampleRate >= 0 && options.sampleRate <= 1)) {
+      throw new RangeError(`prediction log sample rate must be in [0, 1], got ${options.sampleRate}`);
+    }
+    if (!(options.maxBytes >= 1) || !(options.maxFiles >= 1)) {
+      throw new RangeError('prediction log maxBytes and maxFiles must be at least 1');
+    }
+    this.random = new Random(options.seed ?? 0);
+  }
+
+  /** Samples the record and queues it for writing; never waits on the disk. */
+  record(record: PredictionRecord): void {
+    if (this.closed) return;
+    const rate = this.options.sampleRate;
+    if (rate < 1 && !(rate > 0 && this.random.next() < rate)) {
+      this.events.onRecords?.('unsampled', 1);
+      return;
+    }
+    if (this.pendingRows + record.block.rows > (this.options.maxPendingRows ?? DEFAULT_MAX_PENDING_ROWS)) {
+      this.events.onRecords?.('dropped', 1);
+      return;
+    }
+    this.pending.push(record);
+    this.pendingRows += record.block.rows;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, FLUSH_DELAY_MS).unref();
+  }
+
+  /** Writes every queued record; resolves when they are on disk (or counted as dropped). */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const records = this.pending;
+    this.pending = [];
+    this.writing = this.writing.then(async () => {
+      if (records.length > 0) {
+        try {
+          await this.write(records.map(formatLine));
+          this.events.onRecords?.('written', records.length);
+        } catch (error) {
+          this.events.onRecords?.('dropped', records.length);
+          this.events.onError?.(error);
+        }
+      }
+      // Rows count as pending until written, so a slow disk bounds the queue.
+      for (const r of records) this.pendingRows -= r.block.rows;
+    });
+    return this.writing;
+  }
+
+  /** Flushes and closes the file; later records are ignored. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    await this.writing;
+    await this.file?.close();
+    this.file = undefined;
+  }
+
+  private async write(lines: string[]): Promise<void> {
+    let chunk: string[] = [];
+    let chunkBytes = 0;
+    for (const line of lines) {
+      const bytes = Buffer.byteLength(line);
+      await this.openFile();
+      if (this.size + chunkBytes + bytes > this.options.maxBytes && this.size + chunkBytes > 0) {
+        await this.append(chunk, chunkBytes);
+        chunk = [];
+        chunkBytes = 0;
+        await this.rotate();
+      }
+      chunk.push(line);
+      chunkBytes += bytes;
+    }
+    await this.append(chunk, chunkBytes);
+  }
+
+  private async append(lines: string[], bytes: number): Promise<void> {
+    if (lines.length === 0) return;
+    await this.file!.appendFile(lines.join(''));
+    this.size += bytes;
+  }
+
+  private async openFile(): Promise<void> {
+    if (this.file) return;
+    mkdirSync(dirname(this.options.path), { recursive: true });
+    this.file = await open(this.options.path, 'a');
+    this.size = (await this.file.stat()).size;
+  }
+
+  private async rotate(): Promise<void> {
+    await this.file?.close();
+    this.file = undefined;
+    const path = this.options.path;
+    for (let i = this.options.maxFiles - 1; i >= 1; i--) {
+      if (await exists(`${path}.${i}`)) await rename(`${path}.${i}`, `${path}.${i + 1}`);
+    }
+    await rename(path, `${path}.1`);
+    this.events.onRotate?.();
+    await this.openFile();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One record as a JSON line (see the module comment). */
+export function formatLine(record: PredictionRecord): string {
+  const { signature, block, outputs } = record;
+  const inputs: Record<string, readonly unknown[]> = {};
+  signature.features.forEach((feature, j) => {
+    const sent = block.sent[j] ?? [];
+    inputs[feature.name] = feature.type === 'numeric' ? sent : (sent as string[]).map((s) => (s === '' ? null : s));
+  });
+  let logged: Record<string, unknown>;
+  if (signature.task === 'regression') {
+    logged = { value: Array.from(outputs.value ?? []) };
+  } else {
+    const k = signature.classes?.length ?? 0;
+    const probabilities = new Array<number[]>(outputs.rows);
+    for (let r = 0; r < outputs.rows; r++) {
+      probabilities[r] = Array.from(outputs.probabilities!.subarray(r * k, (r + 1) * k));
+    }
+    logged = { label: outputs.label, probabilities };
+  }
+  return `${JSON.stringify({
+    ts: new Date(record.time).toISOString(),
+    request_id: record.requestId,
+    model_name: record.modelName,
+    model_version: record.modelVersion,
+    endpoint: record.endpoint,
+    rows: block.rows,
+    inputs,
+    outputs: logged,
+  })}\n`;
+}

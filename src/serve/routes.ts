@@ -1,0 +1,123 @@
+/**
+ * The HTTP protocol layer: Open Inference Protocol v2 REST routes on fastify, thin by design (check
+ * ready, decode, call the data plane, encode). Every error is answered as `{"error": "..."}` with the
+ * status the error names; the server stays up and ready.
+ *
+ *   GET  /v2/health/live, /v2/health/ready, /v2
+ *   GET  /v2/models/{name}[/versions/{v}]           model metadata
+ *   GET  /v2/models/{name}[/versions/{v}]/ready
+ *   POST /v2/models/{name}[/versions/{v}]/infer     OIP inference
+ *   POST /v2/models/{name}[/versions/{v}]/predict   records in, predictions out (for people)
+ *   POST /v2/repository/models/{name}/load          hot reload
+ *   GET  /metrics                                   Prometheus
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { describeError } from '../errors.ts';
+import type { DataPlane } from './data-plane.ts';
+import { InvalidRequestError, statusOf } from './errors.ts';
+import type { ServeMetrics } from './metrics.ts';
+
+export interface HttpOptions {
+  readonly bodyLimitBytes: number;
+  readonly logger: Logger;
+}
+
+interface ModelParams {
+  name: string;
+  version?: string;
+}
+
+/** A fastify instance with every route, the JSON error handler and the metrics hooks (not yet listening). */
+export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: HttpOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // One log line per request would cost more than an inference; errors and lifecycle events are logged.
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance;
+
+  // Clients often omit the content type (curl -d): read every body as JSON.
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: request.method, status: reply.statusCode });
+    metrics.requestSeconds.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = statusOf(error);
+    const message = errorMessage(error, options.bodyLimitBytes);
+    if (status >= 500) request.log.error({ error: describeError(error), url: request.url }, 'request failed');
+    void reply.code(status).send({ error: message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  app.get('/v2/health/live', async () => ({ live: true }));
+  app.get('/v2/health/ready', async (_request, reply) => {
+    const ready = plane.ready;
+    return reply.code(ready ? 200 : 503).send({ ready });
+  });
+  app.get('/v2', async () => plane.serverMetadata());
+
+  for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
+    app.get<{ Params: ModelParams }>(prefix, async (request) =>
+      plane.modelMetadata(request.params.name, request.params.version),
+    );
+    app.get<{ Params: ModelParams }>(`${prefix}/ready`, async (request, reply) => {
+      const ready = plane.modelReady(request.params.name, request.params.version);
+      return reply.code(ready ? 200 : 503).send({ name: request.params.name, ready });
+    });
+    app.post<{ Params: ModelParams }>(`${prefix}/infer`, { preParsing: refuseBinaryData }, async (request) =>
+      plane.infer(request.params.name, request.params.version, request.body, request.id),
+    );
+    app.post<{ Params: ModelParams }>(`${prefix}/predict`, async (request) =>
+      plane.predict(request.params.name, request.params.version, request.body, request.id),
+    );
+  }
+
+  app.post<{ Params: { name: string } }>('/v2/repository/models/:name/load', async (request) => {
+    const loaded = await plane.reloadByName(request.params.name, request.body);
+    return { name: loaded.name, version: loaded.version, sha256: loaded.sha256, loaded: true };
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+  return app;
+}
+
+/** The binary tensor data extension sends a JSON header plus raw bytes; only JSON is supported. */
+async function refuseBinaryData(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  if (request.headers['inference-header-content-length'] !== undefined) {
+    throw new InvalidRequestError(
+      'the binary tensor data extension is not supported; send the tensors as JSON "data" arrays',
+    );
+  }
+}
+
+/** Fastify's own errors reworded for people; ours as they are. */
+function errorMessage(error: FastifyError, bodyLimit: number): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `the request body is larger than the limit of ${bodyLimit} bytes (serve.body_limit); split the batch`;
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'the request body is empty; expected JSON';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return `malformed JSON: ${error.message}`;
+  }
+  if (error instanceof SyntaxError || (error as { statusCode?: number }).statusCode === 400) {
+    if (!(error instanceof InvalidRequestError)) return `malformed JSON: ${error.message}`;
+  }
+  return error.message;
+}

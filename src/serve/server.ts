@@ -1,0 +1,107 @@
+/** startServer: wires the model, the batcher, metrics, the prediction log and the HTTP routes, and listens. */
+import type { AddressInfo } from 'node:net';
+import { type Logger, pino } from 'pino';
+import type { Config } from '../config/schema.ts';
+import { describeError } from '../errors.ts';
+import { DataPlane } from './data-plane.ts';
+import { ServeMetrics } from './metrics.ts';
+import { PredictionLog } from './prediction-log.ts';
+import { createHttpApp } from './routes.ts';
+import type { BatchingOptions, ModelSource, RunningServer, ServeOptions } from './types.ts';
+
+export const DEFAULT_BATCHING: BatchingOptions = { maxBatchSize: 64, maxQueueDelayMs: 1 };
+export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * Loads the model of `options.source` and serves it over HTTP (Open Inference Protocol v2). Resolves once
+ * the model is loaded and the port is listening; rejects (and leaves nothing running) when the model
+ * cannot be loaded or the port cannot be bound.
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const logger = toLogger(options.logger);
+  const metrics = new ServeMetrics();
+  const batching: BatchingOptions = { ...DEFAULT_BATCHING, ...options.batching };
+  const predictionLog = options.predictionLog
+    ? new PredictionLog(options.predictionLog, {
+        onRecords: (outcome, count) => metrics.logRecords.inc({ outcome }, count),
+        onRotate: () => metrics.logRotations.inc(),
+        onError: (error) =>
+          logger.warn({ error: describeError(error) }, 'prediction log write failed; records dropped'),
+      })
+    : undefined;
+  const plane = new DataPlane({
+    batching,
+    metrics,
+    logger,
+    ...(predictionLog ? { predictionLog } : {}),
+    ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+  });
+  const app = createHttpApp(plane, metrics, {
+    bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    logger,
+  });
+  try {
+    await plane.load(options.source);
+    options.configure?.(app);
+    await app.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT });
+  } catch (error) {
+    await app.close().catch(() => {});
+    await plane.close().catch(() => {});
+    throw error;
+  }
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info({ url, batching, model: plane.model?.name, version: plane.model?.version }, 'serving');
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    port: address.port,
+    get model() {
+      const model = plane.model!;
+      return { name: model.name, version: model.version, sha256: model.sha256 };
+    },
+    reload: (source?: ModelSource) => plane.load(source),
+    close() {
+      closed ??= (async () => {
+        // Fastify answers new requests with 503 and waits for those in flight; then the model goes.
+        await app.close();
+        await plane.close();
+        logger.info('server closed');
+      })();
+      return closed;
+    },
+  };
+}
+
+/** ServeOptions fields from conveyor.yml's `serve:` section (the source, logger and overrides come from the caller). */
+export function serveOptionsFromConfig(
+  serve: Config['serve'],
+): Pick<ServeOptions, 'host' | 'port' | 'batching' | 'bodyLimitBytes' | 'predictionLog' | 'intraOpNumThreads'> {
+  const log = serve.prediction_log;
+  return {
+    host: serve.host,
+    port: serve.port,
+    batching: { maxBatchSize: serve.max_batch_size, maxQueueDelayMs: serve.max_queue_delay_ms },
+    bodyLimitBytes: serve.body_limit,
+    ...(log.sample_rate > 0
+      ? {
+          predictionLog: {
+            path: log.path,
+            sampleRate: log.sample_rate,
+            maxBytes: log.max_bytes,
+            maxFiles: log.max_files,
+          },
+        }
+      : {}),
+    ...(serve.threads > 0 ? { intraOpNumThreads: serve.threads } : {}),
+  };
+}
+
+function toLogger(logger: ServeOptions['logger']): Logger {
+  if (logger === undefined) return pino({ level: 'info' });
+  if (typeof logger === 'string') return pino({ level: logger });
+  return logger;
+}

@@ -1,0 +1,302 @@
+/**
+ * Value → bin, after LightGBM's BinMapper. Every feature gets at most `max_bins` value bins plus one
+ * bin for missing values (NaN, a missing category, or a category not seen in training), so a bin index
+ * fits a byte and histograms have a fixed size.
+ *
+ * A bin is described by its threshold: the float32-representable value t such that a value goes to
+ * bin b or below exactly when `x <= thresholds[b]`. The trees store these thresholds, so training on
+ * bins and predicting on raw values (x = Math.fround(value)) take the same path for every x.
+ */
+import { DataError } from '../../errors.ts';
+import { Random } from '../../lib/random.ts';
+import type { Table } from '../../data/types.ts';
+import { categoryInput, findColumn, numericInput } from '../../model/inputs.ts';
+import type { FeatureSpec } from '../../model/types.ts';
+
+/** Largest finite float32: the threshold of a numeric feature's last bin, so every finite value is at or below it. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Rows sampled to place numeric bin edges on large data (LightGBM's bin_construct_sample_cnt). */
+export const BIN_SAMPLE_ROWS = 200_000;
+
+/**
+ * Prior weight (in rows) that pulls a category's mean target towards the overall mean before
+ * categories are ordered, so a category seen twice does not land at an extreme of the order.
+ */
+export const CATEGORY_SMOOTHING = 10;
+
+/** How the target orders categories: by mean target (binary, regression) or by frequency (multiclass). */
+export type CategoryOrder = 'mean_target' | 'frequency';
+
+export interface FeatureBins {
+  readonly name: string;
+  readonly type: 'numeric' | 'categorical';
+  /** Number of value bins (≥ 1); bin index `valueBins` is the missing bin. */
+  readonly valueBins: number;
+  /**
+   * Per value bin b, the split threshold after it: x is in bin ≤ b exactly when x <= thresholds[b].
+   * Numeric: float32 midpoints between neighbouring training values, FLOAT32_MAX for the last bin.
+   * Categorical: the largest ordinal code in the bin.
+   */
+  readonly thresholds: Float64Array;
+  /** Categorical: categories in ordinal code order (code = index); empty for numeric features. */
+  readonly categories: readonly string[];
+}
+
+export interface FitBinsOptions {
+  readonly table: Table;
+  readonly features: readonly FeatureSpec[];
+  /** Training rows (table row indices) the bins are fitted on. */
+  readonly rows: Uint32Array;
+  /** Target per table row: class index (classification) or value (regression). */
+  readonly target: Float64Array;
+  readonly categoryOrder: CategoryOrder;
+  readonly maxBins: number;
+  readonly seed: number;
+}
+
+/**
+ * Fits bins for every feature on the training rows. Numeric: quantile-like edges on float32 values
+ * (from a seeded sample of BIN_SAMPLE_ROWS rows on large data); each distinct value gets its own bin
+ * when there are at most `maxBins` of them. Categorical: categories seen in training, ordered (see
+ * `orderCategories`), one bin each, neighbouring rare ones merged when there are more than `maxBins`.
+ */
+export function fitBins(options: FitBinsOptions): FeatureBins[] {
+  const { table, features, rows, maxBins } = options;
+  if (maxBins < 1 || maxBins > 255) throw new Error(`maxBins must be in [1, 255], got ${maxBins}`);
+  const sample = sampleRows(rows, BIN_SAMPLE_ROWS, options.seed);
+  return features.map((feature) => {
+    if (feature.type === 'numeric') {
+      const values = numericInput(table, feature.name);
+      return numericBins(feature.name, values, sample, maxBins);
+    }
+    return categoricalBins(options, feature.name);
+  });
+}
+
+function numericBins(name: string, values: Float64Array, rows: Uint32Array, maxBins: number): FeatureBins {
+  const present = new Float32Array(rows.length);
+  let count = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const x = values[rows[i]!]!;
+    if (x === x) present[count++] = x;
+  }
+  const sorted = present.subarray(0, count).sort();
+  const distinct: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const x = sorted[i]!;
+    // -0 and 0 compare equal, so they share a bin as they share every comparison.
+    if (distinct.length > 0 && distinct[distinct.length - 1] === x) counts[counts.length - 1]! += 1;
+    else {
+      distinct.push(x);
+      counts.push(1);
+    }
+  }
+  if (distinct.length === 0) {
+    return { name, type: 'numeric', valueBins: 1, thresholds: Float64Array.of(FLOAT32_MAX), categories: [] };
+  }
+  const ends = binEnds(counts, maxBins);
+  const thresholds = new Float64Array(ends.length);
+  ends.forEach((end, b) => {
+    thresholds[b] = b === ends.length - 1 ? FLOAT32_MAX : float32Between(distinct[end]!, distinct[end + 1]!);
+  });
+  return { name, type: 'numeric', valueBins: ends.length, thresholds, categories: [] };
+}
+
+/**
+ * A float32 t with a <= t < b for float32 a < b: the midpoint rounded to float32, or a itself when the
+ * rounding lands on b (neighbouring float32 values). Midpoints generalise better to unseen values.
+ */
+export function float32Between(a: number, b: number): number {
+  const mid = Math.fround(a + (b - a) / 2);
+  return mid >= a && mid < b ? mid : a;
+}
+
+/**
+ * Groups sorted distinct values (with their row counts) into at most `maxBins` bins of about equal
+ * row counts; a value with more rows than its share gets a bin of its own. Returns, per bin, the index
+ * of its last distinct value.
+ */
+export function binEnds(counts: readonly number[], maxBins: number): number[] {
+  const n = counts.length;
+  if (n <= maxBins) return counts.map((_, i) => i);
+  let remaining = 0;
+  for (const c of counts) remaining += c;
+  const ends: number[] = [];
+  let binsLeft = maxBins;
+  let accumulated = 0;
+  for (let i = 0; i < n - 1; i++) {
+    accumulated += counts[i]!;
+    if (binsLeft === 1) break;
+    const share = remaining / binsLeft;
+    // Close the bin when it holds its share, when the next value deserves a bin of its own, or when
+    // the values left fit one per remaining bin.
+    if (accumulated >= share || counts[i + 1]! >= share || n - 1 - i <= binsLeft - 1) {
+      ends.push(i);
+      remaining -= accumulated;
+      accumulated = 0;
+      binsLeft -= 1;
+    }
+  }
+  ends.push(n - 1);
+  return ends;
+}
+
+function categoricalBins(options: FitBinsOptions, name: string): FeatureBins {
+  const { table, rows, target, maxBins } = options;
+  const column = findColumn(table, name);
+  if (column.type !== 'categorical') {
+    throw new DataError(`feature "${name}" is declared categorical but its column is ${column.type}`);
+  }
+  const dictionary = column.categories;
+  const counts = new Float64Array(dictionary.length);
+  const sums = new Float64Array(dictionary.length);
+  const codes = column.codes;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const code = codes[row]!;
+    if (code < 0) continue;
+    counts[code]! += 1;
+    sums[code]! += target[row]!;
+  }
+  const categories = orderCategories(dictionary, counts, sums, options.categoryOrder);
+  if (categories.length >= 2 ** 24) {
+    throw new DataError(`feature "${name}" has ${categories.length} categories; at most 2^24 - 1 are supported`);
+  }
+  if (categories.length === 0) {
+    return { name, type: 'categorical', valueBins: 1, thresholds: Float64Array.of(0), categories: [] };
+  }
+  const ordered = categories.map((c) => counts[c.code]!);
+  const ends = binEnds(ordered, maxBins);
+  return {
+    name,
+    type: 'categorical',
+    valueBins: ends.length,
+    thresholds: Float64Array.from(ends),
+    categories: categories.map((c) => c.name),
+  };
+}
+
+/**
+ * The ordinal code order of a categorical feature's categories (those seen in training).
+ *
+ * Trees split categories by code (`code <= threshold`), so the order decides which groups of categories
+ * a split can separate. For a binary or regression target, sorting by mean target makes the best
+ * two-group partition of the categories (for squared error and for two classes) one of the threshold
+ * splits (Fisher 1958; Breiman et al., CART §9.4): the order finds it without trying 2^k subsets. The
+ * mean is smoothed towards the overall mean by CATEGORY_SMOOTHING rows so rare categories do not sit at
+ * the extremes on noise. A multiclass target has no single order that serves every class (and all
+ * class trees share one code list, as the exported graph does), so categories are ordered by frequency:
+ * target-free, stable, and frequent categories keep bins of their own when rare ones must be merged.
+ * Ties fall back to the category name, so the order is deterministic.
+ */
+export function orderCategories(
+  dictionary: readonly string[],
+  counts: Float64Array,
+  sums: Float64Array,
+  order: CategoryOrder,
+): { name: string; code: number }[] {
+  let totalCount = 0;
+  let totalSum = 0;
+  const seen: { name: string; code: number; key: number }[] = [];
+  for (let code = 0; code < dictionary.length; code++) {
+    totalCount += counts[code]!;
+    totalSum += sums[code]!;
+  }
+  const prior = totalCount > 0 ? totalSum / totalCount : 0;
+  const firstCode = new Map<string, number>();
+  for (let code = 0; code < dictionary.length; code++) {
+    if (counts[code]! === 0) continue;
+    const name = dictionary[code]!;
+    // A dictionary should not repeat a string; if it does, the first entry takes the rows of both.
+    const existing = firstCode.get(name);
+    if (existing !== undefined) {
+      const entry = seen.find((s) => s.code === existing)!;
+      counts[existing]! += counts[code]!;
+      sums[existing]! += sums[code]!;
+      entry.key = sortKey(counts[existing]!, sums[existing]!, prior, order);
+      continue;
+    }
+    firstCode.set(name, code);
+    seen.push({ name, code, key: sortKey(counts[code]!, sums[code]!, prior, order) });
+  }
+  seen.sort((a, b) => a.key - b.key || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return seen.map(({ name, code }) => ({ name, code }));
+}
+
+function sortKey(count: number, sum: number, prior: number, order: CategoryOrder): number {
+  if (order === 'frequency') return -count;
+  return (sum + prior * CATEGORY_SMOOTHING) / (count + CATEGORY_SMOOTHING);
+}
+
+/**
+ * Bins of `rows` (table row indices), column-major: feature f of the i-th listed row at f * rows.length + i.
+ * `out` may be a view on shared memory. Infinite numeric values are rejected (their bin is ambiguous).
+ */
+export function binRows(table: Table, bins: readonly FeatureBins[], rows: Uint32Array, out?: Uint8Array): Uint8Array {
+  const n = rows.length;
+  const matrix = out ?? new Uint8Array(bins.length * n);
+  if (matrix.length < bins.length * n) throw new Error('binRows: output buffer too small');
+  bins.forEach((feature, f) => {
+    const column = matrix.subarray(f * n, (f + 1) * n);
+    const missing = feature.valueBins;
+    if (feature.type === 'numeric') {
+      const values = numericInput(table, feature.name);
+      const thresholds = feature.thresholds;
+      const last = thresholds.length - 1;
+      for (let i = 0; i < n; i++) {
+        const x = values[rows[i]!]!;
+        if (x !== x) {
+          column[i] = missing;
+          continue;
+        }
+        if (x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) {
+          throw new DataError(`feature "${feature.name}", row ${rows[i]! + 1}: infinite value; expected a finite number`);
+        }
+        // First bin whose threshold is >= x (binary search; the last threshold holds every finite float32).
+        let lo = 0;
+        let hi = last;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (x <= thresholds[mid]!) hi = mid;
+          else lo = mid + 1;
+        }
+        column[i] = lo;
+      }
+    } else {
+      const codes = categoryInput(table, feature.name, feature.categories);
+      const codeBin = categoryBins(feature);
+      for (let i = 0; i < n; i++) {
+        const code = codes[rows[i]!]!;
+        column[i] = code < 0 ? missing : codeBin[code]!;
+      }
+    }
+  });
+  return matrix;
+}
+
+/** Bin of each ordinal code of a categorical feature. */
+function categoryBins(feature: FeatureBins): Uint8Array {
+  const codeBin = new Uint8Array(feature.categories.length);
+  let bin = 0;
+  for (let code = 0; code < codeBin.length; code++) {
+    while (code > feature.thresholds[bin]!) bin += 1;
+    codeBin[code] = bin;
+  }
+  return codeBin;
+}
+
+/** Up to `limit` of `rows`, chosen with a seeded partial shuffle and returned in ascending order. */
+function sampleRows(rows: Uint32Array, limit: number, seed: number): Uint32Array {
+  if (rows.length <= limit) return rows;
+  const copy = rows.slice();
+  const random = new Random(seed);
+  for (let i = 0; i < limit; i++) {
+    const j = i + random.int(copy.length - i);
+    const tmp = copy[i]!;
+    copy[i] = copy[j]!;
+    copy[j] = tmp;
+  }
+  return copy.subarray(0, limit).sort();
+}

@@ -1,0 +1,191 @@
+/**
+ * Objectives: each fills gradient/hessian buffers from raw scores, gives the initial score, and
+ * measures the loss. The tree learner sees only the buffers.
+ *
+ * Gradient boosting takes a second-order step on the loss L(y, s) per row: with g = ∂L/∂s and
+ * h = ∂²L/∂s², a tree leaf's output is -ΣG/(ΣH + λ) (see split.ts).
+ *
+ * Binary log-loss (label y ∈ {0, 1}, score s, p = σ(s) = 1/(1 + e^-s)):
+ *   L = -y·log p - (1-y)·log(1-p) = log(1 + e^s) - y·s
+ *   g = σ(s) - y = p - y,   h = p·(1 - p)
+ *   Computed stably as L = log1p(e^-|s|) + max(s, 0) - y·s.
+ *   Initial score: the log-odds of the training prior, log(p̄/(1-p̄)), which minimises L for a constant.
+ *
+ * Multiclass softmax (K classes, scores s_1..s_K, p_k = e^{s_k}/Σ_j e^{s_j}, label y):
+ *   L = -log p_y = log Σ_j e^{s_j} - s_y
+ *   g_k = p_k - [y = k],   ∂²L/∂s_k² = p_k·(1 - p_k)
+ *   One tree per class per round, each fitted to its own (g_k, h_k) with the other scores held fixed
+ *   (the diagonal of the Hessian). The hessian is scaled by K/(K-1) as in LightGBM: Friedman's
+ *   multiclass TreeBoost (2001, Algorithm 6) takes leaf steps of (K-1)/K·Σg/Σ|g|(1-|g|), i.e. the
+ *   diagonal Newton step shrunk by (K-1)/K, since the K scores are only determined up to a constant.
+ *   Initial scores: log of the training class priors (softmax of them gives the priors).
+ *
+ * Squared error (regression):
+ *   L = ½·(s - y)²,   g = s - y,   h = 1
+ *   so a leaf's output is the mean residual shrunk by λ: -Σ(s-y)/(n + λ). Initial score: the mean of y.
+ *   The reported loss is the mean squared error (twice L).
+ */
+import type { Link } from '../../model/types.ts';
+
+export type ObjectiveKind = 'binary' | 'multiclass' | 'regression';
+
+export interface Objective {
+  readonly kind: ObjectiveKind;
+  /** Raw scores per row (1, or the number of classes for multiclass). */
+  readonly outputs: number;
+  readonly link: Link;
+  /** Name of the loss `gradients` and `loss` return, for the report. */
+  readonly lossName: string;
+  /** Initial raw score per output: the best constant for the training target. */
+  boostFromScore(target: Float64Array): number[];
+  /**
+   * Fills gradHess for `scores` (rowCount x outputs, row-major): output k's [g, h] pair of row i at
+   * k * 2 * rowCount + 2 * i. Returns the mean loss at `scores`.
+   */
+  gradients(scores: Float64Array, target: Float64Array, gradHess: Float64Array): number;
+  /** Mean loss of `scores` against `target`. */
+  loss(scores: Float64Array, target: Float64Array): number;
+}
+
+/** Smallest hessian a row contributes, so a confidently right row does not give 0/0 leaves. */
+const MIN_HESSIAN = 1e-16;
+/** Probabilities clamp for initial scores (a class absent from training). */
+const MIN_PRIOR = 1e-15;
+
+/** The objective of a task: binary (2 classes), multiclass (> 2) or regression (classes = 0). */
+export function createObjective(kind: ObjectiveKind, classes: number): Objective {
+  switch (kind) {
+    case 'binary':
+      return binaryObjective();
+    case 'multiclass':
+      return multiclassObjective(classes);
+    case 'regression':
+      return squaredErrorObjective();
+  }
+}
+
+function binaryObjective(): Objective {
+  return {
+    kind: 'binary',
+    outputs: 1,
+    link: 'sigmoid',
+    lossName: 'log_loss',
+    boostFromScore(target) {
+      let positives = 0;
+      for (let i = 0; i < target.length; i++) positives += target[i]!;
+      const p = Math.min(1 - MIN_PRIOR, Math.max(MIN_PRIOR, positives / Math.max(1, target.length)));
+      return [Math.log(p / (1 - p))];
+    },
+    gradients(scores, target, gradHess) {
+      const n = target.length;
+      let loss = 0;
+      for (let i = 0; i < n; i++) {
+        const s = scores[i]!;
+        const y = target[i]!;
+        const e = Math.exp(-Math.abs(s));
+        const p = s >= 0 ? 1 / (1 + e) : e / (1 + e);
+        loss += Math.log1p(e) + (s > 0 ? s : 0) - y * s;
+        gradHess[2 * i] = p - y;
+        gradHess[2 * i + 1] = Math.max(p * (1 - p), MIN_HESSIAN);
+      }
+      return loss / Math.max(1, n);
+    },
+    loss(scores, target) {
+      const n = target.length;
+      let loss = 0;
+      for (let i = 0; i < n; i++) {
+        const s = scores[i]!;
+        loss += Math.log1p(Math.exp(-Math.abs(s))) + (s > 0 ? s : 0) - target[i]! * s;
+      }
+      return loss / Math.max(1, n);
+    },
+  };
+}
+
+function multiclassObjective(classes: number): Objective {
+  const k = classes;
+  const factor = k / (k - 1);
+  const probabilities = new Float64Array(k);
+  return {
+    kind: 'multiclass',
+    outputs: k,
+    link: 'softmax',
+    lossName: 'log_loss',
+    boostFromScore(target) {
+      const counts = new Float64Array(k);
+      for (let i = 0; i < target.length; i++) counts[target[i]!]! += 1;
+      return Array.from(counts, (c) => Math.log(Math.max(MIN_PRIOR, c / Math.max(1, target.length))));
+    },
+    gradients(scores, target, gradHess) {
+      const n = target.length;
+      let loss = 0;
+      for (let i = 0; i < n; i++) {
+        const base = i * k;
+        let max = Number.NEGATIVE_INFINITY;
+        for (let c = 0; c < k; c++) max = Math.max(max, scores[base + c]!);
+        let sum = 0;
+        for (let c = 0; c < k; c++) {
+          const e = Math.exp(scores[base + c]! - max);
+          probabilities[c] = e;
+          sum += e;
+        }
+        const y = target[i]!;
+        loss += Math.log(sum) + max - scores[base + y]!;
+        for (let c = 0; c < k; c++) {
+          const p = probabilities[c]! / sum;
+          const at = c * 2 * n + 2 * i;
+          gradHess[at] = c === y ? p - 1 : p;
+          gradHess[at + 1] = Math.max(factor * p * (1 - p), MIN_HESSIAN);
+        }
+      }
+      return loss / Math.max(1, n);
+    },
+    loss(scores, target) {
+      const n = target.length;
+      let loss = 0;
+      for (let i = 0; i < n; i++) {
+        const base = i * k;
+        let max = Number.NEGATIVE_INFINITY;
+        for (let c = 0; c < k; c++) max = Math.max(max, scores[base + c]!);
+        let sum = 0;
+        for (let c = 0; c < k; c++) sum += Math.exp(scores[base + c]! - max);
+        loss += Math.log(sum) + max - scores[base + target[i]!]!;
+      }
+      return loss / Math.max(1, n);
+    },
+  };
+}
+
+function squaredErrorObjective(): Objective {
+  return {
+    kind: 'regression',
+    outputs: 1,
+    link: 'identity',
+    lossName: 'mse',
+    boostFromScore(target) {
+      let sum = 0;
+      for (let i = 0; i < target.length; i++) sum += target[i]!;
+      return [target.length > 0 ? sum / target.length : 0];
+    },
+    gradients(scores, target, gradHess) {
+      const n = target.length;
+      let loss = 0;
+      for (let i = 0; i < n; i++) {
+        const r = scores[i]! - target[i]!;
+        loss += r * r;
+        gradHess[2 * i] = r;
+        gradHess[2 * i + 1] = 1;
+      }
+      return loss / Math.max(1, n);
+    },
+    loss(scores, target) {
+      const n = target.length;
+      let loss = 0;
+      for (let i = 0; i < n; i++) {
+        const r = scores[i]! - target[i]!;
+        loss += r * r;
+      }
+      return loss / Math.max(1, n);
+    },
+  };
+}

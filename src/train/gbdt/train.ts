@@ -1,0 +1,196 @@
+/**
+ * The GBDT trainer: checks the data, holds out the early-stopping slice, bins the features, runs the
+ * boosting loop and turns the binned trees into the model format (float32 thresholds).
+ */
+import type { GbdtParams } from '../../config/schema.ts';
+import { DataError } from '../../errors.ts';
+import { Random } from '../../lib/random.ts';
+import type { GbdtModel, Tree } from '../../model/types.ts';
+import type { TrainInput, TrainResult } from '../types.ts';
+import { binRows, type CategoryOrder, type FeatureBins, fitBins } from './bin-mapper.ts';
+import { type BoostingResult, boost, SEED_STREAM, streamSeed } from './boosting.ts';
+import { BIN_STRIDE } from './histogram.ts';
+import { HistogramBuilder } from './histogram-builder.ts';
+import { createObjective, type ObjectiveKind } from './objectives.ts';
+
+/** Memory the histogram slots may take; beyond it the learner rebuilds evicted histograms. */
+const HISTOGRAM_MEMORY_BYTES = 512 * 1024 * 1024;
+
+/** trainGbdt's result plus what the checks need: which rows trained, and their training-time scores. */
+export interface GbdtFit {
+  readonly result: TrainResult & { readonly model: GbdtModel };
+  /** Table rows the trees were fitted on, ascending. */
+  readonly trainRows: Uint32Array;
+  /** Table rows held out for early stopping, ascending. */
+  readonly validRows: Uint32Array;
+  /**
+   * Raw scores (trainRows.length x outputs, row-major, in trainRows order) as training computed them
+   * for the model's trees; undefined when early stopping dropped rounds after the best one.
+   */
+  readonly trainScores?: Float64Array;
+  readonly featureBins: readonly FeatureBins[];
+}
+
+/**
+ * Trains gradient-boosted trees (`input.trainer.algorithm === 'gbdt'`, params already defaulted).
+ * Binary and multiclass classification (log-loss, softmax) and regression (squared error). The same
+ * input and seed give the same model whatever the thread count.
+ */
+export async function trainGbdt(input: TrainInput): Promise<TrainResult> {
+  return (await fitGbdt(input)).result;
+}
+
+/** trainGbdt, also returning the training rows and their training-time scores. */
+export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
+  const { data, trainer, seed } = input;
+  if (trainer.algorithm !== 'gbdt') throw new Error(`trainGbdt called with algorithm "${trainer.algorithm}"`);
+  const params = trainer.params;
+  const { signature, table, target } = data;
+  const kind = objectiveKind(input);
+  const classes = signature.classes?.length ?? 0;
+  const objective = createObjective(kind, classes);
+  const { trainRows, validRows } = holdOut(table.rowCount, params, seed);
+
+  const categoryOrder: CategoryOrder = kind === 'multiclass' ? 'frequency' : 'mean_target';
+  const featureBins = fitBins({
+    table,
+    features: signature.features,
+    rows: trainRows,
+    target,
+    categoryOrder,
+    maxBins: params.max_bins,
+    seed: streamSeed(seed, SEED_STREAM.bins),
+  });
+  const featureBinCounts = Int32Array.from(featureBins, (f) => f.valueBins + 1);
+  const histBytes = featureBinCounts.reduce((sum, bins) => sum + bins, 0) * BIN_STRIDE * 8;
+  const wantedSlots = Math.min(params.max_leaves, 2 ** params.max_depth) + 1;
+  const slots = Math.max(3, Math.min(wantedSlots, Math.floor(HISTOGRAM_MEMORY_BYTES / histBytes)));
+  const builder = await HistogramBuilder.create({
+    featureCount: featureBins.length,
+    rowCount: trainRows.length,
+    featureBinCounts,
+    outputs: objective.outputs,
+    slots,
+    threads: params.threads,
+  });
+  let boosted: BoostingResult;
+  try {
+    binRows(table, featureBins, trainRows, builder.bins);
+    const validation =
+      validRows.length > 0
+        ? { bins: binRows(table, featureBins, validRows), rowCount: validRows.length, target: pick(target, validRows) }
+        : undefined;
+    boosted = await boost({
+      objective,
+      params,
+      builder,
+      valueBins: featureBins.map((f) => f.valueBins),
+      target: pick(target, trainRows),
+      validation,
+      seed,
+      onProgress: input.onProgress,
+    });
+  } finally {
+    await builder.close();
+  }
+
+  const categoryCodes: Record<string, readonly string[]> = {};
+  for (const f of featureBins) if (f.type === 'categorical') categoryCodes[f.name] = f.categories;
+  const model: GbdtModel = {
+    kind: 'gbdt',
+    signature,
+    link: objective.link,
+    baseScore: boosted.baseScore,
+    trees: boosted.trees.map(({ output, tree }) => toModelTree(output, tree, featureBins)),
+    categoryCodes,
+    params: { ...params, best_iteration: boosted.rounds },
+  };
+  const last = boosted.history[boosted.history.length - 1];
+  const summary: Record<string, number | string> = {
+    objective: kind,
+    loss: objective.lossName,
+    rounds: boosted.rounds,
+    rounds_run: boosted.roundsRun,
+    trees: model.trees.length,
+    stop_reason: boosted.stopReason,
+    train_rows: trainRows.length,
+    valid_rows: validRows.length,
+    threads: builder.threads,
+  };
+  if (last) summary.train_loss = last.trainLoss;
+  const best = boosted.history[boosted.rounds - 1];
+  if (best?.validLoss !== undefined) summary.valid_loss = best.validLoss;
+  return {
+    result: { model, history: boosted.history, summary },
+    trainRows,
+    validRows,
+    trainScores: boosted.rounds === boosted.roundsRun ? boosted.trainScores : undefined,
+    featureBins,
+  };
+}
+
+function objectiveKind(input: TrainInput): ObjectiveKind {
+  const { signature, table, target } = input.data;
+  if (table.rowCount === 0) throw new DataError('no training rows: the data set is empty');
+  if (target.length !== table.rowCount) {
+    throw new DataError(`target has ${target.length} values for ${table.rowCount} rows`);
+  }
+  if (signature.features.length === 0) throw new DataError('no features to train on');
+  if (signature.task === 'regression') {
+    for (let i = 0; i < target.length; i++) {
+      if (!Number.isFinite(target[i]!)) {
+        throw new DataError(`target "${signature.target}", row ${i + 1}: ${target[i]} is not a finite number`);
+      }
+    }
+    return 'regression';
+  }
+  const classes = signature.classes?.length ?? 0;
+  if (classes < 2) {
+    throw new DataError(`target "${signature.target}" has ${classes} class(es); classification needs at least 2`);
+  }
+  for (let i = 0; i < target.length; i++) {
+    const y = target[i]!;
+    if (!Number.isInteger(y) || y < 0 || y >= classes) {
+      throw new DataError(`target "${signature.target}", row ${i + 1}: class index ${y} is not in [0, ${classes})`);
+    }
+  }
+  return classes === 2 ? 'binary' : 'multiclass';
+}
+
+/**
+ * The early-stopping slice: floor(rows × validation_fraction) rows drawn with the seed (not
+ * stratified). None when early stopping is off or a side would be empty.
+ */
+function holdOut(rowCount: number, params: GbdtParams, seed: number): { trainRows: Uint32Array; validRows: Uint32Array } {
+  const validCount = Math.floor(rowCount * params.validation_fraction);
+  const all = new Uint32Array(rowCount);
+  for (let i = 0; i < rowCount; i++) all[i] = i;
+  if (params.early_stopping_rounds === 0 || validCount < 1 || validCount >= rowCount) {
+    return { trainRows: all, validRows: new Uint32Array(0) };
+  }
+  new Random(streamSeed(seed, SEED_STREAM.validation)).shuffle(all);
+  return {
+    validRows: all.slice(0, validCount).sort(),
+    trainRows: all.slice(validCount).sort(),
+  };
+}
+
+function pick(values: Float64Array, rows: Uint32Array): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]!]!;
+  return out;
+}
+
+function toModelTree(output: number, tree: BoostingResult['trees'][number]['tree'], bins: readonly FeatureBins[]): Tree {
+  return {
+    output,
+    feature: tree.feature.slice(),
+    threshold: tree.feature.map((f, node) => (f < 0 ? 0 : bins[f]!.thresholds[tree.bin[node]!]!)),
+    left: tree.left.slice(),
+    right: tree.right.slice(),
+    missingLeft: tree.missingLeft.slice(),
+    value: tree.value.slice(),
+    gain: tree.gain.slice(),
+    cover: tree.cover.slice(),
+  };
+}

@@ -1,0 +1,305 @@
+/**
+ * Gradients → one regression tree on the binned training rows. Grows best-first (leaf-wise, as
+ * LightGBM) or level by level (depth-wise, as XGBoost), within max_depth and max_leaves. It sees only
+ * gradient/hessian pairs, never the objective.
+ *
+ * Each open leaf owns a contiguous range of `builder.rows` and, while it may still be split, a
+ * histogram slot. Splitting a leaf partitions its range (stable: left rows first, both halves keep row
+ * order), builds the histogram of the smaller child and gets the larger one's by subtraction from the
+ * parent's.
+ */
+import type { HistogramBuilder } from './histogram-builder.ts';
+import { findBestSplit, leafOutput, SplitInfo, type SplitParams } from './split.ts';
+
+export interface TreeParams extends SplitParams {
+  readonly growth: 'depthwise' | 'leafwise';
+  readonly maxDepth: number;
+  readonly maxLeaves: number;
+}
+
+/** A tree over bins: node arrays as in the model's Tree, thresholds as bin indices. */
+export interface BinnedTree {
+  readonly feature: number[];
+  /** Rows with a value bin ≤ this go left (missing bin: see missingLeft). */
+  readonly bin: number[];
+  readonly missingLeft: boolean[];
+  readonly left: number[];
+  readonly right: number[];
+  /** Leaf output before shrinkage (0 on internal nodes). */
+  readonly value: number[];
+  readonly gain: number[];
+  readonly cover: number[];
+  /** Per leaf node, its rows: builder.rows[rowBegin, rowEnd) (-1 on internal nodes). */
+  readonly rowBegin: number[];
+  readonly rowEnd: number[];
+}
+
+interface OpenLeaf {
+  readonly node: number;
+  readonly begin: number;
+  readonly end: number;
+  readonly depth: number;
+  readonly gradient: number;
+  readonly hessian: number;
+  /** Histogram slot, or -1 when it has none (not splittable, or evicted for memory). */
+  slot: number;
+  readonly split: SplitInfo;
+}
+
+export class TreeLearner {
+  private readonly valueBins: Int32Array;
+  private readonly freeSlots: number[] = [];
+  private readonly scratchRows: Uint32Array;
+  private readonly goesLeft = new Uint8Array(256);
+
+  constructor(
+    private readonly builder: HistogramBuilder,
+    valueBins: readonly number[],
+    private readonly params: TreeParams,
+  ) {
+    this.valueBins = Int32Array.from(valueBins);
+    this.scratchRows = new Uint32Array(builder.rowCount);
+  }
+
+  /**
+   * Grows a tree on rows builder.rows[0, rowCount) with the gradients of raw-score output `output`,
+   * using the features set on the builder. The root is a leaf when no split helps.
+   */
+  learn(rowCount: number, output: number): BinnedTree {
+    const { builder, params } = this;
+    const tree: BinnedTree = {
+      feature: [],
+      bin: [],
+      missingLeft: [],
+      left: [],
+      right: [],
+      value: [],
+      gain: [],
+      cover: [],
+      rowBegin: [],
+      rowEnd: [],
+    };
+    this.freeSlots.length = 0;
+    for (let s = builder.slots - 1; s >= 0; s--) this.freeSlots.push(s);
+
+    // Root totals straight from the gradients, in row order.
+    const gradHess = builder.gradHess;
+    const offset = output * 2 * builder.rowCount;
+    const rows = builder.rows;
+    let gradient = 0;
+    let hessian = 0;
+    for (let i = 0; i < rowCount; i++) {
+      const at = offset + rows[i]! * 2;
+      gradient += gradHess[at]!;
+      hessian += gradHess[at + 1]!;
+    }
+    const open: OpenLeaf[] = [];
+    const root = this.addLeaf(tree, 0, rowCount, 0, gradient, hessian);
+    if (this.splittable(root, 2)) {
+      root.slot = this.takeSlot(open);
+      builder.build(root.slot, 0, rowCount, output);
+      this.evaluate(root);
+    }
+    open.push(root);
+
+    let leaves = 1;
+    while (leaves < params.maxLeaves) {
+      const index = this.pick(open);
+      if (index < 0) break;
+      const leaf = open[index]!;
+      open.splice(index, 1);
+      const [left, right] = this.split(tree, leaf, leaves + 1, open, output);
+      leaves += 1;
+      open.push(left, right);
+    }
+    for (const leaf of open) if (leaf.slot >= 0) this.releaseSlot(leaf);
+    return tree;
+  }
+
+  private addLeaf(
+    tree: BinnedTree,
+    begin: number,
+    end: number,
+    depth: number,
+    gradient: number,
+    hessian: number,
+  ): OpenLeaf {
+    const node = tree.feature.length;
+    tree.feature.push(-1);
+    tree.bin.push(0);
+    tree.missingLeft.push(false);
+    tree.left.push(-1);
+    tree.right.push(-1);
+    tree.value.push(leafOutput(gradient, hessian, this.params));
+    tree.gain.push(0);
+    tree.cover.push(hessian);
+    tree.rowBegin.push(begin);
+    tree.rowEnd.push(end);
+    return { node, begin, end, depth, gradient, hessian, slot: -1, split: new SplitInfo() };
+  }
+
+  /** Whether a leaf may be split, given the number of leaves the tree would then have. */
+  private splittable(leaf: OpenLeaf, leavesIfSplit: number): boolean {
+    const { params } = this;
+    return (
+      leaf.depth < params.maxDepth &&
+      leavesIfSplit <= params.maxLeaves &&
+      leaf.end - leaf.begin >= 2 * params.minSamplesLeaf &&
+      leaf.hessian >= 2 * params.minHessianLeaf
+    );
+  }
+
+  private evaluate(leaf: OpenLeaf): void {
+    const { builder } = this;
+    findBestSplit(
+      builder.hist,
+      builder.slotBase(leaf.slot),
+      builder.features,
+      builder.activeFeatures.length,
+      builder.featureOffsets,
+      this.valueBins,
+      leaf.gradient,
+      leaf.hessian,
+      leaf.end - leaf.begin,
+      this.params,
+      leaf.split,
+    );
+  }
+
+  /**
+   * Next leaf to split: leaf-wise, the largest gain; depth-wise, the shallowest level first, the
+   * largest gain within it. Ties go to the older node. -1 when no leaf has a split.
+   */
+  private pick(open: OpenLeaf[]): number {
+    const depthwise = this.params.growth === 'depthwise';
+    let best = -1;
+    for (let i = 0; i < open.length; i++) {
+      const leaf = open[i]!;
+      if (leaf.split.feature < 0) continue;
+      if (best < 0) {
+        best = i;
+        continue;
+      }
+      const current = open[best]!;
+      if (depthwise && leaf.depth !== current.depth) {
+        if (leaf.depth < current.depth) best = i;
+        continue;
+      }
+      if (
+        leaf.split.gain > current.split.gain ||
+        (leaf.split.gain === current.split.gain && leaf.node < current.node)
+      ) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  private split(
+    tree: BinnedTree,
+    leaf: OpenLeaf,
+    leavesAfter: number,
+    open: OpenLeaf[],
+    output: number,
+  ): [OpenLeaf, OpenLeaf] {
+    const { builder } = this;
+    const s = leaf.split;
+    const leftCount = this.partition(leaf.begin, leaf.end, s.feature, s.bin, s.missingLeft);
+    if (leftCount !== s.leftCount) {
+      throw new Error(`tree learner: partition put ${leftCount} rows left, the histogram said ${s.leftCount}`);
+    }
+    const node = leaf.node;
+    tree.feature[node] = s.feature;
+    tree.bin[node] = s.bin;
+    tree.missingLeft[node] = s.missingLeft;
+    tree.gain[node] = s.gain;
+    tree.value[node] = 0;
+    tree.rowBegin[node] = -1;
+    tree.rowEnd[node] = -1;
+    const mid = leaf.begin + leftCount;
+    tree.left[node] = tree.feature.length;
+    const left = this.addLeaf(tree, leaf.begin, mid, leaf.depth + 1, s.leftGradient, s.leftHessian);
+    tree.right[node] = tree.feature.length;
+    const right = this.addLeaf(tree, mid, leaf.end, leaf.depth + 1, s.rightGradient, s.rightHessian);
+
+    // The tree now has leavesAfter leaves; splitting a child would make one more.
+    const splitLeft = this.splittable(left, leavesAfter + 1);
+    const splitRight = this.splittable(right, leavesAfter + 1);
+    if (!splitLeft && !splitRight) {
+      if (leaf.slot >= 0) this.releaseSlot(leaf);
+      return [left, right];
+    }
+    const leftSmaller = left.end - left.begin <= right.end - right.begin;
+    const small = leftSmaller ? left : right;
+    const large = leftSmaller ? right : left;
+    const needLarge = leftSmaller ? splitRight : splitLeft;
+    if (leaf.slot >= 0 && needLarge) {
+      // Smaller child built, larger child = parent - smaller, in the parent's slot.
+      small.slot = this.takeSlot(open, leaf);
+      builder.build(small.slot, small.begin, small.end, output);
+      builder.subtract(leaf.slot, small.slot);
+      large.slot = leaf.slot;
+      leaf.slot = -1;
+    } else {
+      if (leaf.slot >= 0) this.releaseSlot(leaf);
+      if (needLarge) {
+        large.slot = this.takeSlot(open);
+        builder.build(large.slot, large.begin, large.end, output);
+      }
+      if (small === left ? splitLeft : splitRight) {
+        small.slot = this.takeSlot(open, large);
+        builder.build(small.slot, small.begin, small.end, output);
+      }
+    }
+    for (const child of [left, right]) {
+      const wanted = child === left ? splitLeft : splitRight;
+      if (child.slot < 0) continue;
+      if (wanted) this.evaluate(child);
+      else this.releaseSlot(child);
+    }
+    return [left, right];
+  }
+
+  /** Stable partition of builder.rows[begin, end) by the split; returns the number of rows going left. */
+  private partition(begin: number, end: number, feature: number, bin: number, missingLeft: boolean): number {
+    const { builder, goesLeft } = this;
+    const missingBin = this.valueBins[feature]!;
+    for (let b = 0; b <= missingBin; b++) goesLeft[b] = b === missingBin ? (missingLeft ? 1 : 0) : b <= bin ? 1 : 0;
+    const rows = builder.rows;
+    const bins = builder.bins;
+    const column = feature * builder.rowCount;
+    const scratch = this.scratchRows;
+    let write = begin;
+    let spilled = 0;
+    for (let i = begin; i < end; i++) {
+      const row = rows[i]!;
+      if (goesLeft[bins[column + row]!] === 1) rows[write++] = row;
+      else scratch[spilled++] = row;
+    }
+    rows.set(scratch.subarray(0, spilled), write);
+    return write - begin;
+  }
+
+  /**
+   * A free histogram slot. When none is left (memory budget), the open leaf with the smallest gain gives
+   * up its slot (it will be rebuilt from its rows if it is split later). `keep` is never evicted.
+   */
+  private takeSlot(open: OpenLeaf[], keep?: OpenLeaf): number {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return free;
+    let victim: OpenLeaf | undefined;
+    for (const leaf of open) {
+      if (leaf.slot < 0 || leaf === keep) continue;
+      if (!victim || leaf.split.gain < victim.split.gain) victim = leaf;
+    }
+    if (!victim) throw new Error('tree learner: no histogram slot left to reuse');
+    const slot = victim.slot;
+    victim.slot = -1;
+    return slot;
+  }
+
+  private releaseSlot(leaf: OpenLeaf): void {
+    this.freeSlots.push(leaf.slot);
+    leaf.slot = -1;
+  }
+}
