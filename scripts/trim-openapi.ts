@@ -92,7 +92,11 @@ export function trimOpenApi(spec: JsonObject, operationIds: readonly string[], s
   const sortedComponents: JsonObject = {};
   for (const kind of Object.keys(keptComponents).sort()) {
     const section = keptComponents[kind];
-    sortedComponents[kind] = Object.fromEntries(Object.keys(section).sort().map((name) => [name, section[name]]));
+    sortedComponents[kind] = Object.fromEntries(
+      Object.keys(section)
+        .sort()
+        .map((name) => [name, section[name]]),
+    );
   }
   const info = spec.info as JsonObject;
   return {
@@ -104,7 +108,11 @@ export function trimOpenApi(spec: JsonObject, operationIds: readonly string[], s
       'x-operations': [...operationIds],
     },
     servers: spec.servers,
-    paths: Object.fromEntries(Object.keys(keptPaths).sort().map((path) => [path, keptPaths[path]])),
+    paths: Object.fromEntries(
+      Object.keys(keptPaths)
+        .sort()
+        .map((path) => [path, keptPaths[path]]),
+    ),
     components: sortedComponents,
   };
 }

@@ -7,27 +7,47 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
 import { describeError, exitCodeOf, InputError } from '../errors.ts';
 import { createRun, openRun, type RunContext } from '../pipeline/context.ts';
-import { runPipeline, step } from '../pipeline/pipeline.ts';
+import { referenceProfile, runPipeline, step } from '../pipeline/pipeline.ts';
+import type { StageName } from '../pipeline/run-record.ts';
 import { evaluateStage } from '../pipeline/stages/evaluate.ts';
 import { exportStage } from '../pipeline/stages/export.ts';
 import { prepareStage } from '../pipeline/stages/prepare.ts';
+import { registerStage } from '../pipeline/stages/register.ts';
 import { trainStage } from '../pipeline/stages/train.ts';
 import { validateDataStage } from '../pipeline/stages/validate-data.ts';
+import { validateModelStage } from '../pipeline/stages/validate-model.ts';
+import { serveCli } from '../serve/cli.ts';
+import { registryCommand } from './registry-command.ts';
 
-const USAGE = `Usage: conveyor <command> [options]
+export const USAGE = `Usage: conveyor <command> [options]
 
 Pipeline
-  pipeline          run every stage on the bundled/configured data in a new run folder
-  validate-data     start a run: load the data, infer or check the schema, profile, find anomalies
-  prepare           split train/holdout                         (on --run, default: latest run)
-  train             fit the model                               (on --run)
-  evaluate          holdout metrics, slices, importance         (on --run)
-  export            write model.onnx and check parity           (on --run)
+  pipeline          run every stage in a new run folder
+  validate-data     start a run: load the data, infer or check the schema, profile, find anomalies and drift
+  prepare           split train/holdout                          (on --run, default: the latest run)
+  train             fit the model                                (on --run)
+  evaluate          holdout metrics, slices, feature importance  (on --run)
+  export            write model.onnx and run the parity gate     (on --run)
+  validate-model    compare with production and decide blessing  (on --run)
+  register          publish the blessed model to the registry    (on --run)
+
+Registry
+  registry list | show <ref> | pull <ref> <dir> | promote <ref> <alias> | rollback [<alias>]
+                    <ref> is a version (v3 or 3), an alias (production) or latest
+
+Serving
+  serve             Open Inference Protocol v2 server (conveyor serve --help)
 
 Options
   --config PATH     config file (default: ${DEFAULT_CONFIG_PATH})
   --run DIR         existing run folder for a single stage (default: the latest run)
   --run-dir DIR     folder for a new run (pipeline, validate-data; default: <runs_dir>/<timestamp>)
+  --registry KIND   local or github: override registry.backend
+  --promote LIST    aliases to move to a newly registered version, comma-separated ("" for none;
+                    default: registry.promote_on_register)
+  --skip-register   pipeline: stop after export (no blessing, no registration)
+  --model NAME      registry: another model than model.name
+  --reason TEXT     registry promote/rollback: recorded in the alias history
   --json            print one JSON document instead of progress
   -h, --help        this help
 
@@ -37,18 +57,33 @@ interface Flags {
   readonly config: string;
   readonly run?: string;
   readonly runDir?: string;
+  readonly registry?: 'local' | 'github';
+  readonly promote?: readonly string[];
+  readonly skipRegister: boolean;
+  readonly model?: string;
+  readonly reason?: string;
   readonly json: boolean;
+  readonly args: readonly string[];
 }
 
 type Command = (flags: Flags, log: (line: string) => void) => Promise<unknown>;
 
+/** Apply --registry to a run's config. */
+function withRegistry(ctx: RunContext, flags: Flags): RunContext {
+  if (!flags.registry) return ctx;
+  return { ...ctx, config: { ...ctx.config, registry: { ...ctx.config.registry, backend: flags.registry } } };
+}
+
 const stage =
-  (run: (ctx: RunContext) => Promise<unknown>, name: Parameters<typeof step>[1]): Command =>
+  (name: StageName, run: (ctx: RunContext, flags: Flags) => Promise<unknown>): Command =>
   async (flags, log) => {
-    const ctx = openRun({ configFile: flags.config, ...(flags.run ? { runDir: flags.run } : {}), log });
+    const ctx = withRegistry(
+      openRun({ configFile: flags.config, ...(flags.run ? { runDir: flags.run } : {}), log }),
+      flags,
+    );
     ctx.log(`run ${ctx.layout.dir}`);
-    await step(ctx, name, () => run(ctx));
-    return { run: ctx.layout.dir };
+    const result = await step(ctx, name, () => run(ctx, flags));
+    return { run: ctx.layout.dir, result };
   };
 
 const commands: Record<string, Command> = {
@@ -56,25 +91,54 @@ const commands: Record<string, Command> = {
     const result = await runPipeline({
       configFile: flags.config,
       ...(flags.runDir ? { runDir: flags.runDir } : {}),
+      ...(flags.registry ? { registryBackend: flags.registry } : {}),
+      skipRegister: flags.skipRegister,
+      register: flags.promote ? { aliases: flags.promote } : {},
       log,
     });
-    log(`done: ${result.runDir}`);
-    return { run: result.runDir, metrics: result.evaluation.metrics, parity: result.export.parity };
+    const registered = result.registration?.version;
+    log(registered ? `done: ${result.runDir} → ${registered.name} v${registered.version}` : `done: ${result.runDir}`);
+    return {
+      run: result.runDir,
+      metrics: result.evaluation.metrics,
+      parity: result.export.parity,
+      blessed: result.blessing?.blessed ?? null,
+      version: registered?.version ?? null,
+    };
   },
   'validate-data': async (flags, log) => {
-    const ctx = createRun({ configFile: flags.config, ...(flags.runDir ? { runDir: flags.runDir } : {}), log });
+    const ctx = createRun({
+      configFile: flags.config,
+      ...(flags.runDir ? { runDir: flags.runDir } : {}),
+      ...(flags.registry ? { registryBackend: flags.registry } : {}),
+      log,
+    });
     ctx.log(`run ${ctx.layout.dir}`);
-    const outcome = await step(ctx, 'validate-data', () => validateDataStage(ctx, null));
+    const reference = await referenceProfile(ctx);
+    const outcome = await step(ctx, 'validate-data', () => validateDataStage(ctx, reference));
     return { run: ctx.layout.dir, ok: outcome.report.ok, anomalies: outcome.report.anomalies };
   },
-  prepare: stage(prepareStage, 'prepare'),
-  train: stage(trainStage, 'train'),
-  evaluate: stage(evaluateStage, 'evaluate'),
-  export: stage(exportStage, 'export'),
+  prepare: stage('prepare', prepareStage),
+  train: stage('train', trainStage),
+  evaluate: stage('evaluate', evaluateStage),
+  export: stage('export', exportStage),
+  'validate-model': stage('validate-model', validateModelStage),
+  register: stage('register', (ctx, flags) => registerStage(ctx, flags.promote ? { aliases: flags.promote } : {})),
+  registry: (flags, log) =>
+    registryCommand({
+      configFile: flags.config,
+      args: flags.args,
+      log,
+      ...(flags.registry ? { backend: flags.registry } : {}),
+      ...(flags.model ? { model: flags.model } : {}),
+      ...(flags.reason ? { reason: flags.reason } : {}),
+    }),
 };
 
 /** Run the CLI with these arguments; returns the process exit code (never exits itself). */
 export async function main(argv: readonly string[]): Promise<number> {
+  // serve has its own flags and owns the process signals until it stops.
+  if (argv[0] === 'serve') return serveCli(argv.slice(1));
   let flags: Flags;
   let command: string | undefined;
   try {
@@ -85,6 +149,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         config: { type: 'string', default: DEFAULT_CONFIG_PATH },
         run: { type: 'string' },
         'run-dir': { type: 'string' },
+        registry: { type: 'string' },
+        promote: { type: 'string' },
+        'skip-register': { type: 'boolean', default: false },
+        model: { type: 'string' },
+        reason: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -95,12 +164,30 @@ export async function main(argv: readonly string[]): Promise<number> {
       return values.help ? 0 : 2;
     }
     if (!(command in commands)) throw new InputError(`unknown command "${command}"; run "conveyor --help"`);
-    if (positionals.length > 1) throw new InputError(`unexpected argument "${positionals[1]}" for "${command}"`);
+    const args = positionals.slice(1);
+    if (command !== 'registry' && args.length > 0)
+      throw new InputError(`unexpected argument "${args[0]}" for "${command}"`);
+    if (values.registry !== undefined && values.registry !== 'local' && values.registry !== 'github') {
+      throw new InputError(`--registry must be local or github, got "${values.registry}"`);
+    }
     flags = {
       config: values.config!,
       json: values.json!,
+      skipRegister: values['skip-register']!,
+      args,
       ...(values.run ? { run: values.run } : {}),
       ...(values['run-dir'] ? { runDir: values['run-dir'] } : {}),
+      ...(values.registry ? { registry: values.registry as 'local' | 'github' } : {}),
+      ...(values.promote !== undefined
+        ? {
+            promote: values.promote
+              .split(',')
+              .map((a) => a.trim())
+              .filter(Boolean),
+          }
+        : {}),
+      ...(values.model ? { model: values.model } : {}),
+      ...(values.reason ? { reason: values.reason } : {}),
     };
   } catch (error) {
     console.error(`conveyor: ${describeError(error)}`);

@@ -207,6 +207,12 @@ export const configSchema = z
           .default('local')
           .describe('local: a folder (registry.path); github: Releases of this repository.'),
         path: z.string().default('models').describe('Local registry folder.'),
+        promote_on_register: z
+          .array(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'expected an alias like production or staging'))
+          .default(['production'])
+          .describe(
+            'Aliases moved to each newly registered (blessed) version. CD workflows use [staging] and promote after the container smoke test.',
+          ),
         github: z
           .object({
             owner: z.string().optional().describe('Default: from GITHUB_REPOSITORY.'),

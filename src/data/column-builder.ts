@@ -75,8 +75,10 @@ function inferType(acc: ColumnAccumulator): ColumnType {
   const entries = acc.dictionary.entries;
   const hasText = kinds.has('text') && entries.length > 0;
   if (kinds.has('numeric') && kinds.has('datetime')) return 'categorical';
-  if (kinds.has('numeric')) return !hasText || entries.every((t) => parseNumber(t) !== undefined) ? 'numeric' : 'categorical';
-  if (kinds.has('datetime')) return !hasText || entries.every((t) => parseDatetime(t) !== undefined) ? 'datetime' : 'categorical';
+  if (kinds.has('numeric'))
+    return !hasText || entries.every((t) => parseNumber(t) !== undefined) ? 'numeric' : 'categorical';
+  if (kinds.has('datetime'))
+    return !hasText || entries.every((t) => parseDatetime(t) !== undefined) ? 'datetime' : 'categorical';
   if (entries.every((t) => parseNumber(t) !== undefined)) return 'numeric';
   if (entries.every((t) => parseDatetime(t) !== undefined)) return 'datetime';
   return 'categorical';

@@ -14,9 +14,13 @@
  *   per column, in sorted name order (code-unit order): u32 UTF-8 byte length, the name's UTF-8 bytes,
  *     u32 byte length + UTF-8 bytes of the type ("numeric" | "categorical" | "datetime")
  *   u32 row count (low word), u32 row count (high word)
- *   per column, same order, every row in canonical order (`canonicalOrder`):
- *     numeric / datetime: the float64 (8 bytes); -0 written as +0, missing (NaN) as 0x7ff8000000000000
- *     categorical: u32 0xFFFFFFFF for missing, else u32 UTF-8 byte length followed by the UTF-8 bytes
+ *   per column, same order:
+ *     numeric / datetime: every row's float64 (8 bytes) in canonical row order (`canonicalOrder`);
+ *       -0 written as +0, missing (any NaN) as 0x7ff8000000000000
+ *     categorical: u32 count K of distinct values present, then those K values in sorted code-unit order,
+ *       each as u32 UTF-8 byte length + bytes; then every row's u32 rank in that list (0…K−1), in canonical
+ *       row order, 0xFFFFFFFF for missing. (Ranks, not dictionary codes: categories the rows do not use
+ *       and the order of the dictionary do not matter.)
  * Every field is length-prefixed or fixed-size, so two different tables cannot produce the same stream.
  */
 import { createHash } from 'node:crypto';
@@ -62,7 +66,7 @@ function mixFloat(h1: Int32Array, h2: Int32Array, values: Float64Array): void {
     const v = values[i]!;
     let a: number;
     let b: number;
-    if (v !== v) {
+    if (Number.isNaN(v)) {
       a = MISSING_LO;
       b = MISSING_HI;
     } else if (v === 0) {
@@ -139,17 +143,38 @@ export function canonicalOrder(
 /** Sort runs of equal keys by their values, so that the order is a total order on row contents. */
 function breakTies(order: Uint32Array, keys: { hi: Uint32Array; lo: Uint32Array }, columns: readonly Column[]): void {
   const { hi, lo } = keys;
+  const n = order.length;
   let start = 0;
-  while (start < order.length) {
-    const first = order[start]!;
-    let end = start + 1;
-    while (end < order.length && hi[order[end]!] === hi[first] && lo[order[end]!] === lo[first]) end++;
-    if (end - start > 1) {
-      const run = Array.from(order.subarray(start, end));
-      run.sort((a, b) => compareRows(columns, a, b));
-      order.set(run, start);
+  let runHi = n > 0 ? hi[order[0]!]! : 0;
+  let runLo = n > 0 ? lo[order[0]!]! : 0;
+  for (let i = 1; i <= n; i++) {
+    if (i < n) {
+      const row = order[i]!;
+      if (hi[row] === runHi && lo[row] === runLo) continue;
+      runHi = hi[row]!;
+      runLo = lo[row]!;
     }
-    start = end;
+    if (i - start > 1) sortRun(order, start, i, columns);
+    start = i;
+  }
+}
+
+/** Sort order[start, end) by row values: insertion sort in place for the usual short runs. */
+function sortRun(order: Uint32Array, start: number, end: number, columns: readonly Column[]): void {
+  if (end - start > 32) {
+    const run = Array.from(order.subarray(start, end));
+    run.sort((a, b) => compareRows(columns, a, b));
+    order.set(run, start);
+    return;
+  }
+  for (let i = start + 1; i < end; i++) {
+    const row = order[i]!;
+    let j = i - 1;
+    while (j >= start && compareRows(columns, order[j]!, row) > 0) {
+      order[j + 1] = order[j]!;
+      j--;
+    }
+    order[j + 1] = row;
   }
 }
 
@@ -169,8 +194,8 @@ function compareRows(columns: readonly Column[], a: number, b: number): number {
     } else {
       const va = column.values[a]!;
       const vb = column.values[b]!;
-      const na = va !== va;
-      const nb = vb !== vb;
+      const na = Number.isNaN(va);
+      const nb = Number.isNaN(vb);
       if (na || nb) c = na === nb ? 0 : na ? -1 : 1;
       else c = va < vb ? -1 : va > vb ? 1 : 0;
     }
@@ -200,30 +225,53 @@ export function dataDigest(table: Table, columns: readonly string[]): string {
   out.u32(table.rowCount % 0x1_0000_0000);
   out.u32(Math.floor(table.rowCount / 0x1_0000_0000));
   for (const column of sorted) {
-    if (column.type === 'categorical') {
-      const encoded = column.categories.map((text) => Buffer.from(text, 'utf8'));
-      for (let i = 0; i < order.length; i++) {
-        const code = column.codes[order[i]!]!;
-        if (code < 0) out.u32(0xffffffff);
-        else {
-          const bytes = encoded[code]!;
-          out.u32(bytes.length);
-          out.bytes(bytes);
-        }
-      }
-    } else {
-      const values = column.values;
-      for (let i = 0; i < order.length; i++) {
-        const v = values[order[i]!]!;
-        if (v !== v) {
-          out.u32(MISSING_LO);
-          out.u32(MISSING_HI);
-        } else out.f64(v === 0 ? 0 : v);
-      }
-    }
+    if (column.type === 'categorical') writeCategorical(out, column.codes, column.categories, order);
+    else writeFloats(out, column.values, order);
   }
   out.flush();
   return hash.digest('hex');
+}
+
+const BLOCK = 65_536;
+
+/** Float64 values in `order`, canonicalised, hashed block by block. */
+function writeFloats(out: ByteSink, values: Float64Array, order: Uint32Array): void {
+  const block = new Float64Array(Math.min(BLOCK, order.length));
+  const words = new Uint32Array(block.buffer);
+  for (let start = 0; start < order.length; start += BLOCK) {
+    const n = Math.min(BLOCK, order.length - start);
+    for (let i = 0; i < n; i++) {
+      const v = values[order[start + i]!]!;
+      if (Number.isNaN(v)) {
+        words[2 * i] = MISSING_LO;
+        words[2 * i + 1] = MISSING_HI;
+      } else block[i] = v === 0 ? 0 : v;
+    }
+    out.bytes(new Uint8Array(block.buffer, 0, n * 8));
+  }
+}
+
+/** The sorted list of categories present, then each row's rank in it (see the canonical form above). */
+function writeCategorical(out: ByteSink, codes: Int32Array, categories: readonly string[], order: Uint32Array): void {
+  const used = new Uint8Array(categories.length);
+  for (let i = 0; i < codes.length; i++) if (codes[i]! >= 0) used[codes[i]!] = 1;
+  const present = [...used.keys()].filter((code) => used[code] === 1);
+  present.sort((a, b) => (categories[a]! < categories[b]! ? -1 : categories[a]! > categories[b]! ? 1 : 0));
+  const rank = new Uint32Array(categories.length);
+  out.u32(present.length);
+  present.forEach((code, r) => {
+    rank[code] = r;
+    out.text(categories[code]!);
+  });
+  const block = new Uint32Array(Math.min(BLOCK, order.length));
+  for (let start = 0; start < order.length; start += BLOCK) {
+    const n = Math.min(BLOCK, order.length - start);
+    for (let i = 0; i < n; i++) {
+      const code = codes[order[start + i]!]!;
+      block[i] = code < 0 ? 0xffffffff : rank[code]!;
+    }
+    out.bytes(new Uint8Array(block.buffer, 0, n * 4));
+  }
 }
 
 /**
@@ -278,7 +326,7 @@ function stringHash(text: string, seed: number): number {
   return fmix32(h ^ text.length);
 }
 
-/** Buffers small writes into 1 MiB blocks before hashing them. */
+/** Buffers small writes into 1 MiB blocks before hashing them; large ones go straight to the hash. */
 class ByteSink {
   private readonly buffer = Buffer.allocUnsafe(1 << 20);
   private readonly view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
@@ -289,12 +337,6 @@ class ByteSink {
     if (this.offset + 4 > this.buffer.length) this.flush();
     this.view.setUint32(this.offset, value, true);
     this.offset += 4;
-  }
-
-  f64(value: number): void {
-    if (this.offset + 8 > this.buffer.length) this.flush();
-    this.view.setFloat64(this.offset, value, true);
-    this.offset += 8;
   }
 
   text(value: string): void {

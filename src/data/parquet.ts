@@ -27,16 +27,15 @@ import type {
   DataPageHeader,
   DecodedArray,
   FileMetaData,
-  SchemaElement,
   SchemaTree,
 } from 'hyparquet';
 import { parquetMetadata, parquetSchema } from 'hyparquet';
-import { compressors as jsCompressors } from 'hyparquet-compressors';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { DEFAULT_PARSERS, parseDecimal, parseFloat16 } from 'hyparquet/src/convert.js';
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { readPlain } from 'hyparquet/src/plain.js';
+import { compressors as jsCompressors } from 'hyparquet-compressors';
 import { DataError } from '../errors.ts';
 import type { ColumnAccumulator } from './column-builder.ts';
 import type { FileResult, ReadContext } from './read-context.ts';
@@ -192,7 +191,8 @@ function mapValues(node: SchemaTree, file: string): ValueMapping {
   if (kind === 'GEOMETRY' || kind === 'GEOGRAPHY' || kind === 'VARIANT' || kind === 'INTERVAL' || kind === 'FILE') {
     return throwing(unsupported(kind));
   }
-  if (converted === 'BSON' || converted === 'INTERVAL' || kind === 'BSON') return throwing(unsupported('BSON/INTERVAL'));
+  if (converted === 'BSON' || converted === 'INTERVAL' || kind === 'BSON')
+    return throwing(unsupported('BSON/INTERVAL'));
 
   const numeric = (toNumber: (raw: never) => number): ValueMapping => ({
     target: 'numeric',

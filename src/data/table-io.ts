@@ -83,7 +83,9 @@ export function readTable(dir: string): Table {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InputError(`${manifestPath}: not a table manifest: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new InputError(
+      `${manifestPath}: not a table manifest: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
   }
   const manifest = parsed.data;
   const names = new Set<string>();
@@ -109,7 +111,9 @@ export function readTable(dir: string): Table {
     for (let i = 0; i < codes.length; i++) {
       const code = codes[i]!;
       if (code < -1 || code >= limit) {
-        throw new InputError(`${path}: row ${i} has category code ${code}; column "${entry.name}" has ${limit} categories`);
+        throw new InputError(
+          `${path}: row ${i} has category code ${code}; column "${entry.name}" has ${limit} categories`,
+        );
       }
     }
     return { type: 'categorical', name: entry.name, codes, categories: entry.categories };

@@ -65,7 +65,10 @@ export type RecordValue = string | number | boolean | null | undefined;
  * numbers. A value of another kind, or ±Infinity, is an InputError naming the record index and column.
  * NaN is missing. `types` entries for keys that no record has are ignored.
  */
-export function tableFromRecords(records: readonly Record<string, RecordValue>[], types: Readonly<Record<string, ColumnType>> = {}): Table {
+export function tableFromRecords(
+  records: readonly Record<string, RecordValue>[],
+  types: Readonly<Record<string, ColumnType>> = {},
+): Table {
   const names: string[] = [];
   const seen = new Set<string>();
   records.forEach((record, index) => {
@@ -144,14 +147,19 @@ function buildRecordColumn(records: readonly Record<string, RecordValue>[], name
     } else if (type === 'datetime' && typeof value === 'string' && parseDatetime(value) !== undefined) {
       values[i] = parseDatetime(value)!;
     } else {
-      throw wrongKind(i, value, type === 'numeric' ? 'a finite number' : 'an ISO-8601 date/time string or epoch milliseconds');
+      throw wrongKind(
+        i,
+        value,
+        type === 'numeric' ? 'a finite number' : 'an ISO-8601 date/time string or epoch milliseconds',
+      );
     }
   }
   return { type, name, values };
 }
 
 function describeValue(value: RecordValue): string {
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'number') return `the number ${value}`;
   if (typeof value === 'boolean') return `the boolean ${value}`;
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;

@@ -5,7 +5,7 @@
 import type { Table } from '../data/types.ts';
 import { InputError } from '../errors.ts';
 import { findColumn } from '../model/inputs.ts';
-import type { Model, Predictions } from '../model/types.ts';
+import type { Model, ModelSignature, Predictions } from '../model/types.ts';
 import type { Dataset } from '../train/types.ts';
 import { featureImportance } from './importance.ts';
 import {
@@ -24,12 +24,22 @@ import type { EvaluationReport, SliceReport } from './types.ts';
 /** Slices with fewer rows than this are flagged `small`: reported, but too noisy to gate a release on. */
 export const MIN_SLICE_ROWS = 30;
 
+/** What evaluation needs to know of a model it only has predictions of. */
+export interface ModelIdentity {
+  readonly signature: ModelSignature;
+  readonly kind: Model['kind'];
+}
+
 export interface EvaluateInput {
   /** The rows evaluated (usually the holdout), with the slice columns in its table. */
   readonly data: Dataset;
   /** `model`'s predictions for data.table, row for row. */
   readonly predictions: Predictions;
-  readonly model: Model;
+  /**
+   * The model, or just its identity when only its predictions are at hand (a production model run from
+   * its ONNX file): then no feature importance is computed.
+   */
+  readonly model: Model | ModelIdentity;
   /** Categorical columns of data.table whose values get their own metrics. */
   readonly slices: readonly string[];
 }
@@ -76,7 +86,10 @@ export function evaluateModel(input: EvaluateInput): EvaluationReport {
     classification,
     regression: isClassification ? null : { residuals: residualSummary(data.target, predictions.values!) },
     slices: input.slices.map((column) => sliceReport(data.table, column, score)),
-    importance: featureImportance(model, data.table),
+    importance:
+      'params' in model
+        ? featureImportance(model, data.table)
+        : { method: model.kind === 'gbdt' ? 'total_gain' : 'mean_abs_contribution', features: [] },
   };
 }
 
@@ -88,7 +101,7 @@ interface AlignedPredictions {
 }
 
 /** Predictions re-indexed into the evaluation class list (data classes, then classes only the model has). */
-function alignClasses(data: Dataset, model: Model, predictions: Predictions): AlignedPredictions {
+function alignClasses(data: Dataset, model: Model | ModelIdentity, predictions: Predictions): AlignedPredictions {
   const modelClasses = model.signature.classes ?? [];
   const dataClasses = data.signature.classes ?? modelClasses;
   const m = modelClasses.length;

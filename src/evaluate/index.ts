@@ -1,4 +1,4 @@
-export { type EvaluateInput, evaluateModel, MIN_SLICE_ROWS } from './evaluate.ts';
+export { type EvaluateInput, evaluateModel, MIN_SLICE_ROWS, type ModelIdentity } from './evaluate.ts';
 export { formatEvaluation } from './format.ts';
 export { type FeatureImportance, featureImportance } from './importance.ts';
 export {

@@ -3,11 +3,11 @@
  * was evaluated. Declares IR 8, ai.onnx opset 17 and ai.onnx.ml opset 3: the newest the official Python
  * checker here (onnx 1.12) knows, and accepted by onnxruntime 1.30.
  */
-import onnxProto from 'onnx-proto';
+import type onnxProto from 'onnx-proto';
 import { InputError } from '../errors.ts';
 import { CONVEYOR_VERSION } from '../lib/version.ts';
 import { outputCount } from '../model/link.ts';
-import { ONNX_METADATA_KEYS, sha256Hex } from '../model/onnx.ts';
+import { ONNX_METADATA_KEYS, sealOnnx } from '../model/onnx.ts';
 import { type Model, type ModelSignature, ONNX_OUTPUTS } from '../model/types.ts';
 import { ELEMENT, encodeModel, GraphBuilder, ML_DOMAIN, valueInfo } from './graph.ts';
 import { outputHead } from './head.ts';
@@ -15,8 +15,6 @@ import { linearScores } from './linear.ts';
 import { gbdtFeatureMatrix } from './preprocess.ts';
 import { treeEnsembleScores } from './tree-ensemble.ts';
 import type { OnnxMetadata } from './types.ts';
-
-const { onnx } = onnxProto;
 
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 17;
@@ -51,7 +49,6 @@ export function exportOnnx(model: Model, metadata: OnnxMetadata): Uint8Array {
     input: inputs,
     output: graphOutputs,
   };
-  const graphSha256 = sha256Hex(onnx.GraphProto.encode(graph).finish());
   const props: [string, string][] = [
     [ONNX_METADATA_KEYS.modelName, metadata.modelName],
     [ONNX_METADATA_KEYS.modelVersion, metadata.modelVersion],
@@ -60,20 +57,21 @@ export function exportOnnx(model: Model, metadata: OnnxMetadata): Uint8Array {
     [ONNX_METADATA_KEYS.conveyorVersion, metadata.conveyorVersion ?? CONVEYOR_VERSION],
     [ONNX_METADATA_KEYS.modelKind, model.kind],
     [ONNX_METADATA_KEYS.signature, signatureJson(signature)],
-    [ONNX_METADATA_KEYS.graphSha256, graphSha256],
   ];
-  return encodeModel({
-    irVersion: ONNX_IR_VERSION,
-    opsetImport: [
-      { domain: '', version: ONNX_OPSET },
-      { domain: ML_DOMAIN, version: ONNX_ML_OPSET },
-    ],
-    producerName: 'conveyor',
-    producerVersion: metadata.conveyorVersion ?? CONVEYOR_VERSION,
-    docString: `conveyor ${model.kind} ${signature.task} model ${metadata.modelName} ${metadata.modelVersion}`,
-    graph,
-    metadataProps: props.map(([key, value]) => ({ key, value })),
-  });
+  return sealOnnx(
+    encodeModel({
+      irVersion: ONNX_IR_VERSION,
+      opsetImport: [
+        { domain: '', version: ONNX_OPSET },
+        { domain: ML_DOMAIN, version: ONNX_ML_OPSET },
+      ],
+      producerName: 'conveyor',
+      producerVersion: metadata.conveyorVersion ?? CONVEYOR_VERSION,
+      docString: `conveyor ${model.kind} ${signature.task} model ${metadata.modelName} ${metadata.modelVersion}`,
+      graph,
+      metadataProps: props.map(([key, value]) => ({ key, value })),
+    }),
+  );
 }
 
 /** The signature as JSON with a fixed key order (part of the file's bytes). */

@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
 import ort from 'onnxruntime-node';
-import { z } from 'zod';
 import type { Table } from '../data/types.ts';
 import { InputError } from '../errors.ts';
 import { findColumn } from './inputs.ts';
+import { signatureSchema } from './serialize.ts';
 import { type ModelSignature, ONNX_OUTPUTS, type Predictions } from './types.ts';
 
 const { onnx } = onnxProto;
@@ -28,12 +28,15 @@ export const ONNX_METADATA_KEYS = {
   signature: 'conveyor.signature',
   /** 'gbdt' | 'linear'. */
   modelKind: 'conveyor.model_kind',
-  /** sha256 (hex) of the serialised GraphProto, so a damaged graph is caught before it is served. */
-  graphSha256: 'conveyor.graph_sha256',
+  /**
+   * The seal: sha256 (hex) of every byte of the file before this entry, which is the file's last field.
+   * Any damaged or edited byte is caught at load, before a model that computes something else is served.
+   */
+  sha256: 'conveyor.sha256',
 } as const;
 
-/** Field number of `graph` in ModelProto (onnx.proto). */
-const MODEL_GRAPH_FIELD = 7;
+/** Field number of `metadata_props` in ModelProto (onnx.proto). */
+const MODEL_METADATA_FIELD = 14;
 
 export interface OnnxTensorInfo {
   readonly name: string;
@@ -64,15 +67,6 @@ export interface LoadedOnnx {
   readonly source: string;
 }
 
-const signatureSchema = z
-  .object({
-    task: z.enum(['classification', 'regression']),
-    target: z.string(),
-    features: z.array(z.object({ name: z.string().min(1), type: z.enum(['numeric', 'categorical']) }).strict()).min(1),
-    classes: z.array(z.string()).min(2).optional(),
-  })
-  .strict();
-
 /** sha256 (hex) of bytes. */
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -80,8 +74,8 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 /**
  * Parses a Conveyor ONNX file's protobuf: signature, lineage metadata, graph inputs and outputs.
- * Throws InputError (naming `source`) when the bytes are not ONNX, the graph does not match its recorded
- * digest (corrupted or edited), or the file is valid ONNX without Conveyor's metadata.
+ * Throws InputError (naming `source`) when the bytes are not ONNX, the file is valid ONNX without
+ * Conveyor's metadata, or its content does not match its seal (corrupted, truncated or edited).
  */
 export function readOnnxInfo(bytes: Uint8Array, source = 'ONNX model'): OnnxInfo {
   let model: onnxProto.onnx.ModelProto;
@@ -98,13 +92,7 @@ export function readOnnxInfo(bytes: Uint8Array, source = 'ONNX model'): OnnxInfo
       `${source}: valid ONNX but not a Conveyor model (no "${ONNX_METADATA_KEYS.signature}" in metadata_props)`,
     );
   }
-  const digest = props.get(ONNX_METADATA_KEYS.graphSha256);
-  const graphBytes = lastField(bytes, MODEL_GRAPH_FIELD);
-  if (!digest || !graphBytes || sha256Hex(graphBytes) !== digest) {
-    throw new InputError(
-      `${source}: the graph does not match its recorded ${ONNX_METADATA_KEYS.graphSha256}: the file is corrupted or was modified after export`,
-    );
-  }
+  checkSeal(bytes, source);
   let signature: ModelSignature;
   try {
     signature = signatureSchema.parse(JSON.parse(signatureJson));
@@ -137,10 +125,46 @@ function tensorInfo(value: onnxProto.onnx.IValueInfoProto): OnnxTensorInfo {
   return { name: value.name ?? '', type: typeName.toLowerCase(), shape };
 }
 
-/** The bytes of the last occurrence of a length-delimited top-level field, read from the protobuf wire format. */
-function lastField(bytes: Uint8Array, field: number): Uint8Array | undefined {
+/**
+ * Appends the seal (ONNX_METADATA_KEYS.sha256) to an encoded ModelProto: one more metadata_props entry,
+ * which protobuf appends to the repeated field when the bytes are concatenated.
+ */
+export function sealOnnx(model: Uint8Array): Uint8Array {
+  const entry = onnx.ModelProto.encode({
+    metadataProps: [{ key: ONNX_METADATA_KEYS.sha256, value: sha256Hex(model) }],
+  }).finish();
+  const sealed = new Uint8Array(model.length + entry.length);
+  sealed.set(model);
+  sealed.set(entry, model.length);
+  return sealed;
+}
+
+function checkSeal(bytes: Uint8Array, source: string): void {
+  const last = lastTopLevelField(bytes);
+  let entry: onnxProto.onnx.StringStringEntryProto | undefined;
+  if (last?.field === MODEL_METADATA_FIELD) {
+    try {
+      entry = onnx.StringStringEntryProto.decode(last.payload);
+    } catch {
+      entry = undefined;
+    }
+  }
+  if (entry?.key !== ONNX_METADATA_KEYS.sha256) {
+    throw new InputError(
+      `${source}: the file does not end with its "${ONNX_METADATA_KEYS.sha256}" seal: it is truncated, damaged or was rewritten by another tool`,
+    );
+  }
+  if (sha256Hex(bytes.subarray(0, last!.start)) !== entry.value) {
+    throw new InputError(
+      `${source}: the content does not match its "${ONNX_METADATA_KEYS.sha256}" seal: the file is corrupted or was modified after export`,
+    );
+  }
+}
+
+/** Start offset, number and payload of the last top-level field, read from the protobuf wire format. */
+function lastTopLevelField(bytes: Uint8Array): { start: number; field: number; payload: Uint8Array } | undefined {
   let pos = 0;
-  let found: Uint8Array | undefined;
+  let last: { start: number; field: number; payload: Uint8Array } | undefined;
   const varint = (): number => {
     let result = 0;
     let scale = 1;
@@ -155,22 +179,26 @@ function lastField(bytes: Uint8Array, field: number): Uint8Array | undefined {
   };
   try {
     while (pos < bytes.length) {
+      const start = pos;
       const key = varint();
       const wireType = key % 8;
+      const field = Math.floor(key / 8);
+      let payloadStart = pos;
       if (wireType === 0) varint();
       else if (wireType === 1) pos += 8;
       else if (wireType === 5) pos += 4;
       else if (wireType === 2) {
         const length = varint();
-        if (pos + length > bytes.length) return undefined;
-        if (Math.floor(key / 8) === field) found = bytes.subarray(pos, pos + length);
+        payloadStart = pos;
         pos += length;
       } else return undefined;
+      if (pos > bytes.length) return undefined;
+      last = { start, field, payload: bytes.subarray(payloadStart, pos) };
     }
   } catch {
     return undefined;
   }
-  return pos === bytes.length ? found : undefined;
+  return last;
 }
 
 /** Expected graph input/output element types for a signature. */

@@ -31,13 +31,18 @@ export interface CreateRunOptions {
   readonly runDir?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
+  /** Override registry.backend of the config (the --registry flag). */
+  readonly registryBackend?: 'local' | 'github';
 }
 
 /** Start a new run: validate the config, create the folder, record metadata, mark it the latest run. */
 export function createRun(options: CreateRunOptions): RunContext {
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
-  const config = loadConfig(resolve(cwd, options.configFile));
+  const loaded = loadConfig(resolve(cwd, options.configFile));
+  const config = options.registryBackend
+    ? { ...loaded, registry: { ...loaded.registry, backend: options.registryBackend } }
+    : loaded;
   const id = options.runDir
     ? options.runDir
         .replace(/[/\\]+$/, '')

@@ -56,6 +56,8 @@ type ReleaseAsset = Release['assets'][number];
 /** Marks drafts made by a publish (with its nonce), so abandoned ones can be told from a person's drafts. */
 const DRAFT_MARKER = 'conveyor-publish';
 const ALIASES_ASSET = /^aliases-([1-9][0-9]{0,9})\.json$/;
+/** Request option that turns off the generic retry (uploads retry themselves, see upload()). */
+const NO_RETRY = 'conveyorNoRetry';
 /** Alias documents kept besides the newest. */
 const KEEP_OLD_DOCUMENTS = 2;
 
@@ -91,6 +93,7 @@ export class GitHubRegistry implements ModelRegistry {
   private readonly octokit: Octokit;
   private readonly owner: string;
   private readonly repo: string;
+  private readonly retry: RetryOptions;
   private readonly now: () => Date;
   private readonly warned = new Set<string>();
   /** card.json contents by asset id (an asset's bytes never change; a new upload gets a new id). */
@@ -101,13 +104,20 @@ export class GitHubRegistry implements ModelRegistry {
     this.owner = options.owner;
     this.repo = options.repo;
     this.now = options.now ?? (() => new Date());
-    const retry: RetryOptions = { ...DEFAULT_RETRY, ...options.retry };
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    const retry = this.retry;
     this.octokit = getOctokit(options.token, {
       ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
       log: { debug: () => {}, info: () => {}, warn: (message: string) => this.warn(message), error: () => {} },
     });
     this.octokit.hook.wrap('request', (request, requestOptions) =>
-      withRetry(async () => request(requestOptions), retry, `GitHub ${requestOptions.method} ${requestOptions.url}`),
+      requestOptions.request?.[NO_RETRY]
+        ? request(requestOptions)
+        : withRetry(
+            async () => request(requestOptions),
+            retry,
+            `GitHub ${requestOptions.method} ${requestOptions.url}`,
+          ),
     );
   }
 
@@ -192,7 +202,12 @@ export class GitHubRegistry implements ModelRegistry {
   async rollback(name: string, alias: string, meta?: AliasMeta): Promise<AliasChange> {
     checkModelName(name);
     const change = await this.updateDocument(name, async (doc) => {
-      const update = withRollback(doc, alias, meta ?? { actor: this.options.actor ?? 'unknown' }, this.now().toISOString());
+      const update = withRollback(
+        doc,
+        alias,
+        meta ?? { actor: this.options.actor ?? 'unknown' },
+        this.now().toISOString(),
+      );
       await this.resolve(name, versionLabel(update.change!.to)); // the target must still exist
       return update;
     });
@@ -259,7 +274,8 @@ export class GitHubRegistry implements ModelRegistry {
       }
       options.onProgress?.({ step: 'verify', version: number });
       await this.verifyUploads(draft, encoded.assets);
-      if ((await this.releaseByTag(tag)) || (await this.taggedNumbers(name, tag)).length > 0) throw new VersionTaken(tag);
+      if ((await this.releaseByTag(tag)) || (await this.taggedNumbers(name, tag)).length > 0)
+        throw new VersionTaken(tag);
       options.onProgress?.({ step: 'commit', version: number });
       let published: Release;
       try {
@@ -284,11 +300,25 @@ export class GitHubRegistry implements ModelRegistry {
     }
   }
 
-  /** Upload one asset; `replace` deletes a same-named leftover (e.g. from an upload that broke midway) first. */
+  /**
+   * Upload one asset, retrying like any request. An upload that broke midway can leave an asset of that name
+   * behind (state "open"), so with `replace` each retry first deletes same-named assets (the draft is ours).
+   * Without `replace` a taken name surfaces as GitHub's 422 (the alias compare-and-swap relies on that).
+   */
   private async upload(release: Release, asset: AssetBytes, replace: boolean): Promise<ReleaseAsset> {
-    const send = async () =>
-      (
-        await this.octokit.rest.repos.uploadReleaseAsset({
+    let attempt = 0;
+    return withRetry(
+      async () => {
+        if (++attempt > 1 && replace) {
+          for (const leftover of (await this.assetsOf(release)).filter((a) => a.name === asset.name)) {
+            await this.octokit.rest.repos.deleteReleaseAsset({
+              owner: this.owner,
+              repo: this.repo,
+              asset_id: leftover.id,
+            });
+          }
+        }
+        const response = await this.octokit.rest.repos.uploadReleaseAsset({
           owner: this.owner,
           repo: this.repo,
           release_id: release.id,
@@ -297,17 +327,13 @@ export class GitHubRegistry implements ModelRegistry {
           data: asset.bytes as unknown as string,
           url: release.upload_url,
           headers: { 'content-type': 'application/octet-stream', 'content-length': asset.bytes.byteLength },
-        })
-      ).data;
-    try {
-      return await send();
-    } catch (error) {
-      if (!replace || !isAlreadyExists(error)) throw error;
-      for (const leftover of (await this.assetsOf(release)).filter((a) => a.name === asset.name)) {
-        await this.octokit.rest.repos.deleteReleaseAsset({ owner: this.owner, repo: this.repo, asset_id: leftover.id });
-      }
-      return send();
-    }
+          request: { [NO_RETRY]: true },
+        });
+        return response.data;
+      },
+      this.retry,
+      `GitHub upload of ${asset.name} to release ${release.id}`,
+    );
   }
 
   /** List the draft's assets back: each expected one uploaded, right size and digest, and its bytes downloaded. */
@@ -337,7 +363,8 @@ export class GitHubRegistry implements ModelRegistry {
     const staleMs = this.options.staleDraftMs ?? 6 * 3600_000;
     const pattern = versionTagPattern(name);
     for (const release of releases) {
-      if (!release.draft || !pattern.test(release.tag_name) || !release.body?.includes(`<!-- ${DRAFT_MARKER} `)) continue;
+      if (!release.draft || !pattern.test(release.tag_name) || !release.body?.includes(`<!-- ${DRAFT_MARKER} `))
+        continue;
       if (this.now().getTime() - Date.parse(release.created_at) <= staleMs) continue;
       await this.deleteRelease(release, 'abandoned by an earlier publish');
     }
@@ -445,7 +472,13 @@ export class GitHubRegistry implements ModelRegistry {
       try {
         const bytes = await this.download(newest.asset);
         const where = `${release.html_url} ${newest.asset.name}`;
-        return { doc: parseRegistryDocument(new TextDecoder().decode(bytes), name, where), release, seq: newest.seq, bytes, maxSeq };
+        return {
+          doc: parseRegistryDocument(new TextDecoder().decode(bytes), name, where),
+          release,
+          seq: newest.seq,
+          bytes,
+          maxSeq,
+        };
       } catch (error) {
         // A writer may have deleted this document between our listing and download: list again.
         if (!hasStatus(error, 404) || attempt >= 3) throw error;
@@ -466,9 +499,9 @@ export class GitHubRegistry implements ModelRegistry {
         await this.trimDocuments(state.release!, pending.seq);
         return pending.change;
       }
-      const release = state.release ?? (await this.createRegistryRelease(name));
       const result = await update(state.doc);
       if (!result.change) return undefined;
+      const release = state.release ?? (await this.createRegistryRelease(name));
       const seq = state.maxSeq + 1;
       const bytes = serializeRegistryDocument(result.doc);
       pending = { seq, bytes, change: result.change };
@@ -478,7 +511,8 @@ export class GitHubRegistry implements ModelRegistry {
           throw new RegistryError(`${release.html_url}: aliases-${seq}.json has ${uploaded.size} bytes after upload`);
         }
       } catch (error) {
-        if (isAlreadyExists(error)) continue; // another writer took this seq first
+        // 422: the name is taken — another writer got this seq first, or our own earlier attempt did (checked above).
+        if (hasStatus(error, 422)) continue;
         throw error;
       }
       await this.trimDocuments(release, seq);
@@ -487,12 +521,16 @@ export class GitHubRegistry implements ModelRegistry {
     throw new RegistryError(`model ${name}: could not update the aliases (too many concurrent updates); try again`);
   }
 
-  /** Delete alias documents older than the newest few, and broken uploads below `seq`. */
+  /** Delete alias documents below `seq` except the newest few uploaded ones (broken uploads always go). */
   private async trimDocuments(release: Release, seq: number): Promise<void> {
-    const fresh = await this.octokit.rest.repos.getRelease({ owner: this.owner, repo: this.repo, release_id: release.id });
-    for (const { asset, seq: other } of aliasDocuments(fresh.data)) {
-      const old = other <= seq - 1 - KEEP_OLD_DOCUMENTS || (other < seq && asset.state !== 'uploaded');
-      if (!old) continue;
+    const fresh = await this.octokit.rest.repos.getRelease({
+      owner: this.owner,
+      repo: this.repo,
+      release_id: release.id,
+    });
+    const older = aliasDocuments(fresh.data).filter((d) => d.seq < seq);
+    const kept = older.filter((d) => d.asset.state === 'uploaded').slice(-KEEP_OLD_DOCUMENTS);
+    for (const { asset } of older.filter((d) => !kept.includes(d))) {
       try {
         await this.octokit.rest.repos.deleteReleaseAsset({ owner: this.owner, repo: this.repo, asset_id: asset.id });
       } catch (error) {

@@ -56,8 +56,8 @@ export function createRegistry(
     throw new ConfigError(
       'environment',
       'GITHUB_TOKEN',
-      'not set; the github registry needs a token with contents: write (in a workflow: ' +
-        'env: { GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }} } and permissions: { contents: write })',
+      'not set; the github registry needs a token with contents: write (in a workflow, pass ' +
+        'secrets.GITHUB_TOKEN as env GITHUB_TOKEN and grant permissions: contents: write)',
     );
   }
   const [envOwner, envRepo] = (env.GITHUB_REPOSITORY ?? '').split('/');

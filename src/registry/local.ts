@@ -8,8 +8,9 @@
  * A version appears by renaming a complete, fsynced temp folder to v<N>; rename refuses an existing non-empty
  * folder, which is how two concurrent publishers learn that one of them lost the race for N.
  */
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+
 import type { Dirent } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   emptyDocument,
@@ -153,9 +154,18 @@ export class LocalRegistry implements ModelRegistry {
 
   async rollback(name: string, alias: string, meta?: AliasMeta): Promise<AliasChange> {
     const change = await this.updateDocument(name, async (doc) => {
-      const update = withRollback(doc, alias, meta ?? { actor: this.options.actor ?? 'unknown' }, this.now().toISOString());
+      const update = withRollback(
+        doc,
+        alias,
+        meta ?? { actor: this.options.actor ?? 'unknown' },
+        this.now().toISOString(),
+      );
       if (!(await this.readVersion(name, update.change!.to))) {
-        throw new NotFoundError(name, versionLabel(update.change!.to), `cannot roll ${alias} back: the version is gone`);
+        throw new NotFoundError(
+          name,
+          versionLabel(update.change!.to),
+          `cannot roll ${alias} back: the version is gone`,
+        );
       }
       return update;
     });
@@ -263,8 +273,9 @@ async function renameUnlessTaken(temp: string, final: string): Promise<boolean> 
     await rename(temp, final);
     return true;
   } catch (error) {
-    // Linux: ENOTEMPTY/EEXIST; Windows: EPERM when the target folder exists.
-    if (isCode(error, 'ENOTEMPTY', 'EEXIST', 'EPERM')) return false;
+    // Linux: ENOTEMPTY/EEXIST; Windows: EPERM when the target folder exists (else a real permission error).
+    if (isCode(error, 'ENOTEMPTY', 'EEXIST')) return false;
+    if (isCode(error, 'EPERM') && (await stat(final).catch(() => undefined))) return false;
     throw error;
   }
 }
@@ -272,6 +283,8 @@ async function renameUnlessTaken(temp: string, final: string): Promise<boolean> 
 /** Run keys become part of cards and lookups; they must be non-empty text. */
 export function checkRunKey(runKey: string): void {
   if (typeof runKey !== 'string' || runKey.trim() === '') {
-    throw new RegistryError('publish needs options.runKey: a non-empty id of the pipeline run (for idempotent re-runs)');
+    throw new RegistryError(
+      'publish needs options.runKey: a non-empty id of the pipeline run (for idempotent re-runs)',
+    );
   }
 }

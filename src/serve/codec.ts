@@ -186,10 +186,13 @@ function numericColumn(
     const v = data[i];
     if (typeof v === 'number') {
       const f = Math.fround(v);
-      if (!Number.isFinite(f) || v < range.min || v > range.max || (range.integer && !Number.isInteger(v))) {
+      if (!Number.isFinite(f)) {
         throw new InvalidRequestError(
-          `input "${name}": element ${i} is ${show(v)}, not a ${datatype} value${Number.isFinite(f) ? '' : ' a float32 can hold'}`,
+          `input "${name}": element ${i} is ${show(v)}, outside the float32 range the model takes (null = missing)`,
         );
+      }
+      if (v < range.min || v > range.max || (range.integer && !Number.isInteger(v))) {
+        throw new InvalidRequestError(`input "${name}": element ${i} is ${show(v)}, not a valid ${datatype} value`);
       }
       out[i] = f;
     } else if (v === null) {
@@ -365,6 +368,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** A value for an error message, cut short. */
 function show(value: unknown): string {
-  const text = value === undefined ? 'missing' : JSON.stringify(value);
+  const text =
+    value === undefined ? 'missing' : typeof value === 'number' ? String(value) : JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

@@ -12,7 +12,13 @@
  *   GET  /metrics                                   Prometheus
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { describeError } from '../errors.ts';
 import type { DataPlane } from './data-plane.ts';
@@ -34,7 +40,7 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
   const app = Fastify({
     loggerInstance: options.logger,
     // One log line per request would cost more than an inference; errors and lifecycle events are logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -42,8 +48,20 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
 
-  // Clients often omit the content type (curl -d): read every body as JSON.
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
+  // Every body is read as JSON, whatever its content type (curl -d sends a form type); an empty body is
+  // `undefined`, so a bodiless POST (the repository load) works and infer says what it expected.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (error) {
+      done(new InvalidRequestError(`malformed JSON: ${(error as Error).message}`), undefined);
+    }
+  });
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -108,16 +126,8 @@ async function refuseBinaryData(request: FastifyRequest, _reply: FastifyReply): 
 
 /** Fastify's own errors reworded for people; ours as they are. */
 function errorMessage(error: FastifyError, bodyLimit: number): string {
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `the request body is larger than the limit of ${bodyLimit} bytes (serve.body_limit); split the batch`;
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'the request body is empty; expected JSON';
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return `malformed JSON: ${error.message}`;
-  }
-  if (error instanceof SyntaxError || (error as { statusCode?: number }).statusCode === 400) {
-    if (!(error instanceof InvalidRequestError)) return `malformed JSON: ${error.message}`;
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return `the request body is larger than the limit of ${bodyLimit} bytes (serve.body_limit); split the batch`;
   }
   return error.message;
 }

@@ -155,7 +155,7 @@ function compareWithBaseline(input: BlessInput, primary: MetricName, checks: Ble
       value === null
         ? `${what}: ${primary} is undefined for the candidate (production ${version}: ${fmt(reference)})`
         : `${what}: ${primary} ${fmt(value)} vs production ${version} ${fmt(reference)} ` +
-          `(change ${change! >= 0 ? '+' : ''}${fmt(change!)}; ${passed ? 'within' : 'beyond'} the allowed ${tolerance} ${worseWord})`;
+          `(${change! >= 0 ? '+' : ''}${fmt(change!)}; allowed: at most ${tolerance} ${worseWord})`;
     checks.push({ name, kind, passed, candidate: value, baseline: reference, threshold, message });
   };
 
@@ -201,6 +201,7 @@ export function assertBlessed(blessing: Blessing): void {
   }
 }
 
+/** Measured values with four decimals (configured bounds are shown as written). */
 function fmt(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(4);
+  return value.toFixed(4);
 }

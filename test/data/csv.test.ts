@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DataError } from '../../src/errors.ts';
 import { loadData } from '../../src/data/load.ts';
 import type { CategoricalColumn, Column, LoadedData, NumericColumn, Table } from '../../src/data/types.ts';
+import { DataError } from '../../src/errors.ts';
 import { folderWith } from './helpers.ts';
 
 async function loadText(text: string | Uint8Array, name = 'data.csv', options = {}): Promise<LoadedData> {
@@ -41,7 +41,13 @@ describe('CSV dialect', () => {
 
   it('gives the same table for CRLF, LF and CR line ends, with or without a final newline', async () => {
     const lf = 'a,b\n1,x\n2,"y\nz"\n3,w';
-    const variants = [lf, `${lf}\n`, lf.replaceAll('\n', '\r\n'), `${lf.replaceAll('\n', '\r\n')}\r\n`, lf.replaceAll('\n', '\r')];
+    const variants = [
+      lf,
+      `${lf}\n`,
+      lf.replaceAll('\n', '\r\n'),
+      `${lf.replaceAll('\n', '\r\n')}\r\n`,
+      lf.replaceAll('\n', '\r'),
+    ];
     const loaded = await Promise.all(variants.map((v) => loadText(v)));
     for (const data of loaded) {
       expect(data.table.rowCount).toBe(3);
@@ -146,7 +152,16 @@ describe('CSV values', () => {
   it('treats the default missing texts (trimmed) as missing', async () => {
     const text = 'n,s\n1,a\nNA,NA\n,\n  ,  \nnull,None\nNaN,nan\n N/A ,NULL\n2,b\n';
     const { table } = await loadText(text);
-    expect(numbers(table, 'n').map((v) => (Number.isNaN(v) ? null : v))).toEqual([1, null, null, null, null, null, null, 2]);
+    expect(numbers(table, 'n').map((v) => (Number.isNaN(v) ? null : v))).toEqual([
+      1,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      2,
+    ]);
     expect(texts(table, 's')).toEqual(['a', null, null, null, null, null, null, 'b']);
   });
 
@@ -212,7 +227,9 @@ describe('CSV values', () => {
 
   it('caps stored type_mismatch issues per column at 20 but counts all', async () => {
     const rows = Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? `${i}` : `bad${i}`));
-    const { issues, issueCounts } = await loadText(`v\n${rows.join('\n')}\n`, 'data.csv', { columnTypes: { v: 'numeric' } });
+    const { issues, issueCounts } = await loadText(`v\n${rows.join('\n')}\n`, 'data.csv', {
+      columnTypes: { v: 'numeric' },
+    });
     const stored = issues.filter((i) => i.kind === 'type_mismatch');
     expect(stored).toHaveLength(20);
     expect(stored[0]).toMatchObject({ line: 3, value: 'bad1' });

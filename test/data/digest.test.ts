@@ -53,9 +53,17 @@ describe('rowKeys', () => {
   });
 
   it('tells a missing category from the empty string and adjacent columns apart', () => {
-    const t = tableFromRecords([{ p: '', q: 'ab' }, { p: null, q: 'ab' }, { p: 'a', q: 'b' }, { p: 'ab', q: '' }], {
-      p: 'categorical',
-    });
+    const t = tableFromRecords(
+      [
+        { p: '', q: 'ab' },
+        { p: null, q: 'ab' },
+        { p: 'a', q: 'b' },
+        { p: 'ab', q: '' },
+      ],
+      {
+        p: 'categorical',
+      },
+    );
     const k = rowKeys(t, ['p', 'q']);
     expect(new Set(Array.from(k.hi, (h, i) => `${h}:${k.lo[i]}`)).size).toBe(4);
   });
@@ -95,14 +103,7 @@ describe('canonicalOrder', () => {
     // Force every key equal: the order then comes from comparing values alone.
     const zeros = { hi: new Uint32Array(6), lo: new Uint32Array(6) };
     const byValue = canonicalOrder(table, COLUMNS, zeros);
-    expect(contents(table, byValue)).toEqual([
-      'NaN|x|30',
-      '0|z|0',
-      '1|null|10',
-      '1|x|10',
-      '2|y|NaN',
-      '2|y|NaN',
-    ]);
+    expect(contents(table, byValue)).toEqual(['NaN|x|30', '0|z|0', '1|null|10', '1|x|10', '2|y|NaN', '2|y|NaN']);
     const shuffledTable = shuffled(table, 9);
     expect(contents(shuffledTable, canonicalOrder(shuffledTable, COLUMNS, zeros))).toEqual(contents(table, byValue));
   });

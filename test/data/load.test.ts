@@ -23,7 +23,9 @@ describe('loadData: files', () => {
     const two = await loadData({ paths: ['data/a.csv', 'data/b.csv'], cwd });
     for (const data of [one, two]) {
       expect(data.files.map((f) => f.path)).toEqual(['data/a.csv', 'data/b.csv']);
-      expect(data.table.columns[0]!.type === 'numeric' && Array.from(data.table.columns[0]!.values)).toEqual([1, 2, 3, 4]);
+      expect(data.table.columns[0]!.type === 'numeric' && Array.from(data.table.columns[0]!.values)).toEqual([
+        1, 2, 3, 4,
+      ]);
     }
   });
 
@@ -102,7 +104,12 @@ describe('loadData: digest stability across sources', () => {
 
   it('does not depend on file split, row order or line endings', async () => {
     const base = await digestOf({ 'all.csv': `${header}\n${rows.join('\n')}\n` });
-    expect(await digestOf({ 'z.csv': `${header}\n${rows[0]}\n${rows[1]}\n`, 'a.csv': `${header}\n${rows[2]}\n${rows[3]}\n` })).toBe(base);
+    expect(
+      await digestOf({
+        'z.csv': `${header}\n${rows[0]}\n${rows[1]}\n`,
+        'a.csv': `${header}\n${rows[2]}\n${rows[3]}\n`,
+      }),
+    ).toBe(base);
     expect(await digestOf({ 'all.csv': `${header}\n${[...rows].reverse().join('\n')}\n` })).toBe(base);
     expect(await digestOf({ 'all.csv': `${header}\r\n${rows.join('\r\n')}\r\n` })).toBe(base);
     // Column order in the file does not matter either (columns are digested by sorted name).

@@ -27,9 +27,14 @@ describe('Parquet fixtures', () => {
   it("are read the same by hyparquet's own row reader (an independent decoding path)", async () => {
     for (const name of PARQUET_FILES) {
       const bytes = readFileSync(join(FIXTURES, name));
-      const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer, compressors });
+      const rows = await parquetReadObjects({
+        file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
+        compressors,
+      });
       expect(rows.map((r) => r.island)).toEqual(PENGUIN_ROWS.map((r) => r.island));
-      expect(rows.map((r) => (r.observed === null ? null : (r.observed as Date).getTime()))).toEqual(PENGUIN_ROWS.map((r) => r.observed));
+      expect(rows.map((r) => (r.observed === null ? null : (r.observed as Date).getTime()))).toEqual(
+        PENGUIN_ROWS.map((r) => r.observed),
+      );
     }
   });
 });
@@ -87,7 +92,10 @@ describe('loadData on Parquet', () => {
     expect(rowOrigin(8)).toEqual({ file: 'penguins-mini.csv', line: 2 });
     // Both halves hold the same values, so the table is the parquet half twice.
     const half = selectRows(table, [0, 1, 2, 3, 4, 5, 6, 7]);
-    const doubled = selectRows(half, [...Array(16).keys()].map((i) => i % 8));
+    const doubled = selectRows(
+      half,
+      [...Array(16).keys()].map((i) => i % 8),
+    );
     expect(dataDigest(table, allColumns(table))).toBe(dataDigest(doubled, allColumns(doubled)));
   });
 

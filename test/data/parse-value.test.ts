@@ -19,7 +19,23 @@ describe('parseNumber', () => {
   });
 
   it('rejects everything else', () => {
-    for (const text of ['', ' ', '12abc', 'abc', '0x1F', '1_000', '1,5', 'Infinity', '-inf', 'NaN', '1e999', '1e', '.', '--1', '1 2']) {
+    for (const text of [
+      '',
+      ' ',
+      '12abc',
+      'abc',
+      '0x1F',
+      '1_000',
+      '1,5',
+      'Infinity',
+      '-inf',
+      'NaN',
+      '1e999',
+      '1e',
+      '.',
+      '--1',
+      '1 2',
+    ]) {
       expect(parseNumber(text), JSON.stringify(text)).toBeUndefined();
     }
   });
@@ -43,7 +59,19 @@ describe('parseDatetime', () => {
   });
 
   it('rejects impossible or non-ISO dates', () => {
-    for (const text of ['2023-02-29', '2024-13-01', '2024-04-31', '2024-01-01T24:00', '2024-01-01T10:60', '01/02/2024', '2024-1-1', '20240101', '2024-01-01Z', 'yesterday', '']) {
+    for (const text of [
+      '2023-02-29',
+      '2024-13-01',
+      '2024-04-31',
+      '2024-01-01T24:00',
+      '2024-01-01T10:60',
+      '01/02/2024',
+      '2024-1-1',
+      '20240101',
+      '2024-01-01Z',
+      'yesterday',
+      '',
+    ]) {
       expect(parseDatetime(text), text).toBeUndefined();
     }
   });

@@ -37,7 +37,10 @@ describe('tableFromRecords', () => {
     const n = getColumn(table, 'n');
     expect(n.type === 'numeric' && Array.from(n.values)).toEqual([1.5, Number.NaN, -2, 4]);
     const s = getColumn(table, 's');
-    expect(s.type === 'categorical' && [s.categories, Array.from(s.codes)]).toEqual([['a', 'b'], [0, 1, -1, 0]]);
+    expect(s.type === 'categorical' && [s.categories, Array.from(s.codes)]).toEqual([
+      ['a', 'b'],
+      [0, 1, -1, 0],
+    ]);
     const d = getColumn(table, 'd');
     expect(d.type === 'datetime' && Array.from(d.values)).toEqual([
       Date.UTC(2024, 0, 1),
@@ -46,7 +49,12 @@ describe('tableFromRecords', () => {
       Date.UTC(2024, 0, 3, 12),
     ]);
     const b = getColumn(table, 'b');
-    expect(b.type === 'categorical' && Array.from(b.codes, (c) => b.categories[c] ?? null)).toEqual(['true', 'false', null, 'true']);
+    expect(b.type === 'categorical' && Array.from(b.codes, (c) => b.categories[c] ?? null)).toEqual([
+      'true',
+      'false',
+      null,
+      'true',
+    ]);
   });
 
   it('accepts numbers in a forced categorical column as their text', () => {
@@ -62,8 +70,12 @@ describe('tableFromRecords', () => {
     expect(() => tableFromRecords([{ x: 1 }, { x: '2' }], { x: 'numeric' })).toThrow(
       /record 1, column "x": expected a finite number, got the string "2"/,
     );
-    expect(() => tableFromRecords([{ x: Number.POSITIVE_INFINITY }])).toThrow(/record 0, column "x": expected a finite number/);
-    expect(() => tableFromRecords([{ when: 'soon' }], { when: 'datetime' })).toThrow(/record 0, column "when": expected an ISO-8601/);
+    expect(() => tableFromRecords([{ x: Number.POSITIVE_INFINITY }])).toThrow(
+      /record 0, column "x": expected a finite number/,
+    );
+    expect(() => tableFromRecords([{ when: 'soon' }], { when: 'datetime' })).toThrow(
+      /record 0, column "when": expected an ISO-8601/,
+    );
     expect(() => tableFromRecords([{ x: { nested: 1 } } as never])).toThrow(InputError);
     expect(() => tableFromRecords([null as never])).toThrow(/record 0 is not an object/);
   });
@@ -132,7 +144,9 @@ describe('writeTable / readTable', () => {
     const path = join(dir, '1.i32.bin');
     writeFileSync(path, readFileSync(path).subarray(0, 10));
     expect(() => readTable(dir)).toThrow(InputError);
-    expect(() => readTable(dir)).toThrow(/1\.i32\.bin: column "s" should hold 4 values \(16 bytes\), the file has 10 bytes/);
+    expect(() => readTable(dir)).toThrow(
+      /1\.i32\.bin: column "s" should hold 4 values \(16 bytes\), the file has 10 bytes/,
+    );
   });
 
   it('rejects a category code outside the list', () => {

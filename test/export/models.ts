@@ -5,16 +5,8 @@
  */
 import type { CategoricalColumn, Column, NumericColumn, Table } from '../../src/data/types.ts';
 import { Random } from '../../src/lib/random.ts';
-import { applyLink, outputCount } from '../../src/model/link.ts';
-import type {
-  FeatureSpec,
-  GbdtModel,
-  LinearModel,
-  Link,
-  ModelSignature,
-  Predictions,
-  Tree,
-} from '../../src/model/types.ts';
+import { outputCount } from '../../src/model/link.ts';
+import type { FeatureSpec, GbdtModel, LinearModel, Link, ModelSignature, Tree } from '../../src/model/types.ts';
 
 export const FEATURES: readonly FeatureSpec[] = [
   { name: 'bill_length_mm', type: 'numeric' },
@@ -47,8 +39,17 @@ export function linkFor(kind: Kind): Link {
   return kind === 'regression' ? 'identity' : kind === 'binary' ? 'sigmoid' : 'softmax';
 }
 
-/** A random tree of at most `depth` levels over FEATURES; leaves scaled by `leafScale`. */
-export function randomTree(random: Random, output: number, depth: number, leafScale: number): Tree {
+/**
+ * A random tree of at most `depth` levels over FEATURES; leaves scaled by `leafScale`. Numeric thresholds
+ * are grid values, rounded to float32 as the model format promises unless `roundThresholds` is false.
+ */
+export function randomTree(
+  random: Random,
+  output: number,
+  depth: number,
+  leafScale: number,
+  roundThresholds = true,
+): Tree {
   const tree = {
     output,
     feature: [] as number[],
@@ -79,7 +80,8 @@ export function randomTree(random: Random, output: number, depth: number, leafSc
     tree.feature[id] = f;
     if (feature.type === 'numeric') {
       const grid = GRIDS[feature.name]!;
-      tree.threshold[id] = Math.fround(grid[random.int(grid.length)]!);
+      const value = grid[random.int(grid.length)]!;
+      tree.threshold[id] = roundThresholds ? Math.fround(value) : value;
     } else {
       // Category codes: "x <= code" sends codes 0..code left.
       tree.threshold[id] = random.int(CATEGORIES[feature.name]!.length - 1);
@@ -95,15 +97,21 @@ export function randomTree(random: Random, output: number, depth: number, leafSc
 }
 
 /** A seeded random GBDT; regression predicts around 4000 ± 800 (a body mass in grams). */
-export function randomGbdt(kind: Kind, options: { seed: number; trees: number; depth?: number }): GbdtModel {
+export function randomGbdt(
+  kind: Kind,
+  options: { seed: number; trees: number; depth?: number; roundThresholds?: boolean },
+): GbdtModel {
   const random = new Random(options.seed);
   const signature = signatureFor(kind);
   const link = linkFor(kind);
   const outputs = outputCount(link, signature.classes?.length ?? 1);
-  const leafScale = kind === 'regression' ? 1600 / Math.sqrt(options.trees) : 3 / Math.sqrt(options.trees);
+  const leafScale = kind === 'regression' ? 1200 / Math.sqrt(options.trees) : 3 / Math.sqrt(options.trees);
   const trees: Tree[] = [];
-  for (let t = 0; t < options.trees; t++) trees.push(randomTree(random, t % outputs, options.depth ?? 5, leafScale));
-  const baseScore = Array.from({ length: outputs }, () => (kind === 'regression' ? 4000.123456789 : random.next() - 0.5));
+  for (let t = 0; t < options.trees; t++)
+    trees.push(randomTree(random, t % outputs, options.depth ?? 5, leafScale, options.roundThresholds));
+  const baseScore = Array.from({ length: outputs }, () =>
+    kind === 'regression' ? 4000.123456789 : random.next() - 0.5,
+  );
   return {
     kind: 'gbdt',
     signature,
@@ -175,44 +183,6 @@ export function randomTable(rows: number, seed: number): Table {
   }
   columns.push({ type: 'numeric', name: 'body_mass_g', values: new Float64Array(rows) });
   return { rowCount: rows, columns };
-}
-
-/**
- * A plain GBDT reference written for these tests (independent of src/model/predict-gbdt.ts): per row,
- * walk each tree with x = Math.fround(value) or the category's code (NaN when missing or unseen).
- */
-export function referenceGbdt(model: GbdtModel, table: Table): Predictions {
-  const outputs = model.baseScore.length;
-  const rows = table.rowCount;
-  const inputs = model.signature.features.map((feature) => {
-    const column = table.columns.find((c) => c.name === feature.name)!;
-    const x = new Float64Array(rows);
-    if (column.type === 'categorical') {
-      const codes = model.categoryCodes[feature.name]!;
-      for (let i = 0; i < rows; i++) {
-        const code = column.codes[i]!;
-        const index = code < 0 ? -1 : codes.indexOf(column.categories[code]!);
-        x[i] = index < 0 ? Number.NaN : index;
-      }
-    } else {
-      for (let i = 0; i < rows; i++) x[i] = Math.fround(column.values[i]!);
-    }
-    return x;
-  });
-  const scores = new Float64Array(rows * outputs);
-  for (let i = 0; i < rows; i++) {
-    for (let k = 0; k < outputs; k++) scores[i * outputs + k] = model.baseScore[k]!;
-    for (const tree of model.trees) {
-      let node = 0;
-      while (tree.feature[node] !== -1) {
-        const x = inputs[tree.feature[node]!]![i]!;
-        const left = Number.isNaN(x) ? tree.missingLeft[node]! : x <= tree.threshold[node]!;
-        node = left ? tree.left[node]! : tree.right[node]!;
-      }
-      scores[i * outputs + tree.output] += tree.value[node]!;
-    }
-  }
-  return applyLink(model.link, scores, rows);
 }
 
 /** The node (leaf) that `row` reaches in tree `t` (for the tamper test). */

@@ -10,7 +10,8 @@
  * that breaks midway leaves an asset in state "open"; asset downloads redirect (302) to a storage URL.
  *
  * Faults: an operation answering a status (e.g. 500) N times, a secondary rate limit (403 + Retry-After), an
- * upload that breaks midway, an upload stored corrupted, and hooks that run before an operation (to stage races).
+ * upload that breaks midway, an upload whose response is lost, an upload stored corrupted, and hooks that run
+ * before an operation (to stage races).
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -48,6 +49,8 @@ export type Fault =
   | { kind: 'rate-limit'; operationId?: string; retryAfterSeconds: number; status?: 403 | 429; times?: number }
   /** Uploads of asset `asset` break midway: an "open" asset stays behind and the connection drops. */
   | { kind: 'upload-midway'; asset: string; times?: number }
+  /** Uploads of asset `asset` are stored completely, but the connection drops before the response. */
+  | { kind: 'upload-response-lost'; asset: string; times?: number }
   /** Uploads of asset `asset` are stored with one byte flipped (same size). */
   | { kind: 'corrupt-upload'; asset: string; times?: number };
 
@@ -129,7 +132,9 @@ export class FakeGitHub {
   /** Throw when any request or response broke the OpenAPI contract. */
   assertNoViolations(): void {
     if (this.violations.length > 0) {
-      throw new Error(`fake GitHub saw ${this.violations.length} contract violation(s):\n${this.violations.join('\n')}`);
+      throw new Error(
+        `fake GitHub saw ${this.violations.length} contract violation(s):\n${this.violations.join('\n')}`,
+      );
     }
   }
 
@@ -249,7 +254,7 @@ export class FakeGitHub {
     return true;
   }
 
-  private takeFault(kind: 'upload-midway' | 'corrupt-upload', asset: string): boolean {
+  private takeFault(kind: 'upload-midway' | 'upload-response-lost' | 'corrupt-upload', asset: string): boolean {
     const fault = this.faults.find((f) => f.left > 0 && f.kind === kind && f.asset === asset);
     if (!fault) return false;
     fault.left--;
@@ -262,7 +267,10 @@ export class FakeGitHub {
     switch (ctx.operation.id) {
       case 'repos/list-releases': {
         const sorted = [...this.releases].sort((a, b) => b.id - a.id); // newest first, like GitHub
-        this.page(ctx, sorted.map((r) => this.releaseJson(r)));
+        this.page(
+          ctx,
+          sorted.map((r) => this.releaseJson(r)),
+        );
         return;
       }
       case 'repos/create-release':
@@ -327,7 +335,11 @@ export class FakeGitHub {
             ref: r.ref,
             node_id: `REF_${Buffer.from(r.ref).toString('base64url')}`,
             url: `${this.url}/repos/${this.owner}/${this.repo}/git/${r.ref}`,
-            object: { type: 'commit', sha: r.sha, url: `${this.url}/repos/${this.owner}/${this.repo}/git/commits/${r.sha}` },
+            object: {
+              type: 'commit',
+              sha: r.sha,
+              url: `${this.url}/repos/${this.owner}/${this.repo}/git/commits/${r.sha}`,
+            },
           }));
         this.page(ctx, refs);
         return;
@@ -343,7 +355,7 @@ export class FakeGitHub {
     }
   }
 
-  private createRelease(ctx: Context, body: Record<string, unknown>): void {
+  private createRelease(ctx: Context, body: Record<string, unknown>) {
     const tag = body.tag_name as string;
     const draft = body.draft === true;
     if (this.releases.some((r) => r.tagName === tag && !r.draft)) return this.alreadyExists(ctx, 'Release', 'tag_name');
@@ -367,7 +379,7 @@ export class FakeGitHub {
     });
   }
 
-  private updateRelease(ctx: Context, body: Record<string, unknown>): void {
+  private updateRelease(ctx: Context, body: Record<string, unknown>) {
     const release = this.releaseById(ctx.params.release_id);
     if (!release) return this.error(ctx, 404, 'Not Found');
     const tag = (body.tag_name as string | undefined) ?? release.tagName;
@@ -388,7 +400,7 @@ export class FakeGitHub {
     this.send(ctx, 200, this.releaseJson(release));
   }
 
-  private uploadAsset(ctx: Context): void {
+  private uploadAsset(ctx: Context) {
     const release = this.releaseById(ctx.params.release_id);
     if (!release) return this.error(ctx, 404, 'Not Found');
     const name = ctx.url.searchParams.get('name')!;
@@ -406,6 +418,11 @@ export class FakeGitHub {
     const bytes = this.takeFault('corrupt-upload', name) ? flipped(ctx.body) : ctx.body;
     const asset = this.newAsset(name, bytes, 'uploaded', ctx.req.headers['content-type']);
     release.assets.push(asset);
+    if (this.takeFault('upload-response-lost', name)) {
+      this.log(ctx, 0);
+      ctx.res.socket?.destroy();
+      return;
+    }
     this.send(ctx, 201, this.assetJson(asset));
   }
 
@@ -444,7 +461,12 @@ export class FakeGitHub {
   }
 
   private error(ctx: Context, status: number, message: string, headers: Record<string, string> = {}): void {
-    this.send(ctx, status, { message, documentation_url: 'https://docs.github.com/rest', status: String(status) }, headers);
+    this.send(
+      ctx,
+      status,
+      { message, documentation_url: 'https://docs.github.com/rest', status: String(status) },
+      headers,
+    );
   }
 
   /** Send a response after checking it against the operation's declared responses. */

@@ -112,7 +112,9 @@ export class OpenApiContract {
       }
       const value = parameter.type === 'integer' || parameter.type === 'number' ? Number(raw) : raw;
       if (!parameter.validate(value)) {
-        problems.push(`${parameter.in} parameter ${parameter.name}=${raw}: ${this.ajv.errorsText(parameter.validate.errors)}`);
+        problems.push(
+          `${parameter.in} parameter ${parameter.name}=${raw}: ${this.ajv.errorsText(parameter.validate.errors)}`,
+        );
       }
     }
     for (const name of query.keys()) {
@@ -132,11 +134,15 @@ export class OpenApiContract {
     const content = body.content as JsonObject;
     const mediaType = mediaTypeOf(request.contentType);
     if (!(mediaType in content)) {
-      problems.push(`request content-type ${request.contentType ?? '(none)'}; expected ${Object.keys(content).join(' or ')}`);
+      problems.push(
+        `request content-type ${request.contentType ?? '(none)'}; expected ${Object.keys(content).join(' or ')}`,
+      );
       return problems;
     }
     if (mediaType === 'application/json') {
-      problems.push(...this.checkJson(`${operation.id} request`, (content[mediaType] as JsonObject).schema, request.body));
+      problems.push(
+        ...this.checkJson(`${operation.id} request`, (content[mediaType] as JsonObject).schema, request.body),
+      );
     }
     return problems;
   }
@@ -148,12 +154,14 @@ export class OpenApiContract {
     if (!declared) {
       if (status < 400) return [`${operation.id}: status ${status} is not declared`];
       // GitHub answers any operation with 4xx/5xx in its usual error shapes, declared or not.
-      const schema = { $ref: `#/components/schemas/${status === 422 ? 'validation-error' : 'basic-error'}` };
-      return this.checkJson(`${operation.id} ${status}`, schema, response.body);
+      return this.checkJson(`${operation.id} ${status}`, errorSchema(status), response.body);
     }
     const content = declared.content as JsonObject | undefined;
     if (!content) {
-      return response.body.length > 0 ? [`${operation.id} ${status}: declared without a body, but one was sent`] : [];
+      if (response.body.length === 0) return [];
+      // GitHub's errors always carry its error body, even where the description omits it (upload 422).
+      if (status >= 400) return this.checkJson(`${operation.id} ${status}`, errorSchema(status), response.body);
+      return [`${operation.id} ${status}: declared without a body, but one was sent`];
     }
     const mediaType = mediaTypeOf(response.contentType);
     if (!(mediaType in content)) return [`${operation.id} ${status}: content-type ${response.contentType ?? '(none)'}`];
@@ -191,7 +199,9 @@ export class OpenApiContract {
   }
 
   private operationObject(operation: OperationSpec): JsonObject {
-    return ((this.spec.paths as JsonObject)[operation.path] as JsonObject)[operation.method.toLowerCase()] as JsonObject;
+    return ((this.spec.paths as JsonObject)[operation.path] as JsonObject)[
+      operation.method.toLowerCase()
+    ] as JsonObject;
   }
 
   /** Follow a `#/components/<kind>/<name>` reference (parameters, responses, request bodies). */
@@ -216,6 +226,11 @@ function rewriteRefs(value: Json): Json {
         : rewriteRefs(child);
   }
   return out;
+}
+
+/** GitHub's error bodies: validation-error for 422, basic-error otherwise. */
+function errorSchema(status: number): Json {
+  return { $ref: `#/components/schemas/${status === 422 ? 'validation-error' : 'basic-error'}` };
 }
 
 function mediaTypeOf(contentType: string | undefined): string {

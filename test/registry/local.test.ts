@@ -99,7 +99,9 @@ describe('LocalRegistry versions', () => {
       IntegrityError,
     );
     await expect(
-      registry.publish('penguins', async () => ({ ...files, card: { ...files.card, assets: {} } }), { runKey: 'run-a' }),
+      registry.publish('penguins', async () => ({ ...files, card: { ...files.card, assets: {} } }), {
+        runKey: 'run-a',
+      }),
     ).rejects.toThrow(/assets: expected an entry for model.onnx/);
     expect(await entries()).toEqual([]);
   });

@@ -29,7 +29,11 @@ export function versionFiles(name: string, version: number, runKey: string): Pub
 }
 
 /** A build that records its calls; `gate` (optional) is awaited before returning, to line up races. */
-export function recordingBuild(name: string, runKey: string, gate?: (version: number) => Promise<void>): RecordingBuild {
+export function recordingBuild(
+  name: string,
+  runKey: string,
+  gate?: (version: number) => Promise<void>,
+): RecordingBuild {
   const calls: number[] = [];
   return {
     calls,

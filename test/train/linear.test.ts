@@ -237,6 +237,18 @@ describe('trainLinear at predict time and determinism', () => {
     expect(result.summary.stop_reason).toBe('max_iter');
   });
 
+  it('gives a class absent from the training rows a small but finite probability', async () => {
+    const base = dataset(syntheticClassification(1000, 2, 3), 'label', 'classification');
+    const data = { ...base, signature: { ...base.signature, classes: ['class_0', 'class_1', 'class_9'] } };
+    const model = (await trainLinear({ data, trainer: linearTrainer(), seed: 1 })).model as LinearModel;
+    expect(model.link).toBe('softmax');
+    const p = predictLinear(model, data.table).probabilities!;
+    for (let i = 0; i < data.table.rowCount; i++) {
+      expect(p[3 * i + 2]).toBeGreaterThan(0);
+      expect(p[3 * i + 2]).toBeLessThan(1e-3);
+    }
+  });
+
   it('rejects targets that are not class indices', async () => {
     const data = dataset(
       table([categoricalColumn('y', ['a', 'b']), numericColumn('x', [1, 2])]),

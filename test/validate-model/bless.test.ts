@@ -101,7 +101,7 @@ describe('blessModel', () => {
     });
     expect(blessing.blessed).toBe(false);
     expect(blessing.reasons).toEqual([
-      'overall: macro_f1 0.8500 vs production v3 0.9000 (change -0.0500; beyond the allowed 0.01 lower)',
+      'overall: macro_f1 0.8500 vs production v3 0.9000 (-0.0500; allowed: at most 0.01 lower)',
     ]);
     expect(blessing.checks.find((c) => !c.passed)).toMatchObject({
       name: 'baseline:macro_f1',
@@ -128,7 +128,9 @@ describe('blessModel', () => {
     });
     expect(worse.blessed).toBe(false);
     expect(worse.checks.find((c) => c.name === 'baseline:rmse')).toMatchObject({ threshold: 10.2, passed: false });
-    expect(worse.reasons[0]).toContain('beyond the allowed 0.2 higher');
+    expect(worse.reasons[0]).toBe(
+      'overall: rmse 10.5000 vs production v1 10.0000 (+0.5000; allowed: at most 0.2 higher)',
+    );
   });
 
   it('catches a slice that regressed even when the overall metric improved', () => {

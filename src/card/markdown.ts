@@ -1,0 +1,134 @@
+/** card.md: the model card for people (release notes on GitHub, the registry folder locally). */
+import type { ModelCard } from './schema.ts';
+
+/** Markdown of a card. It never shows card.md's own digest, which is computed from this text. */
+export function renderCardMarkdown(card: ModelCard): string {
+  const lines: string[] = [];
+  const { blessing, evaluation } = card;
+  lines.push(`# ${card.name} v${card.version}`, '');
+  if (card.description) lines.push(card.description, '');
+  lines.push(
+    `**${blessing.blessed ? 'Blessed' : 'Not blessed'}** — ${evaluation.task} of \`${card.signature.target}\` by a ${card.trainer.algorithm} model, ` +
+      `compared with ${blessing.baseline_version ? `production ${blessing.baseline_version}` : 'no production model (first model)'} on the same holdout.`,
+    '',
+  );
+  lines.push('| | |', '| --- | --- |');
+  lines.push(`| created | ${card.created_at} |`);
+  lines.push(`| parent version | ${card.parent_version ? `v${card.parent_version}` : '—'} |`);
+  lines.push(
+    `| commit | ${card.git.commit ? `\`${card.git.commit.slice(0, 12)}\`` : 'unknown'}${card.git.branch ? ` (${card.git.branch})` : ''} |`,
+  );
+  if (card.github) lines.push(`| workflow run | [${card.github.trigger}](${card.github.run_url}) |`);
+  lines.push(`| data digest | \`${card.data.digest.slice(0, 16)}…\` (${card.data.files.length} files) |`);
+  lines.push(
+    `| rows | ${card.data.rows.train} train, ${card.data.rows.holdout} holdout (${card.data.split.method} split) |`,
+  );
+  lines.push(
+    `| model.onnx | ${formatBytes(card.assets['model.onnx'].bytes)}, sha256 \`${card.assets['model.onnx'].sha256.slice(0, 16)}…\` |`,
+  );
+  lines.push(`| Conveyor | ${card.conveyor_version} |`, '');
+
+  lines.push('## Metrics (holdout)', '');
+  const baselineByMetric = new Map(
+    blessing.checks.filter((c) => c.kind === 'baseline').map((c) => [c.name.split(':')[1] ?? '', c.baseline ?? null]),
+  );
+  const hasBaseline = baselineByMetric.size > 0;
+  lines.push(hasBaseline ? '| metric | value | production | better |' : '| metric | value | better |');
+  lines.push(hasBaseline ? '| --- | ---: | ---: | --- |' : '| --- | ---: | --- |');
+  for (const [metric, value] of Object.entries(evaluation.metrics)) {
+    const better = evaluation.higher_is_better[metric as keyof typeof evaluation.higher_is_better] ? 'higher' : 'lower';
+    const base = baselineByMetric.get(metric);
+    lines.push(
+      hasBaseline
+        ? `| ${metric} | ${fmt(value)} | ${base === undefined ? '' : fmt(base)} | ${better} |`
+        : `| ${metric} | ${fmt(value)} | ${better} |`,
+    );
+  }
+  lines.push('');
+
+  lines.push('## Blessing', '');
+  lines.push('| check | passed | candidate | baseline | bound |', '| --- | --- | ---: | ---: | ---: |');
+  for (const check of blessing.checks) {
+    lines.push(
+      `| ${check.name} | ${check.passed ? '✅' : '❌'} | ${fmt(check.candidate)} | ${fmt(check.baseline ?? null)} | ${fmt(check.threshold)} |`,
+    );
+  }
+  for (const reason of blessing.reasons) lines.push(`- ${reason}`);
+  for (const note of blessing.notes) lines.push(`- note: ${note}`);
+  lines.push('');
+
+  if (evaluation.slices.length > 0) {
+    lines.push('## Slices', '');
+    for (const slice of evaluation.slices) {
+      const metricNames = Object.keys(evaluation.metrics);
+      lines.push(`### ${slice.column}`, '');
+      lines.push(
+        `| value | rows | ${metricNames.join(' | ')} |`,
+        `| --- | ---: |${metricNames.map(() => ' ---: |').join('')}`,
+      );
+      for (const value of slice.values) {
+        const metrics = value.metrics as Record<string, number | null | undefined>;
+        lines.push(
+          `| ${value.value ?? '(missing)'} | ${value.rows} | ${metricNames.map((m) => fmt(metrics[m] ?? null)).join(' | ')} |`,
+        );
+      }
+      lines.push('');
+    }
+  }
+
+  if (evaluation.classification) {
+    const { labels, matrix } = evaluation.classification.confusion_matrix;
+    lines.push('## Confusion matrix (rows: actual, columns: predicted)', '');
+    lines.push(`| | ${labels.join(' | ')} |`, `| --- |${labels.map(() => ' ---: |').join('')}`);
+    matrix.forEach((row, i) => {
+      lines.push(`| **${labels[i]}** | ${row.join(' | ')} |`);
+    });
+    lines.push('');
+  }
+
+  lines.push(`## Feature importance (${evaluation.importance.method.replaceAll('_', ' ')})`, '');
+  lines.push('| feature | importance |', '| --- | ---: |');
+  for (const f of evaluation.importance.features) lines.push(`| ${f.feature} | ${f.importance.toFixed(3)} |`);
+  lines.push('');
+
+  lines.push('## Signature', '', '| input | type | shape |', '| --- | --- | --- |');
+  for (const t of card.signature.inputs) lines.push(`| ${t.name} | ${t.type} | [${t.shape.join(', ')}] |`);
+  lines.push('', '| output | type | shape |', '| --- | --- | --- |');
+  for (const t of card.signature.outputs) lines.push(`| ${t.name} | ${t.type} | [${t.shape.join(', ')}] |`);
+  lines.push('');
+
+  lines.push('## Data', '', '| file | rows | sha256 |', '| --- | ---: | --- |');
+  for (const file of card.data.files) lines.push(`| ${file.path} | ${file.rows} | \`${file.sha256.slice(0, 16)}…\` |`);
+  lines.push(
+    '',
+    `Data validation: ${card.data_validation.ok ? 'passed' : 'failed'} (${card.data_validation.errors} errors, ${card.data_validation.warnings} warnings).`,
+  );
+  for (const message of card.data_validation.messages.slice(0, 10)) lines.push(`- ${message}`);
+  lines.push('');
+
+  lines.push(
+    '## Training',
+    '',
+    `\`${card.trainer.algorithm}\` with`,
+    '',
+    '```json',
+    JSON.stringify(card.trainer.params, null, 2),
+    '```',
+    '',
+  );
+  lines.push('| stage | seconds |', '| --- | ---: |');
+  for (const [stage, ms] of Object.entries(card.stage_durations_ms))
+    lines.push(`| ${stage} | ${(ms / 1000).toFixed(2)} |`);
+  lines.push('');
+  return `${lines.join('\n')}\n`;
+}
+
+function fmt(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (!Number.isFinite(value)) return String(value);
+  return Math.abs(value) >= 1000 || Number.isInteger(value) ? String(Math.round(value * 1e4) / 1e4) : value.toFixed(4);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

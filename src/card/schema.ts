@@ -1,0 +1,110 @@
+/**
+ * The model card (card.json): everything known about one registered model version — where it came from
+ * (lineage), what it was trained on, how good it is, why it was blessed. One schema, read by the registry,
+ * the server, the monitor and the reports.
+ */
+import { z } from 'zod';
+import { configSchema } from '../config/schema.ts';
+import { evaluationReportSchema } from '../evaluate/types.ts';
+import { dataProfileSchema, dataSchemaSchema } from '../validate/types.ts';
+import { blessingSchema } from '../validate-model/types.ts';
+
+export const CARD_VERSION = 1;
+
+const digestSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.int().min(0) }).strict();
+
+const tensorSchema = z
+  .object({ name: z.string(), type: z.string(), shape: z.array(z.union([z.number(), z.string()])) })
+  .strict();
+
+export const modelCardSchema = z
+  .object({
+    card_version: z.literal(CARD_VERSION),
+    name: z.string(),
+    version: z.int().min(1),
+    description: z.string().optional(),
+    created_at: z.iso.datetime({ offset: true }),
+    /** Identifies the pipeline run; the registry uses it to make re-runs idempotent. */
+    run_key: z.string(),
+    /** The latest version registered before this one (null for the first). */
+    parent_version: z.int().min(1).nullable(),
+    conveyor_version: z.string(),
+    git: z.object({ commit: z.string().nullable(), branch: z.string().nullable() }).strict(),
+    /** Set when trained in GitHub Actions. */
+    github: z
+      .object({
+        run_url: z.string(),
+        event: z.string(),
+        trigger: z.enum(['push', 'schedule', 'dispatch', 'monitor', 'other']),
+        actor: z.string().optional(),
+      })
+      .strict()
+      .nullable(),
+    config: configSchema,
+    trainer: z
+      .object({
+        algorithm: z.enum(['gbdt', 'linear']),
+        params: z.record(z.string(), z.unknown()),
+        summary: z.record(z.string(), z.union([z.number(), z.string()])),
+      })
+      .strict(),
+    data: z
+      .object({
+        paths: z.array(z.string()),
+        files: z.array(
+          z
+            .object({ path: z.string(), format: z.string(), sha256: z.string(), bytes: z.number(), rows: z.number() })
+            .strict(),
+        ),
+        /** sha256 over the canonical form of exactly the rows and columns used. */
+        digest: z.string(),
+        rows: z
+          .object({ loaded: z.number(), train: z.number(), holdout: z.number(), dropped_missing_target: z.number() })
+          .strict(),
+        split: z.looseObject({ method: z.enum(['hash', 'time']), seed: z.number(), holdout_fraction: z.number() }),
+      })
+      .strict(),
+    schema: dataSchemaSchema,
+    /** Statistics of the training data: the reference the monitor and the next run's drift check compare with. */
+    training_profile: dataProfileSchema,
+    data_validation: z
+      .object({ ok: z.boolean(), errors: z.number(), warnings: z.number(), messages: z.array(z.string()) })
+      .strict(),
+    evaluation: evaluationReportSchema,
+    blessing: blessingSchema,
+    parity: z
+      .object({
+        ok: z.boolean(),
+        rows: z.number(),
+        tolerance: z.number(),
+        max_abs_diff: z.number(),
+        label_mismatches: z.number(),
+      })
+      .strict(),
+    signature: z
+      .object({
+        task: z.enum(['classification', 'regression']),
+        target: z.string(),
+        features: z.array(z.object({ name: z.string(), type: z.enum(['numeric', 'categorical']) }).strict()),
+        classes: z.array(z.string()).optional(),
+        inputs: z.array(tensorSchema),
+        outputs: z.array(tensorSchema),
+      })
+      .strict(),
+    assets: z.object({ 'model.onnx': digestSchema, 'card.md': digestSchema.optional() }).strict(),
+    /** Wall time of each pipeline stage, milliseconds. */
+    stage_durations_ms: z.record(z.string(), z.number()),
+  })
+  .strict();
+
+export type ModelCard = z.output<typeof modelCardSchema>;
+
+/** Validate a card read from a registry or a file; `where` names it in the error. */
+export function parseModelCard(value: unknown, where: string): ModelCard {
+  const parsed = modelCardSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${where}: not a valid Conveyor model card: ${issue.path.join('.') || '(card)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,124 @@
+/**
+ * validate-model executor: run the production model (from the registry, in onnxruntime) on this run's
+ * holdout rows, evaluate it the same way as the candidate, and decide the blessing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../../errors.ts';
+import { type EvaluationReport, evaluateModel, evaluationReportSchema } from '../../evaluate/index.ts';
+import { readJson, writeJson } from '../../lib/files.ts';
+import { loadOnnxSession, runOnnx } from '../../model/onnx.ts';
+import { createRegistry } from '../../registry/index.ts';
+import type { ModelRegistry } from '../../registry/types.ts';
+import type { Dataset } from '../../train/types.ts';
+import { assertBlessed, type Blessing, blessModel, formatBlessing } from '../../validate-model/index.ts';
+import { type Baseline, findBaseline } from '../baseline.ts';
+import type { RunContext } from '../context.ts';
+import { readDataset, readSplit } from '../prepared.ts';
+
+export interface BaselineEvaluation {
+  readonly version: string;
+  readonly report: EvaluationReport;
+}
+
+export async function validateModelStage(ctx: RunContext): Promise<Blessing> {
+  const { config, layout } = ctx;
+  const candidate = parse(evaluationReportSchema, layout.evaluationJson, 'evaluation (run "conveyor evaluate" first)');
+  const parity = parse(
+    z.looseObject({ ok: z.boolean() }),
+    layout.parityJson,
+    'parity report (run "conveyor export" first)',
+  );
+  const validation = parse(z.looseObject({ ok: z.boolean() }), layout.validationJson, 'data validation report');
+  const { signature } = readSplit(layout);
+  const holdout = readDataset(layout, 'holdout', signature);
+
+  const registry = createRegistry(config.registry, ctx.env, {
+    cwd: ctx.cwd,
+    onWarning: (m) => ctx.log(`  warning: ${m}`),
+  });
+  const baseline = await findBaseline(registry, config.model.name);
+  const notes: string[] = [];
+  let baselineEvaluation: BaselineEvaluation | undefined;
+  if (baseline) {
+    const outcome = await evaluateBaseline(ctx, registry, baseline, holdout);
+    if ('report' in outcome) baselineEvaluation = outcome;
+    else notes.push(outcome.problem);
+  }
+  const blessing = blessModel({
+    candidate,
+    ...(baselineEvaluation ? { baseline: baselineEvaluation } : {}),
+    options: config.validation.model,
+    dataOk: validation.ok,
+    parityOk: parity.ok,
+    configFile: ctx.configFile,
+  });
+  const recorded: Blessing = { ...blessing, notes: [...notes, ...blessing.notes] };
+  writeJson(layout.blessingJson, recorded);
+  if (baselineEvaluation) writeJson(join(layout.dir, 'validate-model', 'baseline-evaluation.json'), baselineEvaluation);
+  if (baseline && baselineEvaluation) {
+    ctx.log(
+      `  compared with ${baselineEvaluation.version} (${baseline.chosenAs}) on the same ${holdout.table.rowCount} holdout rows`,
+    );
+  } else if (!baseline) {
+    ctx.log('  no model registered yet: only the absolute thresholds apply');
+  }
+  for (const note of notes) ctx.log(`  note: ${note}`);
+  ctx.log(indent(formatBlessing(recorded)));
+  assertBlessed(recorded);
+  return recorded;
+}
+
+/** The baseline's metrics on the candidate's holdout, or why it cannot be compared. */
+async function evaluateBaseline(
+  ctx: RunContext,
+  registry: ModelRegistry,
+  baseline: Baseline,
+  holdout: Dataset,
+): Promise<BaselineEvaluation | { problem: string }> {
+  const label = `v${baseline.version.version}`;
+  const dir = mkdtempSync(join(tmpdir(), 'conveyor-baseline-'));
+  try {
+    const pulled = await registry.pull(baseline.version.name, label, dir);
+    const loaded = await loadOnnxSession(pulled.files.model, { name: `${ctx.config.model.name} ${label} model.onnx` });
+    const { signature } = loaded.info;
+    if (signature.task !== holdout.signature.task) {
+      return {
+        problem: `production ${label} is a ${signature.task} model; this run is ${holdout.signature.task}: not compared`,
+      };
+    }
+    const columns = new Set(holdout.table.columns.map((c) => c.name));
+    const missing = signature.features.filter((f) => !columns.has(f.name)).map((f) => f.name);
+    if (missing.length > 0) {
+      return {
+        problem: `production ${label} needs column(s) ${missing.join(', ')} that this run does not use: not compared`,
+      };
+    }
+    const predictions = await runOnnx(loaded.session, signature, holdout.table);
+    await loaded.session.release();
+    const report = evaluateModel({
+      data: holdout,
+      predictions,
+      model: { signature, kind: loaded.info.modelKind === 'linear' ? 'linear' : 'gbdt' },
+      slices: ctx.config.evaluation.slices,
+    });
+    return { version: label, report };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, path: string, what: string): T {
+  const parsed = schema.safeParse(readJson(path, what));
+  if (!parsed.success) throw new InputError(`${path}: invalid ${what} (${parsed.error.issues[0]?.message})`);
+  return parsed.data;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line ? `  ${line}` : line))
+    .join('\n');
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { Batcher, type BatchEvent } from '../../src/serve/batcher.ts';
+
+/** A request of `rows` rows whose result is its rows doubled; `poison` makes any batch holding it throw. */
+interface Item {
+  readonly id: number;
+  readonly rows: number;
+  readonly poison?: boolean;
+}
+
+function recorder() {
+  const batches: number[][] = [];
+  const events: BatchEvent[] = [];
+  const execute = async (items: Item[]) => {
+    batches.push(items.map((i) => i.id));
+    if (items.some((i) => i.poison)) throw new Error(`poisoned batch of ${items.length}`);
+    return items.map((i) => `result ${i.id}`);
+  };
+  return { batches, events, execute, onBatch: (event: BatchEvent) => events.push(event) };
+}
+
+describe('Batcher', () => {
+  it('runs requests that arrive together as one batch and gives each caller its own result', async () => {
+    const r = recorder();
+    const batcher = new Batcher<Item, string>({ maxBatchSize: 100, maxQueueDelayMs: 5 }, r.execute, (i) => i.rows, r.onBatch);
+    const results = await Promise.all([1, 2, 3, 4].map((id) => batcher.submit({ id, rows: 2 })));
+    expect(results).toEqual(['result 1', 'result 2', 'result 3', 'result 4']);
+    expect(r.batches).toEqual([[1, 2, 3, 4]]);
+    expect(r.events).toMatchObject([{ items: 4, rows: 8 }]);
+    expect(r.events[0]!.queueSeconds).toHaveLength(4);
+  });
+
+  it('caps batches at maxBatchSize rows, in arrival order, and runs an oversized request alone', async () => {
+    const r = recorder();
+    const batcher = new Batcher<Item, string>({ maxBatchSize: 4, maxQueueDelayMs: 5 }, r.execute, (i) => i.rows);
+    const items: Item[] = [
+      { id: 1, rows: 1 },
+      { id: 2, rows: 2 },
+      { id: 3, rows: 2 },
+      { id: 4, rows: 9 },
+      { id: 5, rows: 1 },
+    ];
+    const results = await Promise.all(items.map((item) => batcher.submit(item)));
+    expect(results).toEqual(items.map((i) => `result ${i.id}`));
+    expect(r.batches).toEqual([[1, 2], [3], [4], [5]]);
+  });
+
+  it('does not batch when maxQueueDelayMs is 0', async () => {
+    const r = recorder();
+    const batcher = new Batcher<Item, string>({ maxBatchSize: 64, maxQueueDelayMs: 0 }, r.execute, (i) => i.rows);
+    await Promise.all([1, 2, 3].map((id) => batcher.submit({ id, rows: 1 })));
+    expect(r.batches).toEqual([[1], [2], [3]]);
+  });
+
+  it('isolates a failing request: only its caller gets the error', async () => {
+    const r = recorder();
+    const batcher = new Batcher<Item, string>({ maxBatchSize: 64, maxQueueDelayMs: 5 }, r.execute, (i) => i.rows);
+    const outcomes = await Promise.allSettled([
+      batcher.submit({ id: 1, rows: 1 }),
+      batcher.submit({ id: 2, rows: 1, poison: true }),
+      batcher.submit({ id: 3, rows: 1 }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason.message).toBe('poisoned batch of 1');
+    expect(r.batches).toEqual([[1, 2, 3], [1], [2], [3]]);
+  });
+
+  it('forms the next batch from requests that queue while one runs, and drains', async () => {
+    const batches: number[][] = [];
+    let release: () => void = () => {};
+    const batcher = new Batcher<Item, number>(
+      { maxBatchSize: 64, maxQueueDelayMs: 1 },
+      async (items) => {
+        batches.push(items.map((i) => i.id));
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        return items.map((i) => i.id);
+      },
+      (i) => i.rows,
+    );
+    const first = batcher.submit({ id: 1, rows: 1 });
+    while (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const queued = [2, 3, 4].map((id) => batcher.submit({ id, rows: 1 }));
+    expect(batcher.pending).toBe(4);
+    const drained = batcher.drain();
+    release();
+    expect(await Promise.all([first, ...queued])).toEqual([1, 2, 3, 4]);
+    await drained;
+    expect(batcher.pending).toBe(0);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('rejects nonsensical options', () => {
+    const r = recorder();
+    expect(() => new Batcher<Item, string>({ maxBatchSize: 0, maxQueueDelayMs: 1 }, r.execute, (i) => i.rows)).toThrow(
+      /maxBatchSize/,
+    );
+    expect(() => new Batcher<Item, string>({ maxBatchSize: 1, maxQueueDelayMs: -1 }, r.execute, (i) => i.rows)).toThrow(
+      /maxQueueDelayMs/,
+    );
+  });
+});
