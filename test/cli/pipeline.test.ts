@@ -1,0 +1,153 @@
+/**
+ * End to end through the real `conveyor` bin, in a scratch copy of the repository's data and config:
+ * the pipeline registers v1 then v2 (compared with v1), a worse model is refused with exit code 3, bad
+ * config and bad data stop with exit code 2, and stages rerun alone on a run folder.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const bin = resolve('bin/conveyor.js');
+let dir: string;
+
+function conveyor(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, GITHUB_ACTIONS: '', ...env },
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function json(args: string[]) {
+  const result = conveyor([...args, '--json']);
+  return { ...result, doc: JSON.parse(result.stdout) as Record<string, unknown> };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'conveyor-cli-'));
+  cpSync('data/penguins', join(dir, 'data/penguins'), { recursive: true });
+  cpSync('conveyor.yml', join(dir, 'conveyor.yml'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('conveyor pipeline (end to end)', () => {
+  it('runs every stage and registers v1 as production, inferring the schema on the way', () => {
+    const { code, doc, stderr } = json(['pipeline', '--run-dir', 'runs/first']);
+    expect(stderr).not.toMatch(/Error/);
+    expect(code).toBe(0);
+    expect(doc).toMatchObject({ ok: true, blessed: true, version: 1 });
+    expect((doc.metrics as Record<string, number>).accuracy).toBeGreaterThan(0.93);
+    expect((doc.parity as { ok: boolean }).ok).toBe(true);
+    expect(existsSync(join(dir, 'data/schema.json'))).toBe(true);
+    for (const file of ['model.onnx', 'card.json', 'card.md'])
+      expect(existsSync(join(dir, 'models/penguins/v1', file))).toBe(true);
+    const card = JSON.parse(readFileSync(join(dir, 'models/penguins/v1/card.json'), 'utf8'));
+    expect(card).toMatchObject({
+      name: 'penguins',
+      version: 1,
+      parent_version: null,
+      blessing: { blessed: true, baseline_version: null },
+    });
+    expect(card.data.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(card.data.files).toHaveLength(3);
+    expect(card.signature.inputs.map((i: { name: string }) => i.name)).toContain('bill_length_mm');
+    expect(Object.keys(card.stage_durations_ms)).toEqual(
+      expect.arrayContaining(['validate-data', 'train', 'export', 'validate-model']),
+    );
+  });
+
+  it('registers v2 on a second run, compared with v1 on the same holdout', () => {
+    const { code, stdout } = conveyor(['pipeline', '--run-dir', 'runs/second']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('compared with v1 (production)');
+    expect(stdout).toContain('drift reference: training data of penguins v1');
+    const card = JSON.parse(readFileSync(join(dir, 'models/penguins/v2/card.json'), 'utf8'));
+    expect(card.parent_version).toBe(1);
+    expect(card.blessing.baseline_version).toBe('v1');
+    const baseline = card.blessing.checks.find((c: { kind: string }) => c.kind === 'baseline');
+    expect(baseline).toMatchObject({ passed: true });
+    expect(baseline.baseline).toBeCloseTo(baseline.candidate, 10);
+    // Same data, config and code: the same model bytes but for the version in the metadata.
+    const first = readFileSync(join(dir, 'runs/first/export/model.onnx'));
+    const second = readFileSync(join(dir, 'runs/second/export/model.onnx'));
+    expect(second.equals(first)).toBe(true);
+  });
+
+  it('refuses a deliberately worse model with exit code 3 and registers nothing', () => {
+    const worse = readFileSync(join(dir, 'conveyor.yml'), 'utf8').replace(
+      'params: {}',
+      'params: { n_trees: 1, max_depth: 1, learning_rate: 0.05, early_stopping_rounds: 0 }',
+    );
+    writeFileSync(join(dir, 'worse.yml'), worse);
+    const { code, stdout, stderr } = conveyor(['pipeline', '--config', 'worse.yml', '--run-dir', 'runs/worse']);
+    expect(code).toBe(3);
+    expect(stdout).toMatch(/NOT BLESSED/);
+    expect(stderr).toMatch(/not blessed: .*macro_f1/);
+    expect(existsSync(join(dir, 'models/penguins/v3'))).toBe(false);
+    const record = JSON.parse(readFileSync(join(dir, 'runs/worse/run.json'), 'utf8'));
+    expect(record.stages['validate-model'].status).toBe('failed');
+    expect(record.stages.register).toBeUndefined();
+  });
+
+  it('lists versions and moves aliases from the registry command, and rolls back', () => {
+    let result = json(['registry', 'list']);
+    expect(result.code).toBe(0);
+    expect((result.doc.versions as { version: number }[]).map((v) => v.version)).toEqual([1, 2]);
+    expect(result.doc.aliases).toEqual({ production: 2 });
+    expect(conveyor(['registry', 'promote', 'v1', 'staging']).code).toBe(0);
+    expect(conveyor(['registry', 'rollback']).code).toBe(0);
+    result = json(['registry', 'list']);
+    expect(result.doc.aliases).toEqual({ production: 1, staging: 1 });
+    const pulled = conveyor(['registry', 'pull', 'production', 'pulled']);
+    expect(pulled.code).toBe(0);
+    expect(existsSync(join(dir, 'pulled/model.onnx'))).toBe(true);
+    expect(conveyor(['registry', 'show', 'v9']).code).toBe(1);
+  });
+
+  it('reruns single stages on an existing run folder', () => {
+    const train = conveyor(['train', '--run', 'runs/first']);
+    expect(train.code).toBe(0);
+    const evaluate = json(['evaluate', '--run', 'runs/first']);
+    expect(evaluate.code).toBe(0);
+    expect(conveyor(['export']).code).toBe(0); // the latest run
+  });
+
+  it('stops on a bad config with exit code 2, naming the key', () => {
+    const bad = readFileSync(join(dir, 'conveyor.yml'), 'utf8').replace('target: species', 'target: spieces');
+    writeFileSync(join(dir, 'bad.yml'), bad);
+    const { code, stderr } = conveyor(['pipeline', '--config', 'bad.yml']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('bad.yml: data.target: column "spieces" not found; columns are: "species", "island"');
+  });
+
+  it('stops on invalid data before training with exit code 2, naming file and line', () => {
+    cpSync(join(dir, 'data/penguins'), join(dir, 'data/broken'), { recursive: true });
+    const batch = join(dir, 'data/broken/batch-03.csv');
+    const lines = readFileSync(batch, 'utf8').split('\n');
+    lines[5] = lines[5]!.replace(/,(\d+),(\d+),(MALE|FEMALE|)$/, ',$1,999999,$3');
+    writeFileSync(batch, lines.join('\n'));
+    const config = readFileSync(join(dir, 'conveyor.yml'), 'utf8').replace('data/penguins/*.csv', 'data/broken/*.csv');
+    writeFileSync(join(dir, 'broken.yml'), config);
+    const { code, stderr } = conveyor(['pipeline', '--config', 'broken.yml', '--run-dir', 'runs/broken']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /data\/broken\/batch-03\.csv:6: column "body_mass_g": value 999999 is above the schema maximum/,
+    );
+    const record = JSON.parse(readFileSync(join(dir, 'runs/broken/run.json'), 'utf8'));
+    expect(record.stages.train).toBeUndefined();
+  });
+
+  it('answers --help and rejects unknown commands with exit code 2', () => {
+    expect(conveyor(['--help']).stdout).toContain('Usage: conveyor <command>');
+    const unknown = conveyor(['fly']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "fly"');
+  });
+});
