@@ -126,14 +126,24 @@ async function flights(rowLimit: number, seed: number): Promise<BenchData> {
     categorical('origin', column('origin') as (string | null)[]),
     categorical('destination', column('destination') as (string | null)[]),
   ];
-  return { name: `flights ${rows.toLocaleString('en')}×7`, table: { rowCount: rows, columns }, label, train: split(rows, seed) };
+  return {
+    name: `flights ${rows.toLocaleString('en')}×7`,
+    table: { rowCount: rows, columns },
+    label,
+    train: split(rows, seed),
+  };
 }
 
 /** Dictionary-encoded column, categories sorted (so the python side gets the same codes). */
 function categorical(name: string, values: (string | null)[]): Column {
   const categories = [...new Set(values.filter((v): v is string => v !== null))].sort();
   const index = new Map(categories.map((c, i) => [c, i]));
-  return { type: 'categorical', name, categories, codes: Int32Array.from(values, (v) => (v === null ? -1 : index.get(v)!)) };
+  return {
+    type: 'categorical',
+    name,
+    categories,
+    codes: Int32Array.from(values, (v) => (v === null ? -1 : index.get(v)!)),
+  };
 }
 
 function synthetic(rows: number, seed: number): BenchData {

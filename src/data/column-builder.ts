@@ -90,7 +90,7 @@ function buildFloat(acc: ColumnAccumulator, type: 'numeric' | 'datetime', ctx: F
     return only.values; // one file already in final form: adopt, don't copy
   }
   const out = new Float64Array(ctx.rowCount);
-  let parsed: Float64Array | undefined;
+  let parsed: { values: Float64Array; failures: number } | undefined;
   for (const segment of acc.segments) {
     if (segment.kind === 'absent') {
       out.fill(Number.NaN, segment.start, segment.start + segment.length);
@@ -98,23 +98,32 @@ function buildFloat(acc: ColumnAccumulator, type: 'numeric' | 'datetime', ctx: F
       out.set(segment.values, segment.start);
     } else {
       parsed ??= parseEntries(acc.dictionary.entries, type);
+      const values = parsed.values;
       const { codes, start } = segment;
       for (let i = 0; i < codes.length; i++) {
         const code = codes[i]!;
-        out[start + i] = code < 0 ? Number.NaN : parsed[code]!;
+        out[start + i] = code < 0 ? Number.NaN : values[code]!;
       }
-      reportMismatches(acc, segment, parsed, type, ctx);
+      if (parsed.failures > 0) reportMismatches(acc, segment, values, type, ctx);
     }
   }
   return out;
 }
 
-/** Value of each dictionary entry as `type`; NaN where it does not parse. */
-function parseEntries(entries: readonly string[], type: 'numeric' | 'datetime'): Float64Array {
+/** Value of each dictionary entry as `type`; NaN where it does not parse (counted in `failures`). */
+function parseEntries(
+  entries: readonly string[],
+  type: 'numeric' | 'datetime',
+): { values: Float64Array; failures: number } {
   const parse = type === 'numeric' ? parseNumber : parseDatetime;
   const values = new Float64Array(entries.length);
-  for (let code = 0; code < entries.length; code++) values[code] = parse(entries[code]!) ?? Number.NaN;
-  return values;
+  let failures = 0;
+  for (let code = 0; code < entries.length; code++) {
+    const value = parse(entries[code]!);
+    if (value === undefined) failures++;
+    values[code] = value ?? Number.NaN;
+  }
+  return { values, failures };
 }
 
 function reportMismatches(

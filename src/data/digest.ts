@@ -98,10 +98,10 @@ function mixCategorical(h1: Int32Array, h2: Int32Array, codes: Int32Array, categ
 }
 
 /**
- * Permutation of the rows sorted by content: by row key (LSD radix sort, 4 passes of 16 bits), rows with
- * equal keys by their values (sorted column-name order; missing first, numbers ascending, strings by
- * code units). Equal contents get equal positions whatever the input order. `keys` may be passed when
- * already computed with `rowKeys(table, columns)`.
+ * Permutation of the rows sorted by content: by row key (LSD radix sort), rows with equal keys by their
+ * values (sorted column-name order; missing first, numbers ascending, strings by code units). Equal
+ * contents get equal positions whatever the input order. `keys` may be passed when already computed with
+ * `rowKeys(table, columns)`.
  */
 export function canonicalOrder(
   table: Table,
@@ -112,48 +112,86 @@ export function canonicalOrder(
   if (keys.hi.length !== n || keys.lo.length !== n) {
     throw new InputError(`canonicalOrder: keys have ${keys.hi.length} rows, the table ${n}`);
   }
+  const sorted = radixSortByKey(keys.hi, keys.lo);
+  breakTies(sorted, sortedColumns(table, columns));
+  return sorted.order;
+}
+
+const DIGIT_BITS = 11;
+const BUCKETS = 1 << DIGIT_BITS;
+/** (word, shift) of the six 11/11/10-bit digits of a 64-bit key, least significant first. */
+const DIGITS = [
+  [0, 0],
+  [0, 11],
+  [0, 22],
+  [1, 0],
+  [1, 11],
+  [1, 22],
+] as const;
+
+interface SortedKeys {
+  readonly order: Uint32Array;
+  /** Keys in sorted order (`hi[i]` is the key of row `order[i]`). */
+  readonly hi: Uint32Array;
+  readonly lo: Uint32Array;
+}
+
+/**
+ * Stable LSD radix sort of row indices by (hi, lo): six passes of 11-bit digits that carry the keys along
+ * (sequential reads instead of a random key lookup per row and pass), with all six histograms counted in
+ * one pass up front (a histogram does not depend on the order).
+ */
+function radixSortByKey(hiKeys: Uint32Array, loKeys: Uint32Array): SortedKeys {
+  const n = hiKeys.length;
+  const histograms = new Uint32Array(DIGITS.length * BUCKETS);
+  for (let i = 0; i < n; i++) {
+    const l = loKeys[i]!;
+    const h = hiKeys[i]!;
+    histograms[l & 2047]!++;
+    histograms[BUCKETS + ((l >>> 11) & 2047)]!++;
+    histograms[2 * BUCKETS + (l >>> 22)]!++;
+    histograms[3 * BUCKETS + (h & 2047)]!++;
+    histograms[4 * BUCKETS + ((h >>> 11) & 2047)]!++;
+    histograms[5 * BUCKETS + (h >>> 22)]!++;
+  }
   let order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  let scratch = new Uint32Array(n);
-  const counts = new Uint32Array(65_536);
-  for (const [word, shift] of [
-    [keys.lo, 0],
-    [keys.lo, 16],
-    [keys.hi, 0],
-    [keys.hi, 16],
-  ] as const) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(word[i]! >>> shift) & 0xffff]!++;
+  let hi = hiKeys.slice();
+  let lo = loKeys.slice();
+  let nextOrder = new Uint32Array(n);
+  let nextHi = new Uint32Array(n);
+  let nextLo = new Uint32Array(n);
+  DIGITS.forEach(([word, shift], pass) => {
+    const offsets = histograms.subarray(pass * BUCKETS, (pass + 1) * BUCKETS);
     let sum = 0;
-    for (let d = 0; d < 65_536; d++) {
-      const c = counts[d]!;
-      counts[d] = sum;
-      sum += c;
+    let trivial = false;
+    for (let d = 0; d < BUCKETS; d++) {
+      const count = offsets[d]!;
+      if (count === n) trivial = true; // every key has this digit: the pass would not move anything
+      offsets[d] = sum;
+      sum += count;
     }
+    if (trivial) return;
+    const digitsOf = word === 0 ? lo : hi;
     for (let i = 0; i < n; i++) {
-      const row = order[i]!;
-      scratch[counts[(word[row]! >>> shift) & 0xffff]!++] = row;
+      const at = offsets[(digitsOf[i]! >>> shift) & 2047]!++;
+      nextOrder[at] = order[i]!;
+      nextHi[at] = hi[i]!;
+      nextLo[at] = lo[i]!;
     }
-    [order, scratch] = [scratch, order];
-  }
-  breakTies(order, keys, sortedColumns(table, columns));
-  return order;
+    [order, nextOrder] = [nextOrder, order];
+    [hi, nextHi] = [nextHi, hi];
+    [lo, nextLo] = [nextLo, lo];
+  });
+  return { order, hi, lo };
 }
 
 /** Sort runs of equal keys by their values, so that the order is a total order on row contents. */
-function breakTies(order: Uint32Array, keys: { hi: Uint32Array; lo: Uint32Array }, columns: readonly Column[]): void {
-  const { hi, lo } = keys;
+function breakTies({ order, hi, lo }: SortedKeys, columns: readonly Column[]): void {
   const n = order.length;
   let start = 0;
-  let runHi = n > 0 ? hi[order[0]!]! : 0;
-  let runLo = n > 0 ? lo[order[0]!]! : 0;
   for (let i = 1; i <= n; i++) {
-    if (i < n) {
-      const row = order[i]!;
-      if (hi[row] === runHi && lo[row] === runLo) continue;
-      runHi = hi[row]!;
-      runLo = lo[row]!;
-    }
+    if (i < n && hi[i] === hi[start] && lo[i] === lo[start]) continue;
     if (i - start > 1) sortRun(order, start, i, columns);
     start = i;
   }

@@ -84,7 +84,11 @@ export async function readParquetFile(absolutePath: string, ctx: ReadContext): P
     });
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  // hyparquet wants an ArrayBuffer of exactly the file; copy only when the Buffer is a view into a larger one.
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const buffer = (
+    whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+  ) as ArrayBuffer;
 
   let metadata: FileMetaData;
   try {
@@ -103,14 +107,20 @@ export async function readParquetFile(absolutePath: string, ctx: ReadContext): P
     const groupRows = Number(group.num_rows);
     for (const plan of plans) {
       const chunk = group.columns[plan.chunkIndex];
-      if (chunk === undefined) throw new DataError(`${ctx.path}: row group lacks column "${plan.name}"`);
+      const path = chunk?.meta_data?.path_in_schema;
+      if (path?.length !== 1 || path[0] !== plan.name) {
+        throw new DataError(`${ctx.path}: a row group does not hold column "${plan.name}" where the schema puts it`);
+      }
       try {
-        readColumnChunk(view, chunk, plan, groupStart, groupRows, ctx);
+        readColumnChunk(view, chunk!, plan, groupStart, groupRows, ctx);
       } catch (error) {
         if (error instanceof DataError) throw error;
-        throw new DataError(`${ctx.path}: column "${plan.name}", rows ${groupStart + 1}–: ${describe(error)}`, {
-          cause: error,
-        });
+        throw new DataError(
+          `${ctx.path}: column "${plan.name}", row group from row ${groupStart + 1}: ${describe(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
     }
     groupStart += groupRows;

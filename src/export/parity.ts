@@ -37,6 +37,7 @@ export async function checkParity(input: ParityInput): Promise<ParityReport> {
   if (!(tolerance > 0) || !Number.isFinite(tolerance)) {
     throw new InputError(`parity tolerance must be a positive number, got ${tolerance}`);
   }
+  if (table.rowCount === 0) throw new InputError('parity needs at least one row; the table is empty');
   if (reference.rowCount !== table.rowCount) {
     throw new InputError(`parity reference has ${reference.rowCount} rows, the table has ${table.rowCount}`);
   }

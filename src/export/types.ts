@@ -1,16 +1,6 @@
 /** Types of the export stage: what goes into the ONNX file besides the graph, and the parity report. */
 
-/** Lineage written into the ONNX file's metadata_props (keys in ONNX_METADATA_KEYS). */
-export interface OnnxMetadata {
-  readonly modelName: string;
-  readonly modelVersion: string;
-  /** Digest of the training data (as recorded by the pipeline). */
-  readonly dataDigest: string;
-  /** Commit of the code that trained the model. */
-  readonly codeCommit: string;
-  /** Conveyor's version; defaults to the running package's version. */
-  readonly conveyorVersion?: string;
-}
+export type { OnnxMetadata } from '../model/onnx.ts';
 
 /** One row on which the ONNX model and the TypeScript model disagree. */
 export interface MismatchedRow {

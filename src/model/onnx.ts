@@ -46,16 +46,23 @@ export interface OnnxTensorInfo {
   readonly shape: readonly (number | string)[];
 }
 
+/** Lineage written into the ONNX file's metadata_props (keys in ONNX_METADATA_KEYS). */
+export interface OnnxMetadata {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  /** Digest of the training data (as recorded by the pipeline). */
+  readonly dataDigest: string;
+  /** Commit of the code that trained the model. */
+  readonly codeCommit: string;
+  /** Conveyor's version; the exporter defaults it to the running package's version. */
+  readonly conveyorVersion?: string;
+}
+
 export interface OnnxInfo {
   readonly signature: ModelSignature;
+  /** 'gbdt' | 'linear' */
   readonly modelKind: string;
-  readonly metadata: {
-    readonly modelName: string;
-    readonly modelVersion: string;
-    readonly dataDigest: string;
-    readonly codeCommit: string;
-    readonly conveyorVersion: string;
-  };
+  readonly metadata: Required<OnnxMetadata>;
   readonly inputs: readonly OnnxTensorInfo[];
   readonly outputs: readonly OnnxTensorInfo[];
 }

@@ -45,7 +45,7 @@ export function predictGbdtRaw(model: GbdtModel, table: Table): Float64Array {
         let node = root;
         for (let f = feature[node]!; f >= 0; f = feature[node]!) {
           const v = x[f * rowCount + row]!;
-          const goLeft = v !== v ? missingLeft[node] === 1 : v <= threshold[node]!;
+          const goLeft = Number.isNaN(v) ? missingLeft[node] === 1 : v <= threshold[node]!;
           node = goLeft ? left[node]! : right[node]!;
         }
         scores[row * outputs + k] += value[node]!;

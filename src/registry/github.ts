@@ -274,8 +274,8 @@ export class GitHubRegistry implements ModelRegistry {
       }
       options.onProgress?.({ step: 'verify', version: number });
       await this.verifyUploads(draft, encoded.assets);
-      if ((await this.releaseByTag(tag)) || (await this.taggedNumbers(name, tag)).length > 0)
-        throw new VersionTaken(tag);
+      const tagTaken = (await this.releaseByTag(tag)) || (await this.taggedNumbers(name, tag)).length > 0;
+      if (tagTaken) throw new VersionTaken(tag);
       options.onProgress?.({ step: 'commit', version: number });
       let published: Release;
       try {
@@ -494,9 +494,9 @@ export class GitHubRegistry implements ModelRegistry {
     let pending: { seq: number; bytes: Uint8Array; change: AliasChange } | undefined;
     for (let attempt = 1; attempt <= 10; attempt++) {
       const state = await this.readDocument(name);
-      if (pending && state.seq === pending.seq && state.bytes && equalBytes(state.bytes, pending.bytes)) {
-        // Our upload went through although its response was lost (the retry saw 422): it is the newest.
-        await this.trimDocuments(state.release!, pending.seq);
+      if (pending && state.release && (await this.holdsDocument(state, pending.seq, pending.bytes))) {
+        // Our upload went through although its response was lost (the retry saw 422): do not apply it twice.
+        await this.trimDocuments(state.release, Math.max(state.seq, pending.seq));
         return pending.change;
       }
       const result = await update(state.doc);
@@ -519,6 +519,17 @@ export class GitHubRegistry implements ModelRegistry {
       return result.change;
     }
     throw new RegistryError(`model ${name}: could not update the aliases (too many concurrent updates); try again`);
+  }
+
+  /** True when the registry release holds `bytes` as the uploaded aliases-<seq>.json. */
+  private async holdsDocument(
+    state: { release?: Release; seq: number; bytes?: Uint8Array },
+    seq: number,
+    bytes: Uint8Array,
+  ): Promise<boolean> {
+    if (state.seq === seq && state.bytes) return equalBytes(state.bytes, bytes);
+    const asset = state.release?.assets.find((a) => a.name === `aliases-${seq}.json` && a.state === 'uploaded');
+    return asset !== undefined && equalBytes(await this.download(asset), bytes);
   }
 
   /** Delete alias documents below `seq` except the newest few uploaded ones (broken uploads always go). */

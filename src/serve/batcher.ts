@@ -3,8 +3,12 @@
  * time, and each caller gets back its own result.
  *
  * A batch is dispatched when its rows reach `maxBatchSize` or when its oldest request has waited
- * `maxQueueDelayMs`; while a batch runs, arrivals queue up and form the next one. A request larger than
- * `maxBatchSize` runs alone. `maxQueueDelayMs = 0` turns batching off: every request runs on its own, at once.
+ * `maxQueueDelayMs`; while a batch runs (a session run blocks the event loop), arrivals queue up and form
+ * the next one. One addition to Triton's rule: a batch does not wait for requests that are not coming.
+ * With an `arriving()` hook (requests whose bodies are still being received), a batch that nobody else is
+ * about to join runs at the end of the current I/O turn (setImmediate), taking every request read in that
+ * turn; so one client alone never pays the queue delay. A request larger than `maxBatchSize` runs alone.
+ * `maxQueueDelayMs = 0` turns batching off: every request runs on its own, at once.
  *
  * The batcher knows nothing of models: it takes an `execute(items) → results` function (one result per
  * item, in order). Callers validate items before submitting; should a batch of several items still fail,
@@ -21,6 +25,17 @@ export interface BatchEvent {
   readonly queueSeconds: readonly number[];
 }
 
+export interface BatcherHooks<In, Out> {
+  /** Runs one batch; must return one result per input, in order. */
+  readonly execute: (inputs: In[]) => Promise<Out[]>;
+  /** Rows an input contributes to a batch. */
+  readonly rowsOf: (input: In) => number;
+  /** Called as each batch starts (for metrics). */
+  readonly onBatch?: (event: BatchEvent) => void;
+  /** Requests received but not yet submitted (bodies in transit); when 0, nobody else is about to join. */
+  readonly arriving?: () => number;
+}
+
 interface Entry<In, Out> {
   readonly input: In;
   readonly rows: number;
@@ -34,21 +49,16 @@ export class Batcher<In, Out> {
   private queuedRows = 0;
   private running = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private idleWaiters: (() => void)[] = [];
 
-  /**
-   * @param execute runs one batch; must return one result per input, in order.
-   * @param rowsOf rows an input contributes to a batch.
-   * @param onBatch called as each batch starts (for metrics).
-   */
   constructor(
     readonly options: BatchingOptions,
-    private readonly execute: (inputs: In[]) => Promise<Out[]>,
-    private readonly rowsOf: (input: In) => number,
-    private readonly onBatch?: (event: BatchEvent) => void,
+    private readonly hooks: BatcherHooks<In, Out>,
   ) {
-    if (!(options.maxBatchSize >= 1))
+    if (!(options.maxBatchSize >= 1)) {
       throw new RangeError(`maxBatchSize must be at least 1, got ${options.maxBatchSize}`);
+    }
     if (!(options.maxQueueDelayMs >= 0)) {
       throw new RangeError(`maxQueueDelayMs must be at least 0, got ${options.maxQueueDelayMs}`);
     }
@@ -63,7 +73,7 @@ export class Batcher<In, Out> {
   submit(input: In): Promise<Out> {
     if (this.options.maxQueueDelayMs === 0) return this.runAlone(input);
     return new Promise<Out>((resolve, reject) => {
-      const rows = this.rowsOf(input);
+      const rows = this.hooks.rowsOf(input);
       this.queue.push({ input, rows, enqueuedAt: performance.now(), resolve, reject });
       this.queuedRows += rows;
       this.schedule();
@@ -81,6 +91,12 @@ export class Batcher<In, Out> {
     const waited = performance.now() - this.queue[0]!.enqueuedAt;
     if (this.queuedRows >= this.options.maxBatchSize || waited >= this.options.maxQueueDelayMs) {
       this.dispatch();
+    } else if (this.hooks.arriving?.() === 0) {
+      // Nobody else is being received: run once this I/O turn's requests have queued.
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        this.dispatch();
+      });
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -94,6 +110,10 @@ export class Batcher<In, Out> {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
+    }
     if (this.running > 0 || this.queue.length === 0) return;
     const batch: Entry<In, Out>[] = [];
     let rows = 0;
@@ -105,7 +125,7 @@ export class Batcher<In, Out> {
     }
     this.queuedRows -= rows;
     const now = performance.now();
-    this.onBatch?.({ items: batch.length, rows, queueSeconds: batch.map((e) => (now - e.enqueuedAt) / 1000) });
+    this.hooks.onBatch?.({ items: batch.length, rows, queueSeconds: batch.map((e) => (now - e.enqueuedAt) / 1000) });
     this.running++;
     void this.runBatch(batch).finally(() => {
       this.running--;
@@ -116,7 +136,7 @@ export class Batcher<In, Out> {
 
   private async runBatch(batch: Entry<In, Out>[]): Promise<void> {
     try {
-      const results = await this.execute(batch.map((e) => e.input));
+      const results = await this.hooks.execute(batch.map((e) => e.input));
       if (results.length !== batch.length) {
         throw new Error(`batch returned ${results.length} results for ${batch.length} requests`);
       }
@@ -129,7 +149,7 @@ export class Batcher<In, Out> {
       // Isolate the failure: run each request alone so only the one at fault gets the error.
       for (const entry of batch) {
         try {
-          const [result] = await this.execute([entry.input]);
+          const [result] = await this.hooks.execute([entry.input]);
           entry.resolve(result!);
         } catch (single) {
           entry.reject(single);
@@ -139,10 +159,10 @@ export class Batcher<In, Out> {
   }
 
   private async runAlone(input: In): Promise<Out> {
-    this.onBatch?.({ items: 1, rows: this.rowsOf(input), queueSeconds: [0] });
+    this.hooks.onBatch?.({ items: 1, rows: this.hooks.rowsOf(input), queueSeconds: [0] });
     this.running++;
     try {
-      const [result] = await this.execute([input]);
+      const [result] = await this.hooks.execute([input]);
       return result!;
     } finally {
       this.running--;

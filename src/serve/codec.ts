@@ -368,7 +368,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** A value for an error message, cut short. */
 function show(value: unknown): string {
-  const text =
-    value === undefined ? 'missing' : typeof value === 'number' ? String(value) : JSON.stringify(value);
+  const text = value === undefined ? 'missing' : typeof value === 'number' ? String(value) : JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

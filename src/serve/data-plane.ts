@@ -54,6 +54,8 @@ export interface DataPlaneOptions {
   readonly logger: Logger;
   readonly predictionLog?: PredictionLog;
   readonly intraOpNumThreads?: number;
+  /** Requests being received but not yet handed to the data plane (see Batcher's `arriving`). */
+  readonly arriving?: () => number;
 }
 
 export class DataPlane {
@@ -225,9 +227,8 @@ export class DataPlane {
   private createBatcher(model: ServedModel): Batcher<RowBlock, ModelOutputs> {
     const { metrics } = this.options;
     const classes = model.classCount;
-    return new Batcher<RowBlock, ModelOutputs>(
-      this.options.batching,
-      async (blocks) => {
+    return new Batcher<RowBlock, ModelOutputs>(this.options.batching, {
+      execute: async (blocks) => {
         const merged = concatBlocks(blocks, model.signature);
         const end = metrics.phaseSeconds.startTimer({ phase: 'predict' });
         const outputs = await model.predict(merged);
@@ -240,13 +241,14 @@ export class DataPlane {
           return slice;
         });
       },
-      (block) => block.rows,
-      (event) => {
+      rowsOf: (block) => block.rows,
+      onBatch: (event) => {
         metrics.batchRows.observe(event.rows);
         metrics.batchRequests.observe(event.items);
         for (const seconds of event.queueSeconds) metrics.queueSeconds.observe(seconds);
       },
-    );
+      ...(this.options.arriving ? { arriving: this.options.arriving } : {}),
+    });
   }
 
   private servingFor(name: string, version: string | undefined): Serving {

@@ -28,6 +28,8 @@ import type { ServeMetrics } from './metrics.ts';
 export interface HttpOptions {
   readonly bodyLimitBytes: number;
   readonly logger: Logger;
+  /** Counts inference requests from their first byte until their handler runs (the batcher reads it). */
+  readonly receiving?: { count: number };
 }
 
 interface ModelParams {
@@ -63,6 +65,18 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
     }
   });
 
+  // Graceful close: fastify closes idle keep-alive connections when close starts; responses still in flight
+  // then end their connection too, or a client's keep-alive would hold the server open.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: request.method, status: reply.statusCode });
@@ -87,6 +101,21 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
   });
   app.get('/v2', async () => plane.serverMetadata());
 
+  // Inference requests whose body is still being received: the batcher does not wait when there are none.
+  const receiving = options.receiving ?? { count: 0 };
+  const inReceipt = new WeakSet<FastifyRequest>();
+  const received = (request: FastifyRequest) => {
+    if (inReceipt.delete(request)) receiving.count--;
+  };
+  const receive = {
+    onRequest: async (request: FastifyRequest) => {
+      inReceipt.add(request);
+      receiving.count++;
+    },
+  };
+  app.addHook('onResponse', async (request) => received(request));
+  app.addHook('onRequestAbort', async (request) => received(request));
+
   for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     app.get<{ Params: ModelParams }>(prefix, async (request) =>
       plane.modelMetadata(request.params.name, request.params.version),
@@ -95,12 +124,14 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
       const ready = plane.modelReady(request.params.name, request.params.version);
       return reply.code(ready ? 200 : 503).send({ name: request.params.name, ready });
     });
-    app.post<{ Params: ModelParams }>(`${prefix}/infer`, { preParsing: refuseBinaryData }, async (request) =>
-      plane.infer(request.params.name, request.params.version, request.body, request.id),
-    );
-    app.post<{ Params: ModelParams }>(`${prefix}/predict`, async (request) =>
-      plane.predict(request.params.name, request.params.version, request.body, request.id),
-    );
+    app.post<{ Params: ModelParams }>(`${prefix}/infer`, { ...receive, preParsing: refuseBinaryData }, (request) => {
+      received(request);
+      return plane.infer(request.params.name, request.params.version, request.body, request.id);
+    });
+    app.post<{ Params: ModelParams }>(`${prefix}/predict`, receive, (request) => {
+      received(request);
+      return plane.predict(request.params.name, request.params.version, request.body, request.id);
+    });
   }
 
   app.post<{ Params: { name: string } }>('/v2/repository/models/:name/load', async (request) => {

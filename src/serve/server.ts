@@ -31,8 +31,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           logger.warn({ error: describeError(error) }, 'prediction log write failed; records dropped'),
       })
     : undefined;
+  const receiving = { count: 0 };
   const plane = new DataPlane({
     batching,
+    arriving: () => receiving.count,
     metrics,
     logger,
     ...(predictionLog ? { predictionLog } : {}),
@@ -41,6 +43,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const app = createHttpApp(plane, metrics, {
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     logger,
+    receiving,
   });
   try {
     await plane.load(options.source);

@@ -121,6 +121,25 @@ describe('CSV rows and headers', () => {
     expect(issueCounts['ragged_row:data.csv']).toBe(2);
   });
 
+  it('keeps every row and line across the internal 65,536-row blocks', async () => {
+    const n = 70_000;
+    const lines = ['i,c'];
+    for (let i = 0; i < n; i++) lines.push(i === 65_540 ? `${i},"x\ny"` : `${i},k${i % 3}`);
+    const { table, rowOrigin } = await loadText(`${lines.join('\n')}\n`);
+    expect(table.rowCount).toBe(n);
+    const values = numbers(table, 'i');
+    expect(values.every((v, i) => v === i)).toBe(true);
+    expect(texts(table, 'c').slice(65_534, 65_538)).toEqual(['k2', 'k0', 'k1', 'k2']);
+    expect([0, 65_535, 65_536, 65_540, 65_541, n - 1].map((r) => rowOrigin(r).line)).toEqual([
+      2,
+      65_537,
+      65_538,
+      65_542,
+      65_544,
+      n + 2,
+    ]);
+  });
+
   it('stores at most 20 ragged_row issues per file but counts them all', async () => {
     const text = `a,b\n${Array.from({ length: 30 }, () => '1').join('\n')}\n`;
     const { issues, issueCounts, table } = await loadText(text);

@@ -121,6 +121,45 @@ describe('loadData on Parquet', () => {
     });
   });
 
+  it('converts DATE, DECIMAL, UINT_32 and TIMESTAMP_MILLIS; ±Infinity becomes missing with an issue', async () => {
+    const { table, issues } = await loadData({ paths: ['types.parquet'], cwd: FIXTURES });
+    const values = (name: string): (number | null)[] => {
+      const c = table.columns.find((col) => col.name === name)!;
+      if (c.type === 'categorical') throw new Error(`${name} is categorical`);
+      return Array.from(c.values, (v) => (Number.isNaN(v) ? null : v));
+    };
+    expect(table.columns.map((c) => [c.name, c.type])).toEqual([
+      ['ratio', 'numeric'],
+      ['day', 'datetime'],
+      ['price', 'numeric'],
+      ['count', 'numeric'],
+      ['at', 'datetime'],
+    ]);
+    expect(values('ratio')).toEqual([1.5, null, null, null]);
+    expect(values('day')).toEqual([0, Date.UTC(2022, 0, 8), -86_400_000, null]);
+    expect(values('price')).toEqual([123.45, -0.05, 0, 1]);
+    expect(values('count')).toEqual([4_294_967_295, 1, 2, 3]);
+    expect(values('at')).toEqual([0, 1_000_000_000_000, null, -1]);
+    expect(issues).toEqual([
+      {
+        kind: 'type_mismatch',
+        file: 'types.parquet',
+        line: 2,
+        column: 'ratio',
+        value: 'Infinity',
+        expected: 'numeric',
+      },
+      {
+        kind: 'type_mismatch',
+        file: 'types.parquet',
+        line: 4,
+        column: 'ratio',
+        value: '-Infinity',
+        expected: 'numeric',
+      },
+    ]);
+  });
+
   it('reports a file with no rows as empty_file and keeps its columns', async () => {
     const { table, issues } = await loadData({ paths: ['penguins-empty.parquet'], cwd: FIXTURES });
     expect(table.rowCount).toBe(0);

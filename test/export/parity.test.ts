@@ -92,6 +92,28 @@ describe('parity of exported models with the TypeScript predictions', () => {
     }
   });
 
+  it("holds when feature names collide with the graph's own value names", async () => {
+    const rename: Record<string, string> = { bill_length_mm: 'features', island: 'raw_score', sex: 'node/head/label' };
+    const base = randomGbdt('binary', { seed: 12, trees: 10 });
+    const model: GbdtModel = {
+      ...base,
+      signature: {
+        ...base.signature,
+        features: base.signature.features.map((f) => ({ ...f, name: rename[f.name] ?? f.name })),
+      },
+      categoryCodes: { raw_score: base.categoryCodes.island!, 'node/head/label': base.categoryCodes.sex! },
+    };
+    const renamed = { ...table, columns: table.columns.map((c) => ({ ...c, name: rename[c.name] ?? c.name })) };
+    const report = await checkParity({
+      model,
+      onnx: exportOnnx(model, METADATA),
+      table: renamed,
+      tolerance: TOLERANCE,
+      reference: predict(model, renamed),
+    });
+    expect(report.ok).toBe(true);
+  });
+
   it('runs a 300-tree model in batches', async () => {
     const model = randomGbdt('regression', { seed: 21, trees: 300, depth: 6 });
     const big = randomTable(20_000, 4);
@@ -172,6 +194,20 @@ describe('the parity gate fails when the file and the model differ', () => {
         reference: reference(model),
       }),
     ).rejects.toThrow(/exported ONNX signature .* differs from the model's/);
+  });
+
+  it('refuses to pass on an empty table', async () => {
+    const model = randomLinear('binary', 5);
+    const empty = { rowCount: 0, columns: table.columns };
+    await expect(
+      checkParity({
+        model,
+        onnx: exportOnnx(model, METADATA),
+        table: empty,
+        tolerance: TOLERANCE,
+        reference: { rowCount: 0 },
+      }),
+    ).rejects.toThrow(/at least one row/);
   });
 
   it('passes a report that is ok', () => {

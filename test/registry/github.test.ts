@@ -410,6 +410,29 @@ describe('GitHubRegistry aliases', () => {
     expect(store.assets.map((a) => a.name)).toEqual(['aliases-1.json', 'aliases-2.json', 'aliases-3.json']);
   });
 
+  it('recognises its own lost-response upload even after another writer built on it', async () => {
+    const registry = makeRegistry();
+    await publish(registry, 'run-a');
+    await publish(registry, 'run-b');
+    await registry.setAlias('penguins', 'production', 'v1', { actor: 'ana' });
+    await registry.setAlias('penguins', 'production', 'v2', { actor: 'ana' });
+    fake.inject({ kind: 'upload-response-lost', asset: 'aliases-3.json' });
+    // Between our lost upload and our re-read, someone else moves another alias (writing aliases-4.json).
+    fake.before('repos/upload-release-asset', () => {
+      fake.before('repos/get-release-by-tag', async () => {
+        await makeRegistry().setAlias('penguins', 'staging', 'v1', { actor: 'bot' });
+      });
+    });
+    expect(await registry.rollback('penguins', 'production', { actor: 'oncall' })).toMatchObject({ from: 2, to: 1 });
+    expect(await registry.aliases('penguins')).toEqual({ production: 1, staging: 1 });
+    expect((await registry.history('penguins')).map((c) => [c.alias, c.action])).toEqual([
+      ['production', 'set'],
+      ['production', 'set'],
+      ['production', 'rollback'],
+      ['staging', 'set'],
+    ]);
+  });
+
   it('refuses an alias to a version that does not exist', async () => {
     const registry = makeRegistry();
     await publish(registry, 'run-a');

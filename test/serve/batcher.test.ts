@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher, type BatchEvent } from '../../src/serve/batcher.ts';
+import { type BatchEvent, Batcher } from '../../src/serve/batcher.ts';
 
 /** A request of `rows` rows whose result is its rows doubled; `poison` makes any batch holding it throw. */
 interface Item {
@@ -7,6 +7,8 @@ interface Item {
   readonly rows: number;
   readonly poison?: boolean;
 }
+
+const rowsOf = (item: Item) => item.rows;
 
 function recorder() {
   const batches: number[][] = [];
@@ -22,7 +24,10 @@ function recorder() {
 describe('Batcher', () => {
   it('runs requests that arrive together as one batch and gives each caller its own result', async () => {
     const r = recorder();
-    const batcher = new Batcher<Item, string>({ maxBatchSize: 100, maxQueueDelayMs: 5 }, r.execute, (i) => i.rows, r.onBatch);
+    const batcher = new Batcher<Item, string>(
+      { maxBatchSize: 100, maxQueueDelayMs: 5 },
+      { execute: r.execute, rowsOf, onBatch: r.onBatch },
+    );
     const results = await Promise.all([1, 2, 3, 4].map((id) => batcher.submit({ id, rows: 2 })));
     expect(results).toEqual(['result 1', 'result 2', 'result 3', 'result 4']);
     expect(r.batches).toEqual([[1, 2, 3, 4]]);
@@ -32,7 +37,7 @@ describe('Batcher', () => {
 
   it('caps batches at maxBatchSize rows, in arrival order, and runs an oversized request alone', async () => {
     const r = recorder();
-    const batcher = new Batcher<Item, string>({ maxBatchSize: 4, maxQueueDelayMs: 5 }, r.execute, (i) => i.rows);
+    const batcher = new Batcher<Item, string>({ maxBatchSize: 4, maxQueueDelayMs: 5 }, { execute: r.execute, rowsOf });
     const items: Item[] = [
       { id: 1, rows: 1 },
       { id: 2, rows: 2 },
@@ -47,14 +52,14 @@ describe('Batcher', () => {
 
   it('does not batch when maxQueueDelayMs is 0', async () => {
     const r = recorder();
-    const batcher = new Batcher<Item, string>({ maxBatchSize: 64, maxQueueDelayMs: 0 }, r.execute, (i) => i.rows);
+    const batcher = new Batcher<Item, string>({ maxBatchSize: 64, maxQueueDelayMs: 0 }, { execute: r.execute, rowsOf });
     await Promise.all([1, 2, 3].map((id) => batcher.submit({ id, rows: 1 })));
     expect(r.batches).toEqual([[1], [2], [3]]);
   });
 
   it('isolates a failing request: only its caller gets the error', async () => {
     const r = recorder();
-    const batcher = new Batcher<Item, string>({ maxBatchSize: 64, maxQueueDelayMs: 5 }, r.execute, (i) => i.rows);
+    const batcher = new Batcher<Item, string>({ maxBatchSize: 64, maxQueueDelayMs: 5 }, { execute: r.execute, rowsOf });
     const outcomes = await Promise.allSettled([
       batcher.submit({ id: 1, rows: 1 }),
       batcher.submit({ id: 2, rows: 1, poison: true }),
@@ -70,12 +75,14 @@ describe('Batcher', () => {
     let release: () => void = () => {};
     const batcher = new Batcher<Item, number>(
       { maxBatchSize: 64, maxQueueDelayMs: 1 },
-      async (items) => {
-        batches.push(items.map((i) => i.id));
-        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
-        return items.map((i) => i.id);
+      {
+        execute: async (items) => {
+          batches.push(items.map((i) => i.id));
+          if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+          return items.map((i) => i.id);
+        },
+        rowsOf,
       },
-      (i) => i.rows,
     );
     const first = batcher.submit({ id: 1, rows: 1 });
     while (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -89,13 +96,38 @@ describe('Batcher', () => {
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });
 
+  it('does not wait for requests that are not arriving, and waits for those that are', async () => {
+    const r = recorder();
+    let arriving = 0;
+    // A delay no test would survive: only the arrival rule can dispatch these batches.
+    const batcher = new Batcher<Item, string>(
+      { maxBatchSize: 64, maxQueueDelayMs: 3_600_000 },
+      { execute: r.execute, rowsOf, arriving: () => arriving },
+    );
+    // Nobody else in transit: the requests of this turn run together at its end.
+    await Promise.all([1, 2, 3].map((id) => batcher.submit({ id, rows: 1 })));
+    expect(r.batches).toEqual([[1, 2, 3]]);
+
+    // One request in transit: the first waits for it; once it has arrived, both run.
+    arriving = 1;
+    const first = batcher.submit({ id: 4, rows: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(r.batches).toHaveLength(1);
+    arriving = 0;
+    await Promise.all([first, batcher.submit({ id: 5, rows: 1 })]);
+    expect(r.batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+  });
+
   it('rejects nonsensical options', () => {
     const r = recorder();
-    expect(() => new Batcher<Item, string>({ maxBatchSize: 0, maxQueueDelayMs: 1 }, r.execute, (i) => i.rows)).toThrow(
-      /maxBatchSize/,
-    );
-    expect(() => new Batcher<Item, string>({ maxBatchSize: 1, maxQueueDelayMs: -1 }, r.execute, (i) => i.rows)).toThrow(
-      /maxQueueDelayMs/,
-    );
+    expect(
+      () => new Batcher<Item, string>({ maxBatchSize: 0, maxQueueDelayMs: 1 }, { execute: r.execute, rowsOf }),
+    ).toThrow(/maxBatchSize/);
+    expect(
+      () => new Batcher<Item, string>({ maxBatchSize: 1, maxQueueDelayMs: -1 }, { execute: r.execute, rowsOf }),
+    ).toThrow(/maxQueueDelayMs/);
   });
 });

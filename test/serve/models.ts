@@ -108,8 +108,12 @@ export function record(signature: ModelSignature, table: Table, r: number): Reco
   return out;
 }
 
+/** A parsed JSON response body: its shape is what the assertions check. */
+// biome-ignore lint/suspicious/noExplicitAny: test bodies are checked by the assertions that read them
+export type Json = any;
+
 /** POST JSON and return status + parsed body. */
-export async function postJson(url: string, body: unknown): Promise<{ status: number; body: any }> {
+export async function postJson(url: string, body: unknown): Promise<{ status: number; body: Json }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -118,7 +122,7 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
   return { status: response.status, body: await response.json() };
 }
 
-export async function getJson(url: string): Promise<{ status: number; body: any }> {
+export async function getJson(url: string): Promise<{ status: number; body: Json }> {
   const response = await fetch(url);
   return { status: response.status, body: await response.json() };
 }

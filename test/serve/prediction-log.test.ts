@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/lib/random.ts';
 import type { ModelSignature } from '../../src/model/types.ts';
-import { PredictionLog, type PredictionLogOutcome, type PredictionRecord } from '../../src/serve/prediction-log.ts';
 import { startServer } from '../../src/serve/index.ts';
-import { type BuiltModel, buildModel, oipInputs, postJson } from './models.ts';
+import { PredictionLog, type PredictionLogOutcome, type PredictionRecord } from '../../src/serve/prediction-log.ts';
+import { type BuiltModel, buildModel, type Json, oipInputs, postJson } from './models.ts';
 
 const signature: ModelSignature = {
   task: 'classification',
@@ -30,7 +30,10 @@ function makeRecord(id: string, rows = 1): PredictionRecord {
     block: {
       rows,
       columns: [],
-      sent: [Array.from({ length: rows }, (_, r) => (r % 2 ? '' : 'Biscoe')), Array.from({ length: rows }, (_, r) => (r % 2 ? null : 39.1))],
+      sent: [
+        Array.from({ length: rows }, (_, r) => (r % 2 ? '' : 'Biscoe')),
+        Array.from({ length: rows }, (_, r) => (r % 2 ? null : 39.1)),
+      ],
     },
     outputs: {
       rows,
@@ -40,7 +43,7 @@ function makeRecord(id: string, rows = 1): PredictionRecord {
   };
 }
 
-function readLines(path: string): any[] {
+function readLines(path: string): Json[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8')
     .split('\n')
@@ -69,7 +72,13 @@ describe('PredictionLog', () => {
         endpoint: 'infer',
         rows: 2,
         inputs: { island: ['Biscoe', null], bill_length_mm: [39.1, null] },
-        outputs: { label: ['Adelie', 'Adelie'], probabilities: [[0.75, 0.25], [0.75, 0.25]] },
+        outputs: {
+          label: ['Adelie', 'Adelie'],
+          probabilities: [
+            [0.75, 0.25],
+            [0.75, 0.25],
+          ],
+        },
       },
     ]);
   });

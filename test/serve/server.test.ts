@@ -10,6 +10,7 @@ import {
   buildModel,
   cardFor,
   getJson,
+  type Json,
   metricValue,
   oipInputs,
   postJson,
@@ -64,10 +65,10 @@ afterAll(async () => {
 
 const classes = () => penguins.signature.classes!;
 
-function expectRowsMatchReference(body: any, start: number, end: number): void {
+function expectRowsMatchReference(body: Json, start: number, end: number): void {
   const k = classes().length;
-  const label = body.outputs.find((o: any) => o.name === 'label');
-  const probabilities = body.outputs.find((o: any) => o.name === 'probabilities');
+  const label = body.outputs.find((o: Json) => o.name === 'label');
+  const probabilities = body.outputs.find((o: Json) => o.name === 'probabilities');
   expect(label).toMatchObject({ datatype: 'BYTES', shape: [end - start] });
   expect(probabilities).toMatchObject({ datatype: 'FP32', shape: [end - start, k] });
   expect(label.data).toEqual(Array.from(reference.labelIndex!.subarray(start, end), (i) => classes()[i]));
@@ -128,7 +129,7 @@ describe('Open Inference Protocol v2 over HTTP', () => {
     });
     const response = await postJson(infer, { inputs, outputs: [{ name: 'label' }] });
     expect(response.status).toBe(200);
-    expect(response.body.outputs.map((o: any) => o.name)).toEqual(['label']);
+    expect(response.body.outputs.map((o: Json) => o.name)).toEqual(['label']);
     expect(response.body.outputs[0].data).toEqual(
       Array.from(reference.labelIndex!.subarray(0, 4), (i) => classes()[i]),
     );
@@ -171,7 +172,7 @@ describe('Open Inference Protocol v2 over HTTP', () => {
     expect(response.status).toBe(200);
     expect(response.body.model_version).toBe('v1');
     const k = classes().length;
-    response.body.predictions.forEach((p: any, r: number) => {
+    response.body.predictions.forEach((p: Json, r: number) => {
       expect(p.label).toBe(classes()[reference.labelIndex![r]!]);
       expect(Object.keys(p.probabilities)).toEqual(classes());
       expect(Object.values(p.probabilities)).toEqual(Array.from(reference.probabilities!.subarray(r * k, (r + 1) * k)));
@@ -250,7 +251,9 @@ describe('bad requests', () => {
     ],
     [
       'a number float32 cannot hold',
-      () => ({ body: '{"inputs": ' + JSON.stringify(replace(numeric(), { data: [1, 0] })).replace('[1,0]', '[1,1e400]') + '}' }),
+      () => ({
+        body: `{"inputs": ${JSON.stringify(replace(numeric(), { data: [1, 0] })).replace('[1,0]', '[1,1e400]')}}`,
+      }),
       400,
       /element 1 is Infinity, outside the float32 range the model takes/,
     ],
@@ -283,12 +286,20 @@ describe('bad requests', () => {
       'a record with a wrong value type',
       () => ({
         url: '/v2/models/penguins/predict',
-        body: [record(penguins.signature, penguins.holdout, 0), { ...record(penguins.signature, penguins.holdout, 1), sex: true }],
+        body: [
+          record(penguins.signature, penguins.holdout, 0),
+          { ...record(penguins.signature, penguins.holdout, 1), sex: true },
+        ],
       }),
       400,
       /record 1: column "sex" is true; expected a string or null/,
     ],
-    ['a body too large', () => ({ body: { inputs: valid(), pad: 'x'.repeat(70_000) } }), 413, /larger than the limit of 65536 bytes/],
+    [
+      'a body too large',
+      () => ({ body: { inputs: valid(), pad: 'x'.repeat(70_000) } }),
+      413,
+      /larger than the limit of 65536 bytes/,
+    ],
     ['an unknown route', () => ({ url: '/v2/models/penguins/explain', body: {} }), 404, /no route POST/],
   ];
 
@@ -312,7 +323,9 @@ describe('bad requests', () => {
 
   it('counts requests by route and status in /metrics', async () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metricValue(text, 'conveyor_http_requests_total{route="/v2/models/:name/infer",method="POST",status="400"}')).toBeGreaterThan(0);
+    expect(
+      metricValue(text, 'conveyor_http_requests_total{route="/v2/models/:name/infer",method="POST",status="400"}'),
+    ).toBeGreaterThan(0);
     expect(text).toContain('conveyor_model_info{name="penguins",version="v1"');
     expect(text).toContain('process_cpu_user_seconds_total');
   });
@@ -334,7 +347,9 @@ describe('hot reload', () => {
     copyFileSync(join(penguinsV2.dir, 'model.onnx'), join(served, 'model.onnx'));
     const mismatch = await postJson(`${server.url}/v2/repository/models/penguins/load`, '');
     expect(mismatch.status).toBe(422);
-    expect(mismatch.body.error).toMatch(/does not match its model card|does not belong to this card|card is for version/);
+    expect(mismatch.body.error).toMatch(
+      /does not match its model card|does not belong to this card|card is for version/,
+    );
     expect((await postJson(infer, { inputs: rows })).body.model_version).toBe('v1');
 
     // Another model's files: 409, v1 stays.
@@ -391,7 +406,11 @@ describe('other sources and lifecycles', () => {
     const wrong = cardFor(new Uint8Array([1, 2, 3]), { name: 'penguins', version: 1 });
     writeFileSync(card, JSON.stringify(wrong));
     await expect(
-      startServer({ source: { kind: 'file', onnx: join(penguins.dir, 'model.onnx'), card }, port: 0, logger: 'silent' }),
+      startServer({
+        source: { kind: 'file', onnx: join(penguins.dir, 'model.onnx'), card },
+        port: 0,
+        logger: 'silent',
+      }),
     ).rejects.toThrow(ModelLoadError);
   });
 

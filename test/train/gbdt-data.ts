@@ -96,7 +96,10 @@ export function binaryData(rows: number, seed = 1): Dataset {
     const score = 3 * x[0]![i]! - 2 * x[1]![i]! * x[2]![i]! + (x[2]![i]! > 0.4 ? 1.5 : -0.5) + shift[group]!;
     target[i] = random.next() < 1 / (1 + Math.exp(-2 * score)) ? 1 : 0;
   }
-  const columns: Column[] = [...x.map((values, f) => numericColumn(`x${f}`, values)), categoricalColumn('group', groups)];
+  const columns: Column[] = [
+    ...x.map((values, f) => numericColumn(`x${f}`, values)),
+    categoricalColumn('group', groups),
+  ];
   const table = tableOf(columns);
   const signature: ModelSignature = {
     task: 'classification',

@@ -249,7 +249,11 @@ describe('boosting loop', () => {
     const target = Float64Array.from({ length: rows }, (_, i) => i % 2);
     const result = await trainGbdt(
       trainInput(
-        { signature: { task: 'classification', target: 'y', features: featuresOf(table), classes: ['0', '1'] }, table, target },
+        {
+          signature: { task: 'classification', target: 'y', features: featuresOf(table), classes: ['0', '1'] },
+          table,
+          target,
+        },
         { n_trees: 50, early_stopping_rounds: 0 },
       ),
     );

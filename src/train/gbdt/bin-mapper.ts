@@ -7,9 +7,10 @@
  * bin b or below exactly when `x <= thresholds[b]`. The trees store these thresholds, so training on
  * bins and predicting on raw values (x = Math.fround(value)) take the same path for every x.
  */
+
+import type { Table } from '../../data/types.ts';
 import { DataError } from '../../errors.ts';
 import { Random } from '../../lib/random.ts';
-import type { Table } from '../../data/types.ts';
 import { categoryInput, findColumn, numericInput } from '../../model/inputs.ts';
 import type { FeatureSpec } from '../../model/types.ts';
 
@@ -53,6 +54,24 @@ export interface FitBinsOptions {
   readonly categoryOrder: CategoryOrder;
   readonly maxBins: number;
   readonly seed: number;
+  /** Float32 values of a numeric feature (default: numericInput); pass a memo to read each column once. */
+  readonly numeric?: NumericValues;
+}
+
+/** Float32-rounded values of a numeric feature by name, NaN where missing (see numericInput). */
+export type NumericValues = (name: string) => Float64Array;
+
+/** numericInput over `table`, each column converted once. */
+export function numericValuesOf(table: Table): NumericValues {
+  const cache = new Map<string, Float64Array>();
+  return (name) => {
+    let values = cache.get(name);
+    if (!values) {
+      values = numericInput(table, name);
+      cache.set(name, values);
+    }
+    return values;
+  };
 }
 
 /**
@@ -65,9 +84,10 @@ export function fitBins(options: FitBinsOptions): FeatureBins[] {
   const { table, features, rows, maxBins } = options;
   if (maxBins < 1 || maxBins > 255) throw new Error(`maxBins must be in [1, 255], got ${maxBins}`);
   const sample = sampleRows(rows, BIN_SAMPLE_ROWS, options.seed);
+  const numeric = options.numeric ?? ((name: string) => numericInput(table, name));
   return features.map((feature) => {
     if (feature.type === 'numeric') {
-      const values = numericInput(table, feature.name);
+      const values = numeric(feature.name);
       return numericBins(feature.name, values, sample, maxBins);
     }
     return categoricalBins(options, feature.name);
@@ -79,7 +99,7 @@ function numericBins(name: string, values: Float64Array, rows: Uint32Array, maxB
   let count = 0;
   for (let i = 0; i < rows.length; i++) {
     const x = values[rows[i]!]!;
-    if (x === x) present[count++] = x;
+    if (!Number.isNaN(x)) present[count++] = x;
   }
   const sorted = sortFloat32(present.subarray(0, count));
   const distinct = new Float64Array(count);
@@ -162,7 +182,7 @@ function numericBinLookup(thresholds: Float64Array): Uint8Array {
     u32[0] = keyBits(k << 16);
     const x = f32[0]!;
     // Keys below -Infinity and above +Infinity are NaN patterns; they keep the neighbouring bin.
-    if (x === x) while (bin < last && !(x <= thresholds[bin]!)) bin += 1;
+    if (!Number.isNaN(x)) while (bin < last && !(x <= thresholds[bin]!)) bin += 1;
     table[k] = bin;
   }
   return table;
@@ -298,7 +318,13 @@ function sortKey(count: number, sum: number, prior: number, order: CategoryOrder
  * Bins of `rows` (table row indices), column-major: feature f of the i-th listed row at f * rows.length + i.
  * `out` may be a view on shared memory. Infinite numeric values are rejected (their bin is ambiguous).
  */
-export function binRows(table: Table, bins: readonly FeatureBins[], rows: Uint32Array, out?: Uint8Array): Uint8Array {
+export function binRows(
+  table: Table,
+  bins: readonly FeatureBins[],
+  rows: Uint32Array,
+  out?: Uint8Array,
+  numeric: NumericValues = (name) => numericInput(table, name),
+): Uint8Array {
   const n = rows.length;
   const matrix = out ?? new Uint8Array(bins.length * n);
   if (matrix.length < bins.length * n) throw new Error('binRows: output buffer too small');
@@ -306,19 +332,21 @@ export function binRows(table: Table, bins: readonly FeatureBins[], rows: Uint32
     const column = matrix.subarray(f * n, (f + 1) * n);
     const missing = feature.valueBins;
     if (feature.type === 'numeric') {
-      const values = numericInput(table, feature.name);
+      const values = numeric(feature.name);
       const thresholds = feature.thresholds;
       const lookup = numericBinLookup(thresholds);
       const f32 = new Float32Array(1);
       const u32 = new Uint32Array(f32.buffer);
       for (let i = 0; i < n; i++) {
         const x = values[rows[i]!]!;
-        if (x !== x) {
+        if (Number.isNaN(x)) {
           column[i] = missing;
           continue;
         }
         if (x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) {
-          throw new DataError(`feature "${feature.name}", row ${rows[i]! + 1}: infinite value; expected a finite number`);
+          throw new DataError(
+            `feature "${feature.name}", row ${rows[i]! + 1}: infinite value; expected a finite number`,
+          );
         }
         f32[0] = x;
         // First bin whose threshold is >= x; the last threshold holds every finite float32.

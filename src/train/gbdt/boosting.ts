@@ -7,8 +7,9 @@
 import type { GbdtParams } from '../../config/schema.ts';
 import { Random } from '../../lib/random.ts';
 import type { TrainProgress } from '../types.ts';
-import type { HistogramBuilder } from './histogram-builder.ts';
+import type { Executor } from './executor.ts';
 import type { Objective } from './objectives.ts';
+import { leafScoresKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
 import { type BinnedTree, TreeLearner } from './tree-learner.ts';
 
 /** Independent random streams derived from the run's seed, so one option does not shift another's draws. */
@@ -19,23 +20,13 @@ export function streamSeed(seed: number, stream: number): number {
   return (seed ^ Math.imul(stream, 0x9e3779b9)) >>> 0;
 }
 
-export interface ValidationSet {
-  /** Column-major bins of the validation rows (feature f of row i at f * rowCount + i). */
-  readonly bins: Uint8Array;
-  readonly rowCount: number;
-  readonly target: Float64Array;
-}
-
 export interface BoostingInput {
   readonly objective: Objective;
   readonly params: GbdtParams;
-  /** Holds the training rows' bins; its gradient and row buffers are the loop's working memory. */
-  readonly builder: HistogramBuilder;
-  /** Value bins per feature (the missing bin is the next index). */
-  readonly valueBins: readonly number[];
-  /** Target of the training rows, in bin-matrix order. */
-  readonly target: Float64Array;
-  readonly validation?: ValidationSet;
+  /** Holds the training rows' bins and target (and the validation rows' bins, if any). */
+  readonly executor: Executor;
+  /** Target of the validation rows (memory.validBins order); undefined without a validation set. */
+  readonly validTarget?: Float64Array;
   readonly seed: number;
   readonly onProgress?: (event: TrainProgress) => void;
 }
@@ -65,13 +56,14 @@ export interface BoostingResult {
   readonly trainScores: Float64Array;
 }
 
-/** Runs the loop. Synchronous between rounds; yields to the event loop once per round. */
+/** Runs the loop. Synchronous within a round; yields to the event loop between rounds. */
 export async function boost(input: BoostingInput): Promise<BoostingResult> {
-  const { objective, params, builder, target, validation } = input;
+  const { objective, params, executor, validTarget } = input;
+  const m = executor.memory;
   const outputs = objective.outputs;
-  const rowCount = builder.rowCount;
-  const featureCount = input.valueBins.length;
-  const learner = new TreeLearner(builder, input.valueBins, {
+  const rowCount = m.rowCount;
+  const featureCount = m.featureCount;
+  const learner = new TreeLearner(executor, {
     growth: params.growth,
     maxDepth: params.max_depth,
     maxLeaves: params.max_leaves,
@@ -81,19 +73,19 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
     l2: params.l2,
     minSplitGain: params.min_split_gain,
   });
-  const missingBins = Int32Array.from(input.valueBins);
-  const baseScore = objective.boostFromScore(target);
-  const trainScores = filledScores(rowCount, baseScore);
-  const validScores = validation ? filledScores(validation.rowCount, baseScore) : undefined;
+  const baseScore = objective.boostFromScore(m.target);
+  fillScores(m.scores, baseScore);
+  const validation = validTarget !== undefined && m.validRowCount > 0;
+  if (validation) fillScores(m.validScores, baseScore);
   const rowRandom = new Random(streamSeed(input.seed, SEED_STREAM.rows));
   const columnRandom = new Random(streamSeed(input.seed, SEED_STREAM.columns));
   const columnCount = Math.max(1, Math.round(params.colsample * featureCount));
   const allFeatures = Array.from({ length: featureCount }, (_, f) => f);
-  const earlyStopping = validation !== undefined && params.early_stopping_rounds > 0;
+  const earlyStopping = validation && params.early_stopping_rounds > 0;
+  const sampleBuffer = params.subsample < 1 ? new Uint32Array(rowCount) : undefined;
 
   const trees: BoostedTree[] = [];
   const history: BoostingResult['history'] = [];
-  const sampleBuffer = params.subsample < 1 ? new Uint32Array(rowCount) : undefined;
   let bestLoss = Number.POSITIVE_INFINITY;
   let bestRounds = 0;
   let stopReason: StopReason = 'n_trees';
@@ -105,24 +97,27 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
   };
 
   for (let round = 0; round < params.n_trees; round++) {
-    const trainLoss = objective.gradients(trainScores, target, builder.gradHess);
+    // Gradients at the current scores; their loss is the previous round's training loss.
+    const trainLoss = gradients(executor, objective);
     if (round > 0) report(trainLoss);
     const sample = sampleBuffer ? bernoulliSample(params.subsample, rowRandom, sampleBuffer) : undefined;
     const sampled = sample ? sample.length : rowCount;
 
     const roundTrees: BoostedTree[] = [];
     for (let k = 0; k < outputs; k++) {
-      builder.setFeatures(columnCount < featureCount ? sampleColumns(featureCount, columnCount, columnRandom) : allFeatures);
-      if (sample) builder.rows.set(sample);
-      else for (let i = 0; i < rowCount; i++) builder.rows[i] = i;
-      const tree = learner.learn(sampled, k);
+      learner.setFeatures(
+        columnCount < featureCount ? sampleColumns(featureCount, columnCount, columnRandom) : allFeatures,
+      );
+      if (sample) m.rows.set(sample);
+      else for (let i = 0; i < rowCount; i++) m.rows[i] = i;
+      const tree = learner.learn(sampled, k, sample === undefined);
       for (let node = 0; node < tree.value.length; node++) tree.value[node]! *= params.learning_rate;
       roundTrees.push({ output: k, tree });
-      // Only trees that split are applied now (their leaf ranges are still valid); a one-leaf tree is
-      // a constant, applied below if the round is kept.
+      // Trees that split are applied now, while their leaf ranges are valid; a one-leaf tree is a
+      // constant, applied below if the round is kept.
       if (tree.feature.length > 1) {
-        if (sample) addTreeScores(tree, builder.bins, rowCount, missingBins, trainScores, outputs, k);
-        else addLeafScores(tree, builder.rows, trainScores, outputs, k);
+        if (sample) addTreeScores(executor, tree, k, false);
+        else addLeafScores(executor, tree, sampled, k);
       }
     }
     if (roundTrees.every(({ tree }) => tree.feature.length === 1)) {
@@ -130,14 +125,12 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
       break;
     }
     for (const { output, tree } of roundTrees) {
-      if (tree.feature.length === 1) addConstant(trainScores, outputs, output, tree.value[0]!);
-      if (validation && validScores) {
-        addTreeScores(tree, validation.bins, validation.rowCount, missingBins, validScores, outputs, output);
-      }
+      if (tree.feature.length === 1) addTreeScores(executor, tree, output, false);
+      if (validation) addTreeScores(executor, tree, output, true);
     }
     trees.push(...roundTrees);
     roundsRun = round + 1;
-    const validLoss = validation && validScores ? objective.loss(validScores, validation.target) : undefined;
+    const validLoss = validation ? objective.loss(m.validScores, validTarget!) : undefined;
     history.push({ iteration: roundsRun, trainLoss: Number.NaN, validLoss });
     if (earlyStopping && validLoss !== undefined) {
       if (validLoss < bestLoss) {
@@ -151,7 +144,7 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
     // Let timers and I/O (progress display, signals) run between rounds.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  if (history.length > 0) report(objective.loss(trainScores, target));
+  if (history.length > 0) report(objective.loss(m.scores, m.target));
   const rounds = earlyStopping ? bestRounds : roundsRun;
   return {
     baseScore,
@@ -160,15 +153,53 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
     roundsRun,
     stopReason,
     history,
-    trainScores,
+    trainScores: m.scores.slice(),
   };
 }
 
-function filledScores(rowCount: number, baseScore: readonly number[]): Float64Array {
+/** Fills memory.gradHess; returns the mean training loss at the current scores (block sums in order). */
+function gradients(executor: Executor, objective: Objective): number {
+  const m = executor.memory;
+  const blocks = executor.blocks(m.rowCount);
+  executor.run(objective.gradientKernel, blocks, objective.gradientArgs);
+  let loss = 0;
+  for (let t = 0; t < blocks; t++) loss += m.blockLoss[t]!;
+  return loss / Math.max(1, m.rowCount);
+}
+
+function fillScores(scores: Float64Array, baseScore: readonly number[]): void {
   const outputs = baseScore.length;
-  const scores = new Float64Array(rowCount * outputs);
-  for (let i = 0; i < rowCount; i++) for (let k = 0; k < outputs; k++) scores[i * outputs + k] = baseScore[k]!;
-  return scores;
+  for (let i = 0; i < scores.length; i++) scores[i] = baseScore[i % outputs]!;
+}
+
+/** Adds each leaf's value to the rows the learner left in its range of memory.rows[0, size). */
+function addLeafScores(executor: Executor, tree: BinnedTree, size: number, k: number): void {
+  const { leafRanges, leafValues } = executor.memory;
+  const order: number[] = [];
+  for (let node = 0; node < tree.feature.length; node++) if (tree.feature[node]! < 0) order.push(node);
+  order.sort((a, b) => tree.rowBegin[a]! - tree.rowBegin[b]!);
+  order.forEach((node, i) => {
+    leafRanges[2 * i] = tree.rowBegin[node]!;
+    leafRanges[2 * i + 1] = tree.rowEnd[node]!;
+    leafValues[i] = tree.value[node]!;
+  });
+  executor.run(leafScoresKernel, executor.blocks(size), [size, order.length, k]);
+}
+
+/** Routes every training (or validation) row through the tree on its bins and adds its leaf value. */
+function addTreeScores(executor: Executor, tree: BinnedTree, k: number, validation: boolean): void {
+  const m = executor.memory;
+  for (let node = 0; node < tree.feature.length; node++) {
+    const at = node * TREE_NODE_STRIDE;
+    m.treeNodes[at] = tree.feature[node]!;
+    m.treeNodes[at + 1] = tree.bin[node]!;
+    m.treeNodes[at + 2] = tree.missingLeft[node] ? 1 : 0;
+    m.treeNodes[at + 3] = tree.left[node]!;
+    m.treeNodes[at + 4] = tree.right[node]!;
+    m.treeValues[node] = tree.value[node]!;
+  }
+  const rows = validation ? m.validRowCount : m.rowCount;
+  executor.run(traverseKernel, executor.blocks(rows), [validation ? 1 : 0, k]);
 }
 
 /** Each row kept with probability `rate` (one draw per row, ascending), written into `buffer`. */
@@ -183,45 +214,4 @@ function sampleColumns(featureCount: number, count: number, random: Random): num
   const all = Array.from({ length: featureCount }, (_, f) => f);
   random.shuffle(all);
   return all.slice(0, count).sort((a, b) => a - b);
-}
-
-/** Adds each leaf's value to the rows the learner left in its range. */
-function addLeafScores(tree: BinnedTree, rows: Uint32Array, scores: Float64Array, outputs: number, k: number): void {
-  for (let node = 0; node < tree.feature.length; node++) {
-    if (tree.feature[node]! >= 0) continue;
-    const value = tree.value[node]!;
-    const end = tree.rowEnd[node]!;
-    for (let i = tree.rowBegin[node]!; i < end; i++) scores[rows[i]! * outputs + k] += value;
-  }
-}
-
-function addConstant(scores: Float64Array, outputs: number, k: number, value: number): void {
-  for (let i = k; i < scores.length; i += outputs) scores[i] += value;
-}
-
-/** Routes every row of a column-major bin matrix through the tree and adds its leaf value. */
-export function addTreeScores(
-  tree: BinnedTree,
-  bins: Uint8Array,
-  rowCount: number,
-  missingBins: Int32Array,
-  scores: Float64Array,
-  outputs: number,
-  k: number,
-): void {
-  const feature = Int32Array.from(tree.feature);
-  const bin = Int32Array.from(tree.bin);
-  const missingLeft = Uint8Array.from(tree.missingLeft, (m) => (m ? 1 : 0));
-  const left = Int32Array.from(tree.left);
-  const right = Int32Array.from(tree.right);
-  const value = Float64Array.from(tree.value);
-  for (let row = 0; row < rowCount; row++) {
-    let node = 0;
-    for (let f = feature[0]!; f >= 0; f = feature[node]!) {
-      const b = bins[f * rowCount + row]!;
-      const goLeft = b === missingBins[f]! ? missingLeft[node] === 1 : b <= bin[node]!;
-      node = goLeft ? left[node]! : right[node]!;
-    }
-    scores[row * outputs + k] += value[node]!;
-  }
 }

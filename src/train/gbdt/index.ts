@@ -1,2 +1,2 @@
 export { CATEGORY_SMOOTHING, type FeatureBins, FLOAT32_MAX } from './bin-mapper.ts';
-export { type GbdtFit, fitGbdt, trainGbdt } from './train.ts';
+export { fitGbdt, type GbdtFit, trainGbdt } from './train.ts';

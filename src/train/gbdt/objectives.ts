@@ -26,6 +26,7 @@
  *   The reported loss is the mean squared error (twice L).
  */
 import type { Link } from '../../model/types.ts';
+import type { Kernel, ThreadScratch, TrainingMemory } from './memory.ts';
 
 export type ObjectiveKind = 'binary' | 'multiclass' | 'regression';
 
@@ -34,158 +35,171 @@ export interface Objective {
   /** Raw scores per row (1, or the number of classes for multiclass). */
   readonly outputs: number;
   readonly link: Link;
-  /** Name of the loss `gradients` and `loss` return, for the report. */
+  /** Name of the loss the gradient kernel and `loss` measure, for the report. */
   readonly lossName: string;
   /** Initial raw score per output: the best constant for the training target. */
   boostFromScore(target: Float64Array): number[];
   /**
-   * Fills gradHess for `scores` (rowCount x outputs, row-major): output k's [g, h] pair of row i at
-   * k * 2 * rowCount + 2 * i. Returns the mean loss at `scores`.
+   * Row-block kernel: fills memory.gradHess from memory.scores and memory.target (output k's [g, h]
+   * pair of row i at k * 2 * rowCount + 2 * i) and memory.blockLoss[task] with the block's loss sum.
    */
-  gradients(scores: Float64Array, target: Float64Array, gradHess: Float64Array): number;
-  /** Mean loss of `scores` against `target`. */
+  readonly gradientKernel: Kernel;
+  /** Parameters of gradientKernel. */
+  readonly gradientArgs: readonly number[];
+  /** Mean loss of `scores` (rows x outputs) against `target`. */
   loss(scores: Float64Array, target: Float64Array): number;
 }
 
-/** Smallest hessian a row contributes, so a confidently right row does not give 0/0 leaves. */
-const MIN_HESSIAN = 1e-16;
-/** Probabilities clamp for initial scores (a class absent from training). */
+/** Probability clamp for initial scores (a class absent from training). */
 const MIN_PRIOR = 1e-15;
 
-/** The objective of a task: binary (2 classes), multiclass (> 2) or regression (classes = 0). */
+/** The objective of a task: binary (2 classes), multiclass (> 2) or regression. */
 export function createObjective(kind: ObjectiveKind, classes: number): Objective {
   switch (kind) {
     case 'binary':
-      return binaryObjective();
+      return {
+        kind,
+        outputs: 1,
+        link: 'sigmoid',
+        lossName: 'log_loss',
+        boostFromScore(target) {
+          let positives = 0;
+          for (let i = 0; i < target.length; i++) positives += target[i]!;
+          const p = Math.min(1 - MIN_PRIOR, Math.max(MIN_PRIOR, positives / Math.max(1, target.length)));
+          return [Math.log(p / (1 - p))];
+        },
+        gradientKernel: binaryGradientKernel,
+        gradientArgs: [],
+        loss: binaryLoss,
+      };
     case 'multiclass':
-      return multiclassObjective(classes);
+      return {
+        kind,
+        outputs: classes,
+        link: 'softmax',
+        lossName: 'log_loss',
+        boostFromScore(target) {
+          const counts = new Float64Array(classes);
+          for (let i = 0; i < target.length; i++) counts[target[i]!]! += 1;
+          return Array.from(counts, (c) => Math.log(Math.max(MIN_PRIOR, c / Math.max(1, target.length))));
+        },
+        gradientKernel: multiclassGradientKernel,
+        gradientArgs: [],
+        loss: (scores, target) => multiclassLoss(scores, target, classes),
+      };
     case 'regression':
-      return squaredErrorObjective();
+      return {
+        kind,
+        outputs: 1,
+        link: 'identity',
+        lossName: 'mse',
+        boostFromScore(target) {
+          let sum = 0;
+          for (let i = 0; i < target.length; i++) sum += target[i]!;
+          return [target.length > 0 ? sum / target.length : 0];
+        },
+        gradientKernel: squaredErrorGradientKernel,
+        gradientArgs: [],
+        loss: squaredErrorLoss,
+      };
   }
 }
 
-function binaryObjective(): Objective {
-  return {
-    kind: 'binary',
-    outputs: 1,
-    link: 'sigmoid',
-    lossName: 'log_loss',
-    boostFromScore(target) {
-      let positives = 0;
-      for (let i = 0; i < target.length; i++) positives += target[i]!;
-      const p = Math.min(1 - MIN_PRIOR, Math.max(MIN_PRIOR, positives / Math.max(1, target.length)));
-      return [Math.log(p / (1 - p))];
-    },
-    gradients(scores, target, gradHess) {
-      const n = target.length;
-      let loss = 0;
-      for (let i = 0; i < n; i++) {
-        const s = scores[i]!;
-        const y = target[i]!;
-        const e = Math.exp(-Math.abs(s));
-        const p = s >= 0 ? 1 / (1 + e) : e / (1 + e);
-        loss += Math.log1p(e) + (s > 0 ? s : 0) - y * s;
-        gradHess[2 * i] = p - y;
-        gradHess[2 * i + 1] = Math.max(p * (1 - p), MIN_HESSIAN);
-      }
-      return loss / Math.max(1, n);
-    },
-    loss(scores, target) {
-      const n = target.length;
-      let loss = 0;
-      for (let i = 0; i < n; i++) {
-        const s = scores[i]!;
-        loss += Math.log1p(Math.exp(-Math.abs(s))) + (s > 0 ? s : 0) - target[i]! * s;
-      }
-      return loss / Math.max(1, n);
-    },
-  };
+// Kernels: self-contained (workers run them from their source text); 1e-16 is the smallest hessian a
+// row contributes, so a confidently right row cannot make a 0/0 leaf.
+
+/** Binary log-loss gradients of row block `task`. a = []. */
+export function binaryGradientKernel(task: number, m: TrainingMemory): void {
+  const from = task * m.blockRows;
+  const to = Math.min(m.rowCount, from + m.blockRows);
+  const { scores, target, gradHess } = m;
+  let loss = 0;
+  for (let i = from; i < to; i++) {
+    const s = scores[i]!;
+    const y = target[i]!;
+    const e = Math.exp(-Math.abs(s));
+    const p = s >= 0 ? 1 / (1 + e) : e / (1 + e);
+    loss += Math.log1p(e) + (s > 0 ? s : 0) - y * s;
+    gradHess[2 * i] = p - y;
+    gradHess[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
+  }
+  m.blockLoss[task] = loss;
 }
 
-function multiclassObjective(classes: number): Objective {
-  const k = classes;
+/** Softmax gradients of row block `task` for every class; hessians scaled by K/(K-1). a = []. */
+export function multiclassGradientKernel(task: number, m: TrainingMemory, _a: Int32Array, s: ThreadScratch): void {
+  const from = task * m.blockRows;
+  const to = Math.min(m.rowCount, from + m.blockRows);
+  const k = m.outputs;
   const factor = k / (k - 1);
-  const probabilities = new Float64Array(k);
-  return {
-    kind: 'multiclass',
-    outputs: k,
-    link: 'softmax',
-    lossName: 'log_loss',
-    boostFromScore(target) {
-      const counts = new Float64Array(k);
-      for (let i = 0; i < target.length; i++) counts[target[i]!]! += 1;
-      return Array.from(counts, (c) => Math.log(Math.max(MIN_PRIOR, c / Math.max(1, target.length))));
-    },
-    gradients(scores, target, gradHess) {
-      const n = target.length;
-      let loss = 0;
-      for (let i = 0; i < n; i++) {
-        const base = i * k;
-        let max = Number.NEGATIVE_INFINITY;
-        for (let c = 0; c < k; c++) max = Math.max(max, scores[base + c]!);
-        let sum = 0;
-        for (let c = 0; c < k; c++) {
-          const e = Math.exp(scores[base + c]! - max);
-          probabilities[c] = e;
-          sum += e;
-        }
-        const y = target[i]!;
-        loss += Math.log(sum) + max - scores[base + y]!;
-        for (let c = 0; c < k; c++) {
-          const p = probabilities[c]! / sum;
-          const at = c * 2 * n + 2 * i;
-          gradHess[at] = c === y ? p - 1 : p;
-          gradHess[at + 1] = Math.max(factor * p * (1 - p), MIN_HESSIAN);
-        }
-      }
-      return loss / Math.max(1, n);
-    },
-    loss(scores, target) {
-      const n = target.length;
-      let loss = 0;
-      for (let i = 0; i < n; i++) {
-        const base = i * k;
-        let max = Number.NEGATIVE_INFINITY;
-        for (let c = 0; c < k; c++) max = Math.max(max, scores[base + c]!);
-        let sum = 0;
-        for (let c = 0; c < k; c++) sum += Math.exp(scores[base + c]! - max);
-        loss += Math.log(sum) + max - scores[base + target[i]!]!;
-      }
-      return loss / Math.max(1, n);
-    },
-  };
+  const n = m.rowCount;
+  const { scores, target, gradHess } = m;
+  const exps = s.gradients;
+  let loss = 0;
+  for (let i = from; i < to; i++) {
+    const base = i * k;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < k; c++) max = Math.max(max, scores[base + c]!);
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      const e = Math.exp(scores[base + c]! - max);
+      exps[c] = e;
+      sum += e;
+    }
+    const y = target[i]!;
+    loss += Math.log(sum) + max - scores[base + y]!;
+    for (let c = 0; c < k; c++) {
+      const p = exps[c]! / sum;
+      const at = c * 2 * n + 2 * i;
+      gradHess[at] = c === y ? p - 1 : p;
+      gradHess[at + 1] = Math.max(factor * p * (1 - p), 1e-16);
+    }
+  }
+  m.blockLoss[task] = loss;
 }
 
-function squaredErrorObjective(): Objective {
-  return {
-    kind: 'regression',
-    outputs: 1,
-    link: 'identity',
-    lossName: 'mse',
-    boostFromScore(target) {
-      let sum = 0;
-      for (let i = 0; i < target.length; i++) sum += target[i]!;
-      return [target.length > 0 ? sum / target.length : 0];
-    },
-    gradients(scores, target, gradHess) {
-      const n = target.length;
-      let loss = 0;
-      for (let i = 0; i < n; i++) {
-        const r = scores[i]! - target[i]!;
-        loss += r * r;
-        gradHess[2 * i] = r;
-        gradHess[2 * i + 1] = 1;
-      }
-      return loss / Math.max(1, n);
-    },
-    loss(scores, target) {
-      const n = target.length;
-      let loss = 0;
-      for (let i = 0; i < n; i++) {
-        const r = scores[i]! - target[i]!;
-        loss += r * r;
-      }
-      return loss / Math.max(1, n);
-    },
-  };
+/** Squared-error gradients of row block `task`; the loss sum is of (s - y)². a = []. */
+export function squaredErrorGradientKernel(task: number, m: TrainingMemory): void {
+  const from = task * m.blockRows;
+  const to = Math.min(m.rowCount, from + m.blockRows);
+  const { scores, target, gradHess } = m;
+  let loss = 0;
+  for (let i = from; i < to; i++) {
+    const r = scores[i]! - target[i]!;
+    loss += r * r;
+    gradHess[2 * i] = r;
+    gradHess[2 * i + 1] = 1;
+  }
+  m.blockLoss[task] = loss;
+}
+
+function binaryLoss(scores: Float64Array, target: Float64Array): number {
+  let loss = 0;
+  for (let i = 0; i < target.length; i++) {
+    const s = scores[i]!;
+    loss += Math.log1p(Math.exp(-Math.abs(s))) + (s > 0 ? s : 0) - target[i]! * s;
+  }
+  return loss / Math.max(1, target.length);
+}
+
+function multiclassLoss(scores: Float64Array, target: Float64Array, k: number): number {
+  let loss = 0;
+  for (let i = 0; i < target.length; i++) {
+    const base = i * k;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < k; c++) max = Math.max(max, scores[base + c]!);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += Math.exp(scores[base + c]! - max);
+    loss += Math.log(sum) + max - scores[base + target[i]!]!;
+  }
+  return loss / Math.max(1, target.length);
+}
+
+function squaredErrorLoss(scores: Float64Array, target: Float64Array): number {
+  let loss = 0;
+  for (let i = 0; i < target.length; i++) {
+    const r = scores[i]! - target[i]!;
+    loss += r * r;
+  }
+  return loss / Math.max(1, target.length);
 }

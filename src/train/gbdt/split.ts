@@ -56,8 +56,9 @@ function thresholdL1(g: number, l1: number): number {
 /** Optimal leaf output -T(G)/(H + λ) of rows with gradient sum g and hessian sum h. */
 export function leafOutput(g: number, h: number, params: SplitParams): number {
   const denominator = h + params.l2;
-  if (!(denominator > 0)) return 0;
-  return -thresholdL1(g, params.l1) / denominator;
+  const t = thresholdL1(g, params.l1);
+  // t = 0 would give -0, which prints as 0 but is a different value.
+  return denominator > 0 && t !== 0 ? -t / denominator : 0;
 }
 
 /** T(G)²/(H + λ): twice the loss reduction of a leaf with its optimal output over output 0. */

@@ -7,10 +7,10 @@ import { DataError } from '../../errors.ts';
 import { Random } from '../../lib/random.ts';
 import type { GbdtModel, Tree } from '../../model/types.ts';
 import type { TrainInput, TrainResult } from '../types.ts';
-import { binRows, type CategoryOrder, type FeatureBins, fitBins } from './bin-mapper.ts';
+import { binRows, type CategoryOrder, type FeatureBins, fitBins, numericValuesOf } from './bin-mapper.ts';
 import { type BoostingResult, boost, SEED_STREAM, streamSeed } from './boosting.ts';
+import { Executor } from './executor.ts';
 import { BIN_STRIDE } from './histogram.ts';
-import { HistogramBuilder } from './histogram-builder.ts';
 import { createObjective, type ObjectiveKind } from './objectives.ts';
 
 /** Memory the histogram slots may take; beyond it the learner rebuilds evicted histograms. */
@@ -52,7 +52,9 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
   const { trainRows, validRows } = holdOut(table.rowCount, params, seed);
 
   const categoryOrder: CategoryOrder = kind === 'multiclass' ? 'frequency' : 'mean_target';
+  const numeric = numericValuesOf(table);
   const featureBins = fitBins({
+    numeric,
     table,
     features: signature.features,
     rows: trainRows,
@@ -65,33 +67,32 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
   const histBytes = featureBinCounts.reduce((sum, bins) => sum + bins, 0) * BIN_STRIDE * 8;
   const wantedSlots = Math.min(params.max_leaves, 2 ** params.max_depth) + 1;
   const slots = Math.max(3, Math.min(wantedSlots, Math.floor(HISTOGRAM_MEMORY_BYTES / histBytes)));
-  const builder = await HistogramBuilder.create({
+  const executor = await Executor.create({
     featureCount: featureBins.length,
     rowCount: trainRows.length,
     featureBinCounts,
     outputs: objective.outputs,
     slots,
+    maxLeaves: Math.min(params.max_leaves, 2 ** params.max_depth),
+    validRowCount: validRows.length,
     threads: params.threads,
   });
   let boosted: BoostingResult;
   try {
-    binRows(table, featureBins, trainRows, builder.bins);
-    const validation =
-      validRows.length > 0
-        ? { bins: binRows(table, featureBins, validRows), rowCount: validRows.length, target: pick(target, validRows) }
-        : undefined;
+    const m = executor.memory;
+    binRows(table, featureBins, trainRows, m.bins, numeric);
+    binRows(table, featureBins, validRows, m.validBins, numeric);
+    for (let i = 0; i < trainRows.length; i++) m.target[i] = target[trainRows[i]!]!;
     boosted = await boost({
       objective,
       params,
-      builder,
-      valueBins: featureBins.map((f) => f.valueBins),
-      target: pick(target, trainRows),
-      validation,
+      executor,
+      validTarget: validRows.length > 0 ? pick(target, validRows) : undefined,
       seed,
       onProgress: input.onProgress,
     });
   } finally {
-    await builder.close();
+    await executor.close();
   }
 
   const categoryCodes: Record<string, readonly string[]> = {};
@@ -115,7 +116,7 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
     stop_reason: boosted.stopReason,
     train_rows: trainRows.length,
     valid_rows: validRows.length,
-    threads: builder.threads,
+    threads: executor.threads,
   };
   if (last) summary.train_loss = last.trainLoss;
   const best = boosted.history[boosted.rounds - 1];
@@ -161,7 +162,11 @@ function objectiveKind(input: TrainInput): ObjectiveKind {
  * The early-stopping slice: floor(rows × validation_fraction) rows drawn with the seed (not
  * stratified). None when early stopping is off or a side would be empty.
  */
-function holdOut(rowCount: number, params: GbdtParams, seed: number): { trainRows: Uint32Array; validRows: Uint32Array } {
+function holdOut(
+  rowCount: number,
+  params: GbdtParams,
+  seed: number,
+): { trainRows: Uint32Array; validRows: Uint32Array } {
   const validCount = Math.floor(rowCount * params.validation_fraction);
   const all = new Uint32Array(rowCount);
   for (let i = 0; i < rowCount; i++) all[i] = i;
@@ -181,7 +186,11 @@ function pick(values: Float64Array, rows: Uint32Array): Float64Array {
   return out;
 }
 
-function toModelTree(output: number, tree: BoostingResult['trees'][number]['tree'], bins: readonly FeatureBins[]): Tree {
+function toModelTree(
+  output: number,
+  tree: BoostingResult['trees'][number]['tree'],
+  bins: readonly FeatureBins[],
+): Tree {
   return {
     output,
     feature: tree.feature.slice(),

@@ -3,12 +3,15 @@
  * LightGBM) or level by level (depth-wise, as XGBoost), within max_depth and max_leaves. It sees only
  * gradient/hessian pairs, never the objective.
  *
- * Each open leaf owns a contiguous range of `builder.rows` and, while it may still be split, a
+ * Each open leaf owns a contiguous range of `memory.rows` and, while it may still be split, a
  * histogram slot. Splitting a leaf partitions its range (stable: left rows first, both halves keep row
  * order), builds the histogram of the smaller child and gets the larger one's by subtraction from the
- * parent's.
+ * parent's (LightGBM's subtraction trick).
  */
-import type { HistogramBuilder } from './histogram-builder.ts';
+import type { Executor } from './executor.ts';
+import { BIN_STRIDE, buildHistogram, subtractHistogram } from './histogram.ts';
+import type { TrainingMemory } from './memory.ts';
+import { partitionRows } from './partition.ts';
 import { findBestSplit, leafOutput, SplitInfo, type SplitParams } from './split.ts';
 
 export interface TreeParams extends SplitParams {
@@ -29,7 +32,7 @@ export interface BinnedTree {
   readonly value: number[];
   readonly gain: number[];
   readonly cover: number[];
-  /** Per leaf node, its rows: builder.rows[rowBegin, rowEnd) (-1 on internal nodes). */
+  /** Per leaf node, its rows: memory.rows[rowBegin, rowEnd) (-1 on internal nodes). */
   readonly rowBegin: number[];
   readonly rowEnd: number[];
 }
@@ -47,26 +50,30 @@ interface OpenLeaf {
 }
 
 export class TreeLearner {
-  private readonly valueBins: Int32Array;
+  private readonly memory: TrainingMemory;
   private readonly freeSlots: number[] = [];
-  private readonly scratchRows: Uint32Array;
-  private readonly goesLeft = new Uint8Array(256);
+  private featureCount = 0;
 
   constructor(
-    private readonly builder: HistogramBuilder,
-    valueBins: readonly number[],
+    private readonly executor: Executor,
     private readonly params: TreeParams,
   ) {
-    this.valueBins = Int32Array.from(valueBins);
-    this.scratchRows = new Uint32Array(builder.rowCount);
+    this.memory = executor.memory;
+  }
+
+  /** Features the next trees may split on (ascending indices). */
+  setFeatures(features: readonly number[]): void {
+    this.memory.features.set(features);
+    this.featureCount = features.length;
   }
 
   /**
-   * Grows a tree on rows builder.rows[0, rowCount) with the gradients of raw-score output `output`,
-   * using the features set on the builder. The root is a leaf when no split helps.
+   * Grows a tree on rows memory.rows[0, rowCount) with the gradients of raw-score output `output`,
+   * over the features last set. `identityRows`: memory.rows[i] = i (no row sampling).
+   * The root is a leaf when no split helps.
    */
-  learn(rowCount: number, output: number): BinnedTree {
-    const { builder, params } = this;
+  learn(rowCount: number, output: number, identityRows: boolean): BinnedTree {
+    const { memory, params } = this;
     const tree: BinnedTree = {
       feature: [],
       bin: [],
@@ -80,25 +87,23 @@ export class TreeLearner {
       rowEnd: [],
     };
     this.freeSlots.length = 0;
-    for (let s = builder.slots - 1; s >= 0; s--) this.freeSlots.push(s);
+    for (let s = memory.slots - 1; s >= 0; s--) this.freeSlots.push(s);
 
-    // Root totals straight from the gradients, in row order.
-    const gradHess = builder.gradHess;
-    const offset = output * 2 * builder.rowCount;
-    const rows = builder.rows;
-    let gradient = 0;
-    let hessian = 0;
-    for (let i = 0; i < rowCount; i++) {
-      const at = offset + rows[i]! * 2;
-      gradient += gradHess[at]!;
-      hessian += gradHess[at + 1]!;
-    }
     const open: OpenLeaf[] = [];
-    const root = this.addLeaf(tree, 0, rowCount, 0, gradient, hessian);
-    if (this.splittable(root, 2)) {
-      root.slot = this.takeSlot(open);
-      builder.build(root.slot, 0, rowCount, output);
-      this.evaluate(root);
+    let root: OpenLeaf;
+    const rootSplittable = rowCount >= 2 * params.minSamplesLeaf && params.maxDepth > 0 && this.featureCount > 0;
+    if (rootSplittable) {
+      // Root totals from its histogram (any one feature's bins hold every row once).
+      const slot = this.takeSlot(open);
+      buildHistogram(this.executor, slot, 0, rowCount, output, this.featureCount, identityRows);
+      const [gradient, hessian] = this.histogramTotals(slot);
+      root = this.addLeaf(tree, 0, rowCount, 0, gradient, hessian);
+      root.slot = slot;
+      if (this.splittable(root, 2)) this.evaluate(root);
+      else this.releaseSlot(root);
+    } else {
+      const [gradient, hessian] = this.rowTotals(rowCount, output);
+      root = this.addLeaf(tree, 0, rowCount, 0, gradient, hessian);
     }
     open.push(root);
 
@@ -149,15 +154,43 @@ export class TreeLearner {
     );
   }
 
+  /** Gradient and hessian sums of a node from its histogram (the first feature's bins). */
+  private histogramTotals(slot: number): [number, number] {
+    const m = this.memory;
+    const f = m.features[0]!;
+    const start = slot * m.histDoubles + m.featureOffsets[f]! * BIN_STRIDE;
+    let gradient = 0;
+    let hessian = 0;
+    for (let b = 0; b < m.featureBinCounts[f]!; b++) {
+      gradient += m.hist[start + b * BIN_STRIDE]!;
+      hessian += m.hist[start + b * BIN_STRIDE + 1]!;
+    }
+    return [gradient, hessian];
+  }
+
+  /** Gradient and hessian sums of rows[0, rowCount), in row order. */
+  private rowTotals(rowCount: number, output: number): [number, number] {
+    const { gradHess, rows } = this.memory;
+    const offset = output * 2 * this.memory.rowCount;
+    let gradient = 0;
+    let hessian = 0;
+    for (let i = 0; i < rowCount; i++) {
+      const at = offset + rows[i]! * 2;
+      gradient += gradHess[at]!;
+      hessian += gradHess[at + 1]!;
+    }
+    return [gradient, hessian];
+  }
+
   private evaluate(leaf: OpenLeaf): void {
-    const { builder } = this;
+    const m = this.memory;
     findBestSplit(
-      builder.hist,
-      builder.slotBase(leaf.slot),
-      builder.features,
-      builder.activeFeatures.length,
-      builder.featureOffsets,
-      this.valueBins,
+      m.hist,
+      leaf.slot * m.histDoubles,
+      m.features,
+      this.featureCount,
+      m.featureOffsets,
+      m.missingBins,
       leaf.gradient,
       leaf.hessian,
       leaf.end - leaf.begin,
@@ -202,9 +235,9 @@ export class TreeLearner {
     open: OpenLeaf[],
     output: number,
   ): [OpenLeaf, OpenLeaf] {
-    const { builder } = this;
+    const m = this.memory;
     const s = leaf.split;
-    const leftCount = this.partition(leaf.begin, leaf.end, s.feature, s.bin, s.missingLeft);
+    const leftCount = partitionRows(this.executor, leaf.begin, leaf.end, s.feature, s.bin, s.missingLeft);
     if (leftCount !== s.leftCount) {
       throw new Error(`tree learner: partition put ${leftCount} rows left, the histogram said ${s.leftCount}`);
     }
@@ -236,19 +269,19 @@ export class TreeLearner {
     if (leaf.slot >= 0 && needLarge) {
       // Smaller child built, larger child = parent - smaller, in the parent's slot.
       small.slot = this.takeSlot(open, leaf);
-      builder.build(small.slot, small.begin, small.end, output);
-      builder.subtract(leaf.slot, small.slot);
+      buildHistogram(this.executor, small.slot, small.begin, small.end, output, this.featureCount);
+      subtractHistogram(m, leaf.slot * m.histDoubles, small.slot * m.histDoubles, this.featureCount);
       large.slot = leaf.slot;
       leaf.slot = -1;
     } else {
       if (leaf.slot >= 0) this.releaseSlot(leaf);
       if (needLarge) {
         large.slot = this.takeSlot(open);
-        builder.build(large.slot, large.begin, large.end, output);
+        buildHistogram(this.executor, large.slot, large.begin, large.end, output, this.featureCount);
       }
       if (small === left ? splitLeft : splitRight) {
         small.slot = this.takeSlot(open, large);
-        builder.build(small.slot, small.begin, small.end, output);
+        buildHistogram(this.executor, small.slot, small.begin, small.end, output, this.featureCount);
       }
     }
     for (const child of [left, right]) {
@@ -258,26 +291,6 @@ export class TreeLearner {
       else this.releaseSlot(child);
     }
     return [left, right];
-  }
-
-  /** Stable partition of builder.rows[begin, end) by the split; returns the number of rows going left. */
-  private partition(begin: number, end: number, feature: number, bin: number, missingLeft: boolean): number {
-    const { builder, goesLeft } = this;
-    const missingBin = this.valueBins[feature]!;
-    for (let b = 0; b <= missingBin; b++) goesLeft[b] = b === missingBin ? (missingLeft ? 1 : 0) : b <= bin ? 1 : 0;
-    const rows = builder.rows;
-    const bins = builder.bins;
-    const column = feature * builder.rowCount;
-    const scratch = this.scratchRows;
-    let write = begin;
-    let spilled = 0;
-    for (let i = begin; i < end; i++) {
-      const row = rows[i]!;
-      if (goesLeft[bins[column + row]!] === 1) rows[write++] = row;
-      else scratch[spilled++] = row;
-    }
-    rows.set(scratch.subarray(0, spilled), write);
-    return write - begin;
   }
 
   /**

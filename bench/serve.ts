@@ -1,0 +1,405 @@
+/**
+ * Serving benchmark: `npx tsx bench/serve.ts [--duration 5] [--soak 60] [--quick]`.
+ *
+ * (a) the limit: onnxruntime's session.run in-process, one row in a loop and batches of rows;
+ * (b) the server: single-row OIP infer requests at concurrency 1, 16 and 64, batching off and on;
+ * (c) the HTTP ceiling: a JSON echo route on the same fastify instance (same hooks, same process).
+ * Load comes from autocannon in a child process (its own event loop). Then p99 at half the peak rate,
+ * and memory over a soak run. Two models: the penguins model of the default config, and a 500-tree model.
+ *
+ * Prints a Markdown table (paste it into bench/README.md "## Serving").
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type ort from 'onnxruntime-node';
+import { gbdtParamsSchema } from '../src/config/schema.ts';
+import { loadData } from '../src/data/index.ts';
+import type { Column, Table } from '../src/data/types.ts';
+import { exportOnnx } from '../src/export/index.ts';
+import { Random } from '../src/lib/random.ts';
+import { loadOnnxSession, tableToFeeds } from '../src/model/onnx.ts';
+import type { ModelSignature } from '../src/model/types.ts';
+import { prepareData } from '../src/prepare/index.ts';
+import { type RunningServer, startServer } from '../src/serve/index.ts';
+import { trainModel } from '../src/train/index.ts';
+import type { Dataset } from '../src/train/types.ts';
+
+interface LoadOptions {
+  readonly url: string;
+  readonly body: string;
+  readonly connections: number;
+  readonly duration: number;
+  readonly overallRate?: number;
+}
+
+interface AutocannonResult {
+  readonly requests: { readonly average: number };
+  readonly latency: { readonly p50: number; readonly p99: number };
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+}
+
+interface LoadResult {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+function load(options: LoadOptions): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--load-child'], { stdio: 'inherit' });
+    child.once('message', (result) => resolve(result as LoadResult));
+    child.once('error', reject);
+    child.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited ${code}`)));
+    child.send(options);
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '5' },
+      soak: { type: 'string', default: '60' },
+      quick: { type: 'boolean', default: false },
+    },
+  });
+  const duration = Number(values.duration);
+  const soak = Number(values.soak);
+  const work = mkdtempSync(join(tmpdir(), 'conveyor-bench-serve-'));
+  const lines: string[] = [];
+  const out = (line = '') => {
+    lines.push(line);
+    console.log(line);
+  };
+  out(
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+  );
+  out(`Load: autocannon in a child process, ${duration} s per cell; single-row OIP infer requests.`);
+
+  const models = await buildModels(work);
+  try {
+    for (const model of models) {
+      out();
+      out(`### ${model.title}`);
+      out();
+      await benchModel(model, work, duration, out, values.quick);
+    }
+    out();
+    out(`### Memory over a ${soak} s soak (penguins, batching on, concurrency 16, prediction log on)`);
+    await soakRun(models[0]!, work, soak, out);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface BenchModel {
+  readonly title: string;
+  readonly name: string;
+  readonly dir: string;
+  readonly onnx: Uint8Array;
+  readonly signature: ModelSignature;
+  readonly table: Table;
+}
+
+async function buildModels(work: string): Promise<BenchModel[]> {
+  const { writeModelDir } = await import('../test/serve/models.ts');
+  const models: BenchModel[] = [];
+  // 1. The model `npx conveyor pipeline` trains on the bundled data (default gbdt parameters).
+  const loaded = await loadData({ paths: ['data/penguins/*.csv'] });
+  const prepared = prepareData(loaded.table, {
+    configFile: 'conveyor.yml',
+    target: 'species',
+    drop: [],
+    slices: [],
+    holdout: 0.2,
+    seed: 42,
+  });
+  const penguins = await trainModel({
+    data: prepared.train,
+    trainer: { algorithm: 'gbdt', params: gbdtParamsSchema.parse({}) },
+    seed: 42,
+  });
+  const trees = penguins.model.kind === 'gbdt' ? penguins.model.trees.length : 0;
+  models.push(
+    writeBenchModel(work, 'penguins', penguins.model, prepared.train.table, `penguins, default gbdt (${trees} trees)`),
+  );
+  // 2. 500 trees of up to 31 leaves: synthetic regression, 20,000 rows, 8 numeric + 2 categorical features.
+  const synthetic = syntheticRegression(20_000, 3);
+  const big = await trainModel({
+    data: synthetic,
+    trainer: {
+      algorithm: 'gbdt',
+      params: gbdtParamsSchema.parse({ n_trees: 500, early_stopping_rounds: 0, validation_fraction: 0 }),
+    },
+    seed: 3,
+  });
+  const bigTrees = big.model.kind === 'gbdt' ? big.model.trees.length : 0;
+  models.push(writeBenchModel(work, 'trees500', big.model, synthetic.table, `synthetic regression, ${bigTrees} trees`));
+  return models;
+
+  function writeBenchModel(
+    dir: string,
+    name: string,
+    model: Parameters<typeof exportOnnx>[0],
+    table: Table,
+    title: string,
+  ): BenchModel {
+    const onnx = exportOnnx(model, { modelName: name, modelVersion: 'v1', dataDigest: 'bench', codeCommit: 'bench' });
+    writeModelDir(join(dir, name), onnx, { name, version: 1 });
+    return { title, name, dir: join(dir, name), onnx, signature: model.signature, table };
+  }
+}
+
+function syntheticRegression(rows: number, seed: number): Dataset {
+  const random = new Random(seed);
+  const numeric = Array.from({ length: 8 }, () => new Float64Array(rows));
+  const colours = ['red', 'green', 'blue', 'black'];
+  const sizes = ['s', 'm', 'l'];
+  const colour = new Int32Array(rows);
+  const size = new Int32Array(rows);
+  const target = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    for (const column of numeric) column[r] = random.next() * 10 - 5;
+    colour[r] = random.int(colours.length);
+    size[r] = random.int(sizes.length);
+    const x = numeric.map((c) => c[r]!);
+    target[r] =
+      Math.sin(x[0]!) * 3 + x[1]! * x[2]! + (x[3]! > 0 ? 2 : -1) + colour[r]! * 0.7 - size[r]! + random.next() * 0.5;
+  }
+  const columns: Column[] = [
+    ...numeric.map((values, j): Column => ({ type: 'numeric', name: `x${j}`, values })),
+    { type: 'categorical', name: 'colour', codes: colour, categories: colours },
+    { type: 'categorical', name: 'size', codes: size, categories: sizes },
+  ];
+  const signature: ModelSignature = {
+    task: 'regression',
+    target: 'y',
+    features: columns.map((c) => ({ name: c.name, type: c.type === 'categorical' ? 'categorical' : 'numeric' })),
+  };
+  return { signature, table: { rowCount: rows, columns }, target };
+}
+
+/** A single-row OIP infer body for row `r` of `table`. */
+function inferBody(signature: ModelSignature, table: Table, r: number): string {
+  const inputs = signature.features.map((feature) => {
+    const column = table.columns.find((c) => c.name === feature.name)!;
+    let value: string | number | null;
+    if (column.type === 'categorical') value = column.codes[r]! < 0 ? null : column.categories[column.codes[r]!]!;
+    else value = Number.isNaN(column.values[r]!) ? null : column.values[r]!;
+    return {
+      name: feature.name,
+      shape: [1, 1],
+      datatype: feature.type === 'numeric' ? 'FP32' : 'BYTES',
+      data: [value],
+    };
+  });
+  return JSON.stringify({ inputs });
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** (a): session.run in a loop on prebuilt feeds for `seconds`; rows/s and per-call p50/p99 (ms). */
+async function rawRuns(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+  rows: number,
+  seconds: number,
+) {
+  for (let i = 0; i < 200; i++) await session.run(feeds);
+  const times: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - t0);
+  }
+  const sorted = Float64Array.from(times).sort();
+  const total = times.reduce((a, b) => a + b, 0);
+  return {
+    rowsPerSecond: (times.length * rows * 1000) / total,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+  };
+}
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 2));
+
+async function benchModel(
+  model: BenchModel,
+  work: string,
+  duration: number,
+  out: (line?: string) => void,
+  quick: boolean,
+): Promise<void> {
+  // (a) the limit, in-process.
+  const { session } = await loadOnnxSession(model.onnx);
+  const rawRows = [1, 16, 64, 256];
+  const raw = new Map<number, Awaited<ReturnType<typeof rawRuns>>>();
+  for (const rows of rawRows) {
+    raw.set(rows, await rawRuns(session, tableToFeeds(model.signature, model.table, 0, rows), rows, quick ? 0.5 : 2));
+  }
+  await session.release();
+  out('| (a) in-process session.run | rows/s | p50 ms/run | p99 ms/run |');
+  out('| --- | ---: | ---: | ---: |');
+  for (const rows of rawRows) {
+    const r = raw.get(rows)!;
+    out(`| batch of ${rows} | ${fmt(r.rowsPerSecond)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} |`);
+  }
+  const limit = raw.get(1)!.rowsPerSecond;
+
+  // (b) and (c): the server and the echo route on the same instance.
+  const bodies = Array.from({ length: 1 }, (_, r) => inferBody(model.signature, model.table, r));
+  const results: { label: string; c: number; r: LoadResult }[] = [];
+  const echo = new Map<number, LoadResult>();
+  for (const batching of [false, true]) {
+    const server = await serve(model, work, batching);
+    try {
+      const url = `${server.url}/v2/models/${model.name}/infer`;
+      // Warm up connections and the JIT.
+      await load({ url, body: bodies[0]!, connections: 16, duration: 1 });
+      for (const c of [1, 16, 64]) {
+        results.push({
+          label: `infer, batching ${batching ? 'on' : 'off'}`,
+          c,
+          r: await load({ url, body: bodies[0]!, connections: c, duration }),
+        });
+      }
+      if (!batching) {
+        for (const c of [1, 16, 64]) {
+          echo.set(c, await load({ url: `${server.url}/echo`, body: bodies[0]!, connections: c, duration }));
+        }
+      }
+    } finally {
+      await server.close();
+    }
+  }
+  out();
+  out('| (b)/(c) HTTP | concurrency | req/s | p50 ms | p99 ms | × echo | × (a) 1-row |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of [1, 16, 64]) {
+    const e = echo.get(c)!;
+    out(`| (c) JSON echo | ${c} | ${fmt(e.rps)} | ${e.p50} | ${e.p99} | 1.00 | ${(e.rps / limit).toFixed(3)} |`);
+  }
+  for (const { label, c, r } of results) {
+    const e = echo.get(c)!;
+    const bad = r.errors + r.non2xx > 0 ? ` (${r.errors} errors, ${r.non2xx} non-2xx)` : '';
+    out(
+      `| (b) ${label}${bad} | ${c} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / e.rps).toFixed(2)} | ${(r.rps / limit).toFixed(3)} |`,
+    );
+  }
+  const on = results.filter((x) => x.label.endsWith('on'));
+  const off = results.filter((x) => x.label.endsWith('off'));
+  const peakOn = Math.max(...on.map((x) => x.r.rps));
+  const peakOff = Math.max(...off.map((x) => x.r.rps));
+  out();
+  out(`Peak: batching on ${fmt(peakOn)} req/s, off ${fmt(peakOff)} req/s (on/off ${(peakOn / peakOff).toFixed(2)}×).`);
+
+  // p99 at half the peak rate (batching on, 16 connections).
+  const server = await serve(model, work, true);
+  try {
+    const half = await load({
+      url: `${server.url}/v2/models/${model.name}/infer`,
+      body: bodies[0]!,
+      connections: 16,
+      duration,
+      overallRate: Math.round(peakOn / 2),
+    });
+    out(
+      `At half the peak (${fmt(peakOn / 2)} req/s offered, 16 connections): ${fmt(half.rps)} req/s, p50 ${half.p50} ms, p99 ${half.p99} ms.`,
+    );
+  } finally {
+    await server.close();
+  }
+}
+
+async function serve(model: BenchModel, work: string, batching: boolean, predictionLog = true): Promise<RunningServer> {
+  return startServer({
+    source: { kind: 'dir', path: model.dir },
+    port: 0,
+    logger: 'warn',
+    batching: { maxBatchSize: 64, maxQueueDelayMs: batching ? 1 : 0 },
+    // The default config logs every request.
+    ...(predictionLog
+      ? {
+          predictionLog: {
+            path: join(work, 'logs', `${model.name}.jsonl`),
+            sampleRate: 1,
+            maxBytes: 50 * 1024 * 1024,
+            maxFiles: 2,
+          },
+        }
+      : {}),
+    configure: (app) => {
+      app.post('/echo', async (request) => request.body);
+    },
+  });
+}
+
+async function soakRun(model: BenchModel, work: string, seconds: number, out: (line?: string) => void): Promise<void> {
+  const server = await serve(model, work, true);
+  const samples: { t: number; rss: number; heap: number }[] = [];
+  const started = performance.now();
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    samples.push({ t: (performance.now() - started) / 1000, rss: m.rss, heap: m.heapUsed });
+  }, 1000);
+  try {
+    const result = await load({
+      url: `${server.url}/v2/models/${model.name}/infer`,
+      body: inferBody(model.signature, model.table, 0),
+      connections: 16,
+      duration: seconds,
+    });
+    clearInterval(timer);
+    const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
+    const at = (t: number) => samples.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best));
+    const marks = [5, seconds / 2, seconds - 1].map(at);
+    out();
+    out(`${fmt(result.rps)} req/s over ${seconds} s, p99 ${result.p99} ms.`);
+    out(
+      `RSS ${marks.map((s) => `${mb(s.rss)} MB at ${Math.round(s.t)} s`).join(', ')}; heap used ${marks
+        .map((s) => `${mb(s.heap)} MB`)
+        .join(', ')}.`,
+    );
+  } finally {
+    clearInterval(timer);
+    await server.close();
+  }
+}
+
+// Child mode: run one autocannon load and send back the summary.
+if (process.argv.includes('--load-child')) {
+  // autocannon ships no types: the few fields used here.
+  type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+  const autocannon = ((await import('autocannon' as string)) as { default: Autocannon }).default;
+  process.once('message', async (options: LoadOptions) => {
+    const result = await autocannon({
+      url: options.url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: options.body,
+      connections: options.connections,
+      duration: options.duration,
+      ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    });
+    const summary: LoadResult = {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors + result.timeouts,
+      non2xx: result.non2xx,
+    };
+    process.send!(summary, () => process.exit(0));
+  });
+} else {
+  await main();
+}

@@ -1,0 +1,286 @@
+/**
+ * Runs row-block kernels on the main thread alone or together with worker threads.
+ *
+ * Every parallel loop of training (histograms, partitions, gradients, score updates) is cut into tasks
+ * whose boundaries depend only on the data size, and each task writes its own outputs; results that
+ * combine tasks (partial histograms, loss sums) are combined in task order. So which thread runs which
+ * task changes nothing: 1 thread and N threads give identical models.
+ *
+ * Workers: plain-JavaScript workers (`eval: true`) built from the kernels' source text. A worker file
+ * in TypeScript does not load under Node 20 — neither under `npx tsx` (its loader hooks are not active
+ * in worker threads) nor under vitest, nor under the package bin (tsx registered programmatically) —
+ * while a function's source text is plain JavaScript under all of them (and any bundler). Memory sits
+ * in SharedArrayBuffers; a run is a kernel index and 16 parameters in shared memory plus
+ * Atomics.notify; all threads (the main one too) pull tasks from a shared counter.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { histogramBlockKernel, histogramMergeKernel } from './histogram.ts';
+import { ARG_COUNT, type Kernel, type ThreadScratch, type TrainingMemory } from './memory.ts';
+import { binaryGradientKernel, multiclassGradientKernel, squaredErrorGradientKernel } from './objectives.ts';
+import { partitionCountKernel, partitionScatterKernel } from './partition.ts';
+import { leafScoresKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
+
+/** Every kernel a worker can run; a run names its kernel by index in this list. */
+const KERNELS: readonly Kernel[] = [
+  histogramBlockKernel,
+  histogramMergeKernel,
+  partitionCountKernel,
+  partitionScatterKernel,
+  binaryGradientKernel,
+  multiclassGradientKernel,
+  squaredErrorGradientKernel,
+  leafScoresKernel,
+  traverseKernel,
+];
+
+/** Smallest row block. */
+export const MIN_BLOCK_ROWS = 16_384;
+/** At most this many blocks over the training rows (bounds the partial histograms' memory). */
+const MAX_BLOCKS = 64;
+/** Workers start only when the training rows fill at least this many minimum blocks. */
+const MIN_BLOCKS_FOR_WORKERS = 4;
+/** Bytes of the shared buffer a failing worker writes its error message into. */
+const ERROR_BYTES = 1024;
+
+// Control words (Int32Array over a SharedArrayBuffer).
+const GENERATION = 0;
+const KERNEL = 1;
+const TASKS = 2;
+const NEXT_TASK = 3;
+const DONE = 4;
+const FAILED = 5;
+const CONTROL_WORDS = 6;
+const EXIT = -1;
+
+export interface ExecutorOptions {
+  readonly featureCount: number;
+  /** Training rows (rows of the bin matrix). */
+  readonly rowCount: number;
+  /** Bins per feature, the missing bin included. */
+  readonly featureBinCounts: Int32Array;
+  /** Raw scores per row (multiclass: one per class). */
+  readonly outputs: number;
+  /** Histograms kept at once (open leaves + 1). */
+  readonly slots: number;
+  /** Most leaves (and nodes) a tree can have. */
+  readonly maxLeaves: number;
+  readonly validRowCount: number;
+  /** Threads, the main thread included; 0 = one per core. */
+  readonly threads: number;
+}
+
+/** Number of threads `threads` (0 = one per core) stands for. */
+export function resolveThreads(threads: number): number {
+  return threads > 0 ? threads : Math.max(1, availableParallelism());
+}
+
+export class Executor {
+  readonly memory: TrainingMemory;
+  /** Threads actually used (1 when the data is too small to pay for workers). */
+  readonly threads: number;
+  private readonly args: Int32Array;
+  private readonly control: Int32Array;
+  private readonly errorText: Uint8Array;
+  private readonly scratch: ThreadScratch;
+  private readonly workers: Worker[] = [];
+  private closed = false;
+
+  private constructor(options: ExecutorOptions, threads: number) {
+    this.threads = threads;
+    const shared = threads > 1;
+    const bytes = (n: number) => (shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
+    const f64 = (n: number) => new Float64Array(bytes(n * 8));
+    const i32 = (n: number) => new Int32Array(bytes(n * 4));
+    const { featureCount, rowCount, outputs, validRowCount } = options;
+    const featureOffsets = i32(featureCount);
+    let totalBins = 0;
+    for (let f = 0; f < featureCount; f++) {
+      featureOffsets[f] = totalBins;
+      totalBins += options.featureBinCounts[f]!;
+    }
+    const histDoubles = totalBins * 3;
+    const blockRows = Math.max(MIN_BLOCK_ROWS, Math.ceil(rowCount / MAX_BLOCKS));
+    const blocks = Math.max(1, Math.ceil(Math.max(rowCount, validRowCount) / blockRows));
+    if (outputs * 2 * rowCount >= 2 ** 31 || (options.slots + blocks) * histDoubles >= 2 ** 31) {
+      throw new Error(`training buffers too large: ${rowCount} rows x ${outputs} outputs, ${totalBins} bins`);
+    }
+    const featureBinCounts = i32(featureCount);
+    featureBinCounts.set(options.featureBinCounts);
+    const missingBins = i32(featureCount);
+    for (let f = 0; f < featureCount; f++) missingBins[f] = options.featureBinCounts[f]! - 1;
+    const maxNodes = 2 * options.maxLeaves;
+    this.memory = {
+      bins: new Uint8Array(bytes(featureCount * rowCount)),
+      rowCount,
+      featureCount,
+      featureOffsets,
+      featureBinCounts,
+      histDoubles,
+      slots: options.slots,
+      blockRows,
+      gradHess: f64(outputs * 2 * rowCount),
+      rows: new Uint32Array(bytes(rowCount * 4)),
+      spareRows: new Uint32Array(bytes(rowCount * 4)),
+      features: i32(featureCount),
+      hist: f64((options.slots + blocks) * histDoubles),
+      target: f64(rowCount),
+      scores: f64(rowCount * outputs),
+      outputs,
+      blockCounts: i32(blocks),
+      blockOffsets: i32(2 * blocks),
+      blockLoss: f64(blocks),
+      leafRanges: i32(2 * options.maxLeaves),
+      leafValues: f64(options.maxLeaves),
+      treeNodes: i32(TREE_NODE_STRIDE * maxNodes),
+      treeValues: f64(maxNodes),
+      validBins: new Uint8Array(bytes(featureCount * validRowCount)),
+      validRowCount,
+      validScores: f64(validRowCount * outputs),
+      missingBins,
+    };
+    this.args = i32(ARG_COUNT);
+    this.control = i32(CONTROL_WORDS);
+    this.errorText = new Uint8Array(bytes(ERROR_BYTES));
+    this.scratch = { gradients: new Float64Array(2 * blockRows) };
+  }
+
+  /** Allocates the memory and, when the data is large enough, starts `threads - 1` workers. */
+  static async create(options: ExecutorOptions): Promise<Executor> {
+    const requested = resolveThreads(options.threads);
+    const worthIt = options.rowCount >= MIN_BLOCKS_FOR_WORKERS * MIN_BLOCK_ROWS;
+    const executor = new Executor(options, requested > 1 && worthIt ? requested : 1);
+    if (executor.threads > 1) await executor.startWorkers(executor.threads - 1);
+    return executor;
+  }
+
+  /** Row blocks covering `size` rows. */
+  blocks(size: number): number {
+    return Math.max(1, Math.ceil(size / this.memory.blockRows));
+  }
+
+  /** Runs tasks 0..tasks-1 of `kernel` with parameters `args`, on every thread; returns when all are done. */
+  run(kernel: Kernel, tasks: number, args: readonly number[]): void {
+    const a = this.args;
+    for (let i = 0; i < args.length; i++) {
+      if (!Number.isInteger(args[i]) || Math.abs(args[i]!) >= 2 ** 31)
+        throw new Error(`kernel argument ${args[i]} is not an int32`);
+      a[i] = args[i]!;
+    }
+    if (this.workers.length === 0 || tasks === 1) {
+      for (let task = 0; task < tasks; task++) kernel(task, this.memory, a, this.scratch);
+      return;
+    }
+    const index = KERNELS.indexOf(kernel);
+    if (index < 0) throw new Error(`kernel ${kernel.name} is not registered for the worker threads`);
+    const c = this.control;
+    c[KERNEL] = index;
+    c[TASKS] = tasks;
+    Atomics.store(c, NEXT_TASK, 0);
+    Atomics.store(c, DONE, 0);
+    Atomics.add(c, GENERATION, 1);
+    Atomics.notify(c, GENERATION);
+    let failure: unknown;
+    try {
+      for (let task = Atomics.add(c, NEXT_TASK, 1); task < tasks; task = Atomics.add(c, NEXT_TASK, 1)) {
+        kernel(task, this.memory, a, this.scratch);
+      }
+    } catch (error) {
+      failure = error;
+      // Let the workers finish this run before the error propagates.
+      Atomics.store(c, NEXT_TASK, tasks);
+    }
+    const expected = this.workers.length;
+    for (let done = Atomics.load(c, DONE); done < expected; done = Atomics.load(c, DONE)) {
+      Atomics.wait(c, DONE, done);
+    }
+    if (failure) throw failure;
+    if (Atomics.load(c, FAILED) !== 0) {
+      const text = new TextDecoder().decode(this.errorText).replace(/\0+$/, '');
+      throw new Error(`a training worker thread failed: ${text}`);
+    }
+  }
+
+  /** Stops the workers. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.workers.length === 0) return;
+    Atomics.store(this.control, KERNEL, EXIT);
+    Atomics.add(this.control, GENERATION, 1);
+    Atomics.notify(this.control, GENERATION);
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private async startWorkers(count: number): Promise<void> {
+    const source = [
+      "const { workerData, parentPort } = require('node:worker_threads');",
+      `const kernels = [${KERNELS.map((k) => k.toString()).join(',\n')}];`,
+      `(${workerLoop.toString()})(workerData, parentPort, kernels);`,
+    ].join('\n');
+    const workerData: WorkerShared = {
+      memory: this.memory,
+      args: this.args,
+      control: this.control,
+      errorText: this.errorText,
+    };
+    const ready: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(source, { eval: true, workerData });
+      this.workers.push(worker);
+      ready.push(
+        new Promise((resolve, reject) => {
+          worker.once('message', () => resolve());
+          worker.once('error', reject);
+        }),
+      );
+    }
+    try {
+      await Promise.all(ready);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+}
+
+/** What workerLoop receives through workerData. */
+interface WorkerShared {
+  memory: TrainingMemory;
+  args: Int32Array;
+  control: Int32Array;
+  errorText: Uint8Array;
+}
+
+/**
+ * A worker's life: wait for a new generation, run tasks of the named kernel until none are left,
+ * report done. Runs from its source text, so it uses only its arguments (control words are literals:
+ * 0 generation, 1 kernel, 2 tasks, 3 next task, 4 done, 5 failed).
+ */
+function workerLoop(d: WorkerShared, port: { postMessage(message: unknown): void }, kernels: Kernel[]): void {
+  const c = d.control;
+  const scratch = { gradients: new Float64Array(2 * d.memory.blockRows) };
+  let seen = 0;
+  port.postMessage('ready');
+  for (;;) {
+    Atomics.wait(c, 0, seen);
+    const generation = Atomics.load(c, 0);
+    if (generation === seen) continue;
+    seen = generation;
+    const index = c[1]!;
+    if (index < 0) return;
+    const kernel = kernels[index]!;
+    const tasks = c[2]!;
+    try {
+      for (let task = Atomics.add(c, 3, 1); task < tasks; task = Atomics.add(c, 3, 1)) {
+        kernel(task, d.memory, d.args, scratch);
+      }
+    } catch (error) {
+      new TextEncoder().encodeInto(String(error instanceof Error ? error.stack : error), d.errorText);
+      Atomics.store(c, 5, 1);
+      Atomics.store(c, 3, tasks);
+    }
+    Atomics.add(c, 4, 1);
+    Atomics.notify(c, 4);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The training working memory every thread sees: typed arrays (over SharedArrayBuffers when worker
+ * threads run) plus a few sizes. Kernels (self-contained functions, see executor.ts) read and write
+ * only this object, their parameters and their thread's scratch.
+ */
+
+export interface TrainingMemory {
+  /** Column-major bins of the training rows: feature f of row r at f * rowCount + r. */
+  readonly bins: Uint8Array;
+  readonly rowCount: number;
+  readonly featureCount: number;
+  /** First bin of each feature inside a histogram. */
+  readonly featureOffsets: Int32Array;
+  /** Bins per feature, the missing bin (the last) included. */
+  readonly featureBinCounts: Int32Array;
+  /** Doubles per histogram (total bins x BIN_STRIDE). */
+  readonly histDoubles: number;
+  /** Histogram slots before the partial (per row block) histograms in `hist`. */
+  readonly slots: number;
+  /** Rows per block of every row-parallel loop; depends on rowCount only (never on threads). */
+  readonly blockRows: number;
+  /** [gradient, hessian] per training row, output k starting at k * 2 * rowCount. */
+  readonly gradHess: Float64Array;
+  /** Row indices of the tree being grown; each node owns a contiguous range. */
+  readonly rows: Uint32Array;
+  /** Partition output before it is copied back into `rows`. */
+  readonly spareRows: Uint32Array;
+  /** Features of the current tree (ascending); the count is a kernel parameter. */
+  readonly features: Int32Array;
+  /** Histogram slots, then partial histograms of row blocks. */
+  readonly hist: Float64Array;
+  /** Training target in bin-matrix row order. */
+  readonly target: Float64Array;
+  /** Training raw scores, rowCount x outputs row-major. */
+  readonly scores: Float64Array;
+  readonly outputs: number;
+  /** Per row block: rows going left (partition), then left/right write offsets. */
+  readonly blockCounts: Int32Array;
+  readonly blockOffsets: Int32Array;
+  /** Per row block: the loss sum of the block's rows. */
+  readonly blockLoss: Float64Array;
+  /** Leaves of the last tree sorted by range: [begin, end) of rows per leaf, and the leaf values. */
+  readonly leafRanges: Int32Array;
+  readonly leafValues: Float64Array;
+  /** The last tree, [feature, bin, missingLeft, left, right] per node, and node values (traversal). */
+  readonly treeNodes: Int32Array;
+  readonly treeValues: Float64Array;
+  /** Validation rows' bins (column-major) and raw scores; empty without a validation set. */
+  readonly validBins: Uint8Array;
+  readonly validRowCount: number;
+  readonly validScores: Float64Array;
+  /** Value bins per feature (= the missing bin's index). */
+  readonly missingBins: Int32Array;
+}
+
+/** Per-thread scratch of a kernel. */
+export interface ThreadScratch {
+  /** Ordered gradients of one row block: 2 x blockRows doubles. */
+  readonly gradients: Float64Array;
+}
+
+/** Parameters of one kernel run (an Int32Array shared with the workers: int32 keeps V8's loop indices integers). */
+export const ARG_COUNT = 16;
+
+/**
+ * A unit of row-parallel work: task `task` of a run, over `m`, with parameters `a`. Self-contained: no
+ * imports, closures or nested functions (workers run it from its source text), loops only.
+ */
+export type Kernel = (task: number, m: TrainingMemory, a: Int32Array, scratch: ThreadScratch) => void;

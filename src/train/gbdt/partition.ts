@@ -1,0 +1,108 @@
+/**
+ * Stable partition of a node's row range by a split: left rows first, both halves in row order (which
+ * keeps the histogram loops' memory access ascending). Large ranges run as two row-block kernels: count
+ * the left rows per block, then scatter each block to offsets from the prefix sums — the same result as
+ * the serial pass, whatever the thread count.
+ */
+import type { Executor } from './executor.ts';
+import type { TrainingMemory } from './memory.ts';
+
+/**
+ * Partitions memory.rows[begin, end) by "bin of `feature` <= bin, missing values to the left when
+ * missingLeft"; returns the number of rows going left (now first in the range).
+ */
+export function partitionRows(
+  executor: Executor,
+  begin: number,
+  end: number,
+  feature: number,
+  bin: number,
+  missingLeft: boolean,
+): number {
+  const m = executor.memory;
+  const blocks = executor.blocks(end - begin);
+  if (blocks === 1) return partitionSerial(m, begin, end, feature, bin, missingLeft);
+  const args = [begin, end, feature * m.rowCount, bin, m.missingBins[feature]!, missingLeft ? 1 : 0];
+  executor.run(partitionCountKernel, blocks, args);
+  let totalLeft = 0;
+  for (let t = 0; t < blocks; t++) totalLeft += m.blockCounts[t]!;
+  let left = begin;
+  let right = begin + totalLeft;
+  for (let t = 0; t < blocks; t++) {
+    const size = Math.min(end, begin + (t + 1) * m.blockRows) - (begin + t * m.blockRows);
+    m.blockOffsets[2 * t] = left;
+    m.blockOffsets[2 * t + 1] = right;
+    left += m.blockCounts[t]!;
+    right += size - m.blockCounts[t]!;
+  }
+  executor.run(partitionScatterKernel, blocks, args);
+  m.rows.set(m.spareRows.subarray(begin, end), begin);
+  return totalLeft;
+}
+
+/**
+ * Kernel: counts the rows of block `task` of rows[begin, end) that go left.
+ * a = [begin, end, column (feature x rowCount), bin, missingBin, missingLeft].
+ */
+export function partitionCountKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+  const begin = a[0]! + task * m.blockRows;
+  const end = Math.min(a[1]!, begin + m.blockRows);
+  const column = a[2]!;
+  const bin = a[3]!;
+  const missingBin = a[4]!;
+  const missingLeft = a[5] === 1;
+  const { rows, bins } = m;
+  let left = 0;
+  for (let i = begin; i < end; i++) {
+    const b = bins[column + rows[i]!]!;
+    // The missing bin is the largest index, so `b <= bin` is false for it.
+    if (b <= bin || (missingLeft && b === missingBin)) left++;
+  }
+  m.blockCounts[task] = left;
+}
+
+/**
+ * Kernel: writes block `task`'s rows to spareRows, left ones from blockOffsets[2 task], right ones from
+ * blockOffsets[2 task + 1]. Same parameters as partitionCountKernel.
+ */
+export function partitionScatterKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+  const begin = a[0]! + task * m.blockRows;
+  const end = Math.min(a[1]!, begin + m.blockRows);
+  const column = a[2]!;
+  const bin = a[3]!;
+  const missingBin = a[4]!;
+  const missingLeft = a[5] === 1;
+  const { rows, bins, spareRows } = m;
+  let left = m.blockOffsets[2 * task]!;
+  let right = m.blockOffsets[2 * task + 1]!;
+  for (let i = begin; i < end; i++) {
+    const row = rows[i]!;
+    const b = bins[column + row]!;
+    if (b <= bin || (missingLeft && b === missingBin)) spareRows[left++] = row;
+    else spareRows[right++] = row;
+  }
+}
+
+/** The serial pass for small ranges: left rows compacted in place, right rows via spareRows. */
+export function partitionSerial(
+  m: TrainingMemory,
+  begin: number,
+  end: number,
+  feature: number,
+  bin: number,
+  missingLeft: boolean,
+): number {
+  const { rows, bins, spareRows } = m;
+  const column = feature * m.rowCount;
+  const missingBin = m.missingBins[feature]!;
+  let write = begin;
+  let spilled = 0;
+  for (let i = begin; i < end; i++) {
+    const row = rows[i]!;
+    const b = bins[column + row]!;
+    if (b <= bin || (missingLeft && b === missingBin)) rows[write++] = row;
+    else spareRows[spilled++] = row;
+  }
+  rows.set(spareRows.subarray(0, spilled), write);
+  return write - begin;
+}

@@ -1,0 +1,68 @@
+/**
+ * Score updates after a tree: add each row's leaf value to its raw score. Rows the tree was grown on
+ * take their leaf from the partition (leaf ranges of `rows`); others (row sampling, validation rows)
+ * are routed through the tree on their bins. Row-block kernels; each row is written by one task.
+ */
+import type { TrainingMemory } from './memory.ts';
+
+/** Int32 values per node in memory.treeNodes: feature, bin, missingLeft, left, right. */
+export const TREE_NODE_STRIDE = 5;
+
+/**
+ * Kernel: for positions of block `task` in rows[0, size), adds the value of the leaf whose range holds
+ * the position to the row's score of output k. a = [size, leafCount, k]; memory.leafRanges holds
+ * [begin, end) per leaf, sorted, covering [0, size).
+ */
+export function leafScoresKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+  const from = task * m.blockRows;
+  const to = Math.min(a[0]!, from + m.blockRows);
+  const leafCount = a[1]!;
+  const k = a[2]!;
+  const { rows, scores, leafRanges, leafValues, outputs } = m;
+  // First leaf ending after `from` (binary search over the sorted ranges).
+  let lo = 0;
+  let hi = leafCount - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (leafRanges[2 * mid + 1]! > from) hi = mid;
+    else lo = mid + 1;
+  }
+  let leaf = lo;
+  let leafEnd = leafRanges[2 * leaf + 1]!;
+  let value = leafValues[leaf]!;
+  for (let i = from; i < to; i++) {
+    while (i >= leafEnd) {
+      leaf++;
+      leafEnd = leafRanges[2 * leaf + 1]!;
+      value = leafValues[leaf]!;
+    }
+    scores[rows[i]! * outputs + k] += value;
+  }
+}
+
+/**
+ * Kernel: routes the rows of block `task` through memory.treeNodes on their bins and adds the leaf
+ * value to output k of their score. a = [set (0: training rows, 1: validation rows), k].
+ */
+export function traverseKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+  const valid = a[0] === 1;
+  const k = a[1]!;
+  const rowCount = valid ? m.validRowCount : m.rowCount;
+  const bins = valid ? m.validBins : m.bins;
+  const scores = valid ? m.validScores : m.scores;
+  const from = task * m.blockRows;
+  const to = Math.min(rowCount, from + m.blockRows);
+  const { treeNodes, treeValues, missingBins, outputs } = m;
+  for (let row = from; row < to; row++) {
+    let node = 0;
+    let f = treeNodes[0]!;
+    while (f >= 0) {
+      const at = node * 5;
+      const b = bins[f * rowCount + row]!;
+      const left = b === missingBins[f]! ? treeNodes[at + 2] === 1 : b <= treeNodes[at + 1]!;
+      node = left ? treeNodes[at + 3]! : treeNodes[at + 4]!;
+      f = treeNodes[node * 5]!;
+    }
+    scores[row * outputs + k] += treeValues[node]!;
+  }
+}

@@ -1,0 +1,93 @@
+import { afterAll, describe, expect, test } from 'vitest';
+import { Random } from '../../src/lib/random.ts';
+import { Executor, MIN_BLOCK_ROWS } from '../../src/train/gbdt/executor.ts';
+import { BIN_STRIDE, buildHistogram, subtractHistogram } from '../../src/train/gbdt/histogram.ts';
+import { partitionRows } from '../../src/train/gbdt/partition.ts';
+
+// Enough rows for several row blocks and for worker threads to start.
+const ROWS = 5 * MIN_BLOCK_ROWS + 123;
+const BINS = [5, 17, 256, 3, 9];
+
+async function executorWith(threads: number): Promise<Executor> {
+  const executor = await Executor.create({
+    featureCount: BINS.length,
+    rowCount: ROWS,
+    featureBinCounts: Int32Array.from(BINS),
+    outputs: 1,
+    slots: 3,
+    maxLeaves: 4,
+    validRowCount: 0,
+    threads,
+  });
+  const m = executor.memory;
+  const random = new Random(9);
+  BINS.forEach((bins, f) => {
+    for (let r = 0; r < ROWS; r++) m.bins[f * ROWS + r] = random.int(bins);
+  });
+  for (let i = 0; i < 2 * ROWS; i++) m.gradHess[i] = random.next() * 2 - 1;
+  m.features.set(BINS.map((_, f) => f));
+  // Every third row, ascending: a node that is not the root.
+  let count = 0;
+  for (let r = 0; r < ROWS; r += 3) m.rows[count++] = r;
+  return executor;
+}
+
+const executors: Executor[] = [];
+afterAll(async () => {
+  await Promise.all(executors.map((e) => e.close()));
+});
+
+describe('executor kernels', () => {
+  test('block histograms merged in order equal the plain sums, and are identical for 1 and 2 threads', async () => {
+    const one = await executorWith(1);
+    const two = await executorWith(2);
+    executors.push(one, two);
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    const size = Math.ceil(ROWS / 3);
+    for (const executor of [one, two]) buildHistogram(executor, 1, 0, size, 0, BINS.length);
+    const m = one.memory;
+    const base = m.histDoubles;
+    const expected = new Float64Array(m.histDoubles);
+    for (let i = 0; i < size; i++) {
+      const row = m.rows[i]!;
+      BINS.forEach((_, f) => {
+        const at = (m.featureOffsets[f]! + m.bins[f * ROWS + row]!) * BIN_STRIDE;
+        expected[at] += m.gradHess[2 * row]!;
+        expected[at + 1] += m.gradHess[2 * row + 1]!;
+        expected[at + 2] += 1;
+      });
+    }
+    const got = m.hist.subarray(base, base + m.histDoubles);
+    for (let k = 0; k < expected.length; k++) expect(got[k]).toBeCloseTo(expected[k]!, 9);
+    expect(Array.from(two.memory.hist.subarray(base, base + m.histDoubles))).toEqual(Array.from(got));
+
+    // Subtraction: root - node = the other rows' histogram.
+    for (const executor of [one, two]) {
+      for (let r = 0; r < ROWS; r++) executor.memory.rows[r] = r;
+      buildHistogram(executor, 0, 0, ROWS, 0, BINS.length, true);
+    }
+    subtractHistogram(m, 0, base, BINS.length);
+    const counts = Array.from({ length: BINS[0]! }, (_, b) => m.hist[(m.featureOffsets[0]! + b) * BIN_STRIDE + 2]);
+    let others = 0;
+    for (let r = 0; r < ROWS; r++) if (r % 3 !== 0) others++;
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(others);
+  });
+
+  test('block-parallel partition equals the serial stable partition', async () => {
+    const executor = await executorWith(2);
+    executors.push(executor);
+    const m = executor.memory;
+    const size = Math.ceil(ROWS / 3);
+    const rows = Array.from(m.rows.subarray(0, size));
+    const column = 2 * ROWS;
+    const goesLeft = (row: number) => {
+      const b = m.bins[column + row]!;
+      return b <= 100 || b === m.missingBins[2];
+    };
+    const left = partitionRows(executor, 0, size, 2, 100, true);
+    const expected = [...rows.filter(goesLeft), ...rows.filter((r) => !goesLeft(r))];
+    expect(left).toBe(rows.filter(goesLeft).length);
+    expect(Array.from(m.rows.subarray(0, size))).toEqual(expected);
+  });
+});
