@@ -68,8 +68,14 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '5' },
       soak: { type: 'string', default: '60' },
       quick: { type: 'boolean', default: false },
+      models: { type: 'string', default: 'penguins,trees500' },
+      threads: { type: 'string', default: '0' },
+      'prediction-log': { type: 'string', default: 'on' },
     },
   });
+  settings.threads = Number(values.threads);
+  settings.predictionLog = values['prediction-log'] !== 'off';
+  const wanted = new Set(values.models.split(','));
   const duration = Number(values.duration);
   const soak = Number(values.soak);
   const work = mkdtempSync(join(tmpdir(), 'conveyor-bench-serve-'));
@@ -83,7 +89,10 @@ async function main(): Promise<void> {
   );
   out(`Load: autocannon in a child process, ${duration} s per cell; single-row OIP infer requests.`);
 
-  const models = await buildModels(work);
+  out(
+    `Server: onnxruntime threads ${settings.threads || 'default (one per core)'}, prediction log ${settings.predictionLog ? 'on (every request)' : 'off'}.`,
+  );
+  const models = await buildModels(work, wanted);
   try {
     for (const model of models) {
       out();
@@ -92,8 +101,10 @@ async function main(): Promise<void> {
       await benchModel(model, work, duration, out, values.quick);
     }
     out();
-    out(`### Memory over a ${soak} s soak (penguins, batching on, concurrency 16, prediction log on)`);
-    await soakRun(models[0]!, work, soak, out);
+    if (soak > 0) {
+      out(`### Memory over a ${soak} s soak (${models[0]!.name}, batching on, concurrency 16)`);
+      await soakRun(models[0]!, work, soak, out);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -108,40 +119,55 @@ interface BenchModel {
   readonly table: Table;
 }
 
-async function buildModels(work: string): Promise<BenchModel[]> {
+/** Server settings every run uses (from the flags). */
+const settings = { threads: 0, predictionLog: true };
+
+async function buildModels(work: string, wanted: ReadonlySet<string>): Promise<BenchModel[]> {
   const { writeModelDir } = await import('../test/serve/models.ts');
   const models: BenchModel[] = [];
   // 1. The model `npx conveyor pipeline` trains on the bundled data (default gbdt parameters).
-  const loaded = await loadData({ paths: ['data/penguins/*.csv'] });
-  const prepared = prepareData(loaded.table, {
-    configFile: 'conveyor.yml',
-    target: 'species',
-    drop: [],
-    slices: [],
-    holdout: 0.2,
-    seed: 42,
-  });
-  const penguins = await trainModel({
-    data: prepared.train,
-    trainer: { algorithm: 'gbdt', params: gbdtParamsSchema.parse({}) },
-    seed: 42,
-  });
-  const trees = penguins.model.kind === 'gbdt' ? penguins.model.trees.length : 0;
-  models.push(
-    writeBenchModel(work, 'penguins', penguins.model, prepared.train.table, `penguins, default gbdt (${trees} trees)`),
-  );
+  if (wanted.has('penguins')) {
+    const loaded = await loadData({ paths: ['data/penguins/*.csv'] });
+    const prepared = prepareData(loaded.table, {
+      configFile: 'conveyor.yml',
+      target: 'species',
+      drop: [],
+      slices: [],
+      holdout: 0.2,
+      seed: 42,
+    });
+    const penguins = await trainModel({
+      data: prepared.train,
+      trainer: { algorithm: 'gbdt', params: gbdtParamsSchema.parse({}) },
+      seed: 42,
+    });
+    const trees = penguins.model.kind === 'gbdt' ? penguins.model.trees.length : 0;
+    models.push(
+      writeBenchModel(
+        work,
+        'penguins',
+        penguins.model,
+        prepared.train.table,
+        `penguins, default gbdt (${trees} trees)`,
+      ),
+    );
+  }
   // 2. 500 trees of up to 31 leaves: synthetic regression, 20,000 rows, 8 numeric + 2 categorical features.
-  const synthetic = syntheticRegression(20_000, 3);
-  const big = await trainModel({
-    data: synthetic,
-    trainer: {
-      algorithm: 'gbdt',
-      params: gbdtParamsSchema.parse({ n_trees: 500, early_stopping_rounds: 0, validation_fraction: 0 }),
-    },
-    seed: 3,
-  });
-  const bigTrees = big.model.kind === 'gbdt' ? big.model.trees.length : 0;
-  models.push(writeBenchModel(work, 'trees500', big.model, synthetic.table, `synthetic regression, ${bigTrees} trees`));
+  if (wanted.has('trees500')) {
+    const synthetic = syntheticRegression(20_000, 3);
+    const big = await trainModel({
+      data: synthetic,
+      trainer: {
+        algorithm: 'gbdt',
+        params: gbdtParamsSchema.parse({ n_trees: 500, early_stopping_rounds: 0, validation_fraction: 0 }),
+      },
+      seed: 3,
+    });
+    const bigTrees = big.model.kind === 'gbdt' ? big.model.trees.length : 0;
+    models.push(
+      writeBenchModel(work, 'trees500', big.model, synthetic.table, `synthetic regression, ${bigTrees} trees`),
+    );
+  }
   return models;
 
   function writeBenchModel(
@@ -241,7 +267,10 @@ async function benchModel(
   quick: boolean,
 ): Promise<void> {
   // (a) the limit, in-process.
-  const { session } = await loadOnnxSession(model.onnx);
+  const { session } = await loadOnnxSession(
+    model.onnx,
+    settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {},
+  );
   const rawRows = [1, 16, 64, 256];
   const raw = new Map<number, Awaited<ReturnType<typeof rawRuns>>>();
   for (const rows of rawRows) {
@@ -321,8 +350,10 @@ async function benchModel(
   }
 }
 
-async function serve(model: BenchModel, work: string, batching: boolean, predictionLog = true): Promise<RunningServer> {
+async function serve(model: BenchModel, work: string, batching: boolean): Promise<RunningServer> {
+  const predictionLog = settings.predictionLog;
   return startServer({
+    ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
     source: { kind: 'dir', path: model.dir },
     port: 0,
     logger: 'warn',

@@ -197,17 +197,34 @@ function subset(data: BenchData, keep: 0 | 1): { table: Table; label: Uint8Array
   return { table: { rowCount: rows.length, columns }, label: Uint8Array.from(rows, (r) => data.label[r]!) };
 }
 
-/** The rows for train_reference.py: float32 matrix (categorical columns as codes, NaN missing). */
-function writeForPython(data: BenchData, dir: string, params: GbdtParams, threads: number): void {
+/**
+ * The rows for train_reference.py: float32 matrix (categorical columns as dictionary codes, NaN missing)
+ * and, when there are categorical columns, the same matrix with Conveyor's ordinal codes.
+ */
+function writeForPython(
+  data: BenchData,
+  dir: string,
+  params: GbdtParams,
+  threads: number,
+  categoryCodes: Readonly<Record<string, readonly string[]>>,
+): void {
   const { rowCount, columns } = data.table;
-  const x = new Float32Array(rowCount * columns.length);
-  columns.forEach((c, f) => {
-    for (let i = 0; i < rowCount; i++) {
-      x[i * columns.length + f] =
-        c.type === 'categorical' ? (c.codes[i]! < 0 ? Number.NaN : c.codes[i]!) : (c.values[i] as number);
-    }
-  });
-  writeFileSync(join(dir, 'X.f32'), x);
+  const matrix = (ordinal: boolean) => {
+    const x = new Float32Array(rowCount * columns.length);
+    columns.forEach((c, f) => {
+      if (c.type !== 'categorical') {
+        for (let i = 0; i < rowCount; i++) x[i * columns.length + f] = c.values[i]!;
+        return;
+      }
+      const order = new Map((categoryCodes[c.name] ?? []).map((name, code) => [name, code]));
+      const code = c.categories.map((name, i) => (ordinal ? (order.get(name) ?? Number.NaN) : i));
+      for (let i = 0; i < rowCount; i++) x[i * columns.length + f] = c.codes[i]! < 0 ? Number.NaN : code[c.codes[i]!]!;
+    });
+    return x;
+  };
+  writeFileSync(join(dir, 'X.f32'), matrix(false));
+  rmSync(join(dir, 'X_ordinal.f32'), { force: true });
+  if (columns.some((c) => c.type === 'categorical')) writeFileSync(join(dir, 'X_ordinal.f32'), matrix(true));
   writeFileSync(join(dir, 'y.u8'), data.label);
   writeFileSync(join(dir, 'train.u8'), data.train);
   const meta = { rows: rowCount, columns: columns.map((c) => ({ name: c.name, type: c.type })), params, threads };
@@ -309,7 +326,7 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
 
       if (!python) continue;
       console.log(`${data.name}: xgboost + sklearn, ${threads} thread(s)…`);
-      writeForPython(data, dir, params, threads);
+      writeForPython(data, dir, params, threads, trained.model.categoryCodes);
       const out = join(dir, 'result.json');
       execFileSync(python, [new URL('./train_reference.py', import.meta.url).pathname, dir, out], {
         stdio: 'inherit',
@@ -319,7 +336,7 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
         string,
         { train_seconds: number; predict_seconds: number }
       >;
-      for (const library of ['xgboost', 'sklearn']) {
+      for (const library of Object.keys(reference)) {
         const bytes = readFileSync(join(dir, `${library}.f64`));
         results.push({
           library,

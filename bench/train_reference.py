@@ -4,12 +4,14 @@ HistGradientBoostingClassifier on the exact rows the TypeScript trainer sees.
 Usage: python3 bench/train_reference.py DATA_DIR OUT_JSON
 DATA_DIR holds meta.json (columns, parameters, threads), the feature matrix X.f32 (rows x features,
 row-major float32, NaN = missing; categorical columns hold dictionary codes), labels y.u8 and the
-train mask train.u8. Writes each library's test-row probabilities to DATA_DIR/<name>.f64 and the
-timings to OUT_JSON. Thread count comes from meta.json; set OMP_NUM_THREADS to the same value
+train mask train.u8, and optionally X_ordinal.f32 (categorical columns as Conveyor's ordinal codes,
+trained as numeric by "xgboost_ordinal"). Writes each library's test-row probabilities to
+DATA_DIR/<name>.f64 and the timings to OUT_JSON. Thread count comes from meta.json; set OMP_NUM_THREADS to the same value
 before starting this script so scikit-learn's OpenMP pool has that size too.
 """
 
 import json
+import os
 import sys
 import time
 
@@ -32,6 +34,20 @@ def main() -> None:
 
     import xgboost as xgb
 
+    xgb_params = {
+        "tree_method": "hist",
+        "objective": "binary:logistic",
+        "eta": p["learning_rate"],
+        "grow_policy": "lossguide",
+        "max_leaves": p["max_leaves"],
+        "max_depth": p["max_depth"],
+        "max_bin": p["max_bins"],
+        "lambda": p["l2"],
+        "alpha": p["l1"],
+        "min_child_weight": p["min_hessian_leaf"],
+        "nthread": threads,
+        "seed": 0,
+    }
     start = time.perf_counter()
     dtrain = xgb.DMatrix(
         X_train,
@@ -40,24 +56,7 @@ def main() -> None:
         enable_categorical=True,
         nthread=threads,
     )
-    booster = xgb.train(
-        {
-            "tree_method": "hist",
-            "objective": "binary:logistic",
-            "eta": p["learning_rate"],
-            "grow_policy": "lossguide",
-            "max_leaves": p["max_leaves"],
-            "max_depth": p["max_depth"],
-            "max_bin": p["max_bins"],
-            "lambda": p["l2"],
-            "alpha": p["l1"],
-            "min_child_weight": p["min_hessian_leaf"],
-            "nthread": threads,
-            "seed": 0,
-        },
-        dtrain,
-        num_boost_round=p["n_trees"],
-    )
+    booster = xgb.train(xgb_params, dtrain, num_boost_round=p["n_trees"])
     result["xgboost"] = {"train_seconds": time.perf_counter() - start, "version": xgb.__version__}
     start = time.perf_counter()
     dtest = xgb.DMatrix(
@@ -65,6 +64,20 @@ def main() -> None:
     )
     booster.predict(dtest).astype(np.float64).tofile(f"{data_dir}/xgboost.f64")
     result["xgboost"]["predict_seconds"] = time.perf_counter() - start
+
+    ordinal_path = f"{data_dir}/X_ordinal.f32"
+    if os.path.exists(ordinal_path):
+        # Categorical features as Conveyor's ordinal codes, split by threshold like Conveyor's trees: the
+        # same trees on the same encoding, which isolates the trainer from the categorical encoding.
+        X_ordinal = np.fromfile(ordinal_path, dtype=np.float32).reshape(rows, features)
+        start = time.perf_counter()
+        dtrain = xgb.DMatrix(X_ordinal[train], label=y_train, nthread=threads)
+        booster = xgb.train(xgb_params, dtrain, num_boost_round=p["n_trees"])
+        result["xgboost_ordinal"] = {"train_seconds": time.perf_counter() - start, "version": xgb.__version__}
+        start = time.perf_counter()
+        dtest = xgb.DMatrix(X_ordinal[~train], nthread=threads)
+        booster.predict(dtest).astype(np.float64).tofile(f"{data_dir}/xgboost_ordinal.f64")
+        result["xgboost_ordinal"]["predict_seconds"] = time.perf_counter() - start
 
     import sklearn
     from sklearn.ensemble import HistGradientBoostingClassifier

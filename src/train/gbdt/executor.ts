@@ -40,6 +40,11 @@ export const MIN_BLOCK_ROWS = 16_384;
 const MAX_BLOCKS = 64;
 /** Workers start only when the training rows fill at least this many minimum blocks. */
 const MIN_BLOCKS_FOR_WORKERS = 4;
+/**
+ * Polls of a shared word before sleeping in Atomics.wait: the next run usually follows within
+ * microseconds, and a futex wake-up costs tens of them.
+ */
+const SPIN = 20_000;
 /** Bytes of the shared buffer a failing worker writes its error message into. */
 const ERROR_BYTES = 1024;
 
@@ -191,6 +196,7 @@ export class Executor {
       Atomics.store(c, NEXT_TASK, tasks);
     }
     const expected = this.workers.length;
+    for (let spin = 0; spin < SPIN && Atomics.load(c, DONE) < expected; spin++);
     for (let done = Atomics.load(c, DONE); done < expected; done = Atomics.load(c, DONE)) {
       Atomics.wait(c, DONE, done);
     }
@@ -216,7 +222,7 @@ export class Executor {
     const source = [
       "const { workerData, parentPort } = require('node:worker_threads');",
       `const kernels = [${KERNELS.map((k) => k.toString()).join(',\n')}];`,
-      `(${workerLoop.toString()})(workerData, parentPort, kernels);`,
+      `(${workerLoop.toString()})(workerData, parentPort, kernels, ${SPIN});`,
     ].join('\n');
     const workerData: WorkerShared = {
       memory: this.memory,
@@ -253,16 +259,22 @@ interface WorkerShared {
 }
 
 /**
- * A worker's life: wait for a new generation, run tasks of the named kernel until none are left,
- * report done. Runs from its source text, so it uses only its arguments (control words are literals:
+ * A worker's life: wait (spin, then sleep) for a new generation, run tasks of the named kernel
+ * until none are left, report done. Runs from its source text, so it uses only its arguments (control words are literals:
  * 0 generation, 1 kernel, 2 tasks, 3 next task, 4 done, 5 failed).
  */
-function workerLoop(d: WorkerShared, port: { postMessage(message: unknown): void }, kernels: Kernel[]): void {
+function workerLoop(
+  d: WorkerShared,
+  port: { postMessage(message: unknown): void },
+  kernels: Kernel[],
+  spin: number,
+): void {
   const c = d.control;
   const scratch = { gradients: new Float64Array(2 * d.memory.blockRows) };
   let seen = 0;
   port.postMessage('ready');
   for (;;) {
+    for (let i = 0; i < spin && Atomics.load(c, 0) === seen; i++);
     Atomics.wait(c, 0, seen);
     const generation = Atomics.load(c, 0);
     if (generation === seen) continue;

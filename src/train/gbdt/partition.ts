@@ -21,7 +21,8 @@ export function partitionRows(
 ): number {
   const m = executor.memory;
   const blocks = executor.blocks(end - begin);
-  if (blocks === 1) return partitionSerial(m, begin, end, feature, bin, missingLeft);
+  // One thread: the single-pass version gives the same (unique) stable partition.
+  if (blocks === 1 || executor.threads === 1) return partitionSerial(m, begin, end, feature, bin, missingLeft);
   const args = [begin, end, feature * m.rowCount, bin, m.missingBins[feature]!, missingLeft ? 1 : 0];
   executor.run(partitionCountKernel, blocks, args);
   let totalLeft = 0;
