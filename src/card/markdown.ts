@@ -29,18 +29,17 @@ export function renderCardMarkdown(card: ModelCard): string {
   lines.push(`| Conveyor | ${card.conveyor_version} |`, '');
 
   lines.push('## Metrics (holdout)', '');
-  const baselineByMetric = new Map(
-    blessing.checks.filter((c) => c.kind === 'baseline').map((c) => [c.name.split(':')[1] ?? '', c.baseline ?? null]),
+  const baselineMetrics = (card.baseline?.metrics ?? {}) as Record<string, number | null | undefined>;
+  const hasBaseline = card.baseline !== null;
+  lines.push(
+    hasBaseline ? `| metric | value | production ${card.baseline!.version} | better |` : '| metric | value | better |',
   );
-  const hasBaseline = baselineByMetric.size > 0;
-  lines.push(hasBaseline ? '| metric | value | production | better |' : '| metric | value | better |');
   lines.push(hasBaseline ? '| --- | ---: | ---: | --- |' : '| --- | ---: | --- |');
   for (const [metric, value] of Object.entries(evaluation.metrics)) {
     const better = evaluation.higher_is_better[metric as keyof typeof evaluation.higher_is_better] ? 'higher' : 'lower';
-    const base = baselineByMetric.get(metric);
     lines.push(
       hasBaseline
-        ? `| ${metric} | ${fmt(value)} | ${base === undefined ? '' : fmt(base)} | ${better} |`
+        ? `| ${metric} | ${fmt(value)} | ${fmt(baselineMetrics[metric] ?? null)} | ${better} |`
         : `| ${metric} | ${fmt(value)} | ${better} |`,
     );
   }

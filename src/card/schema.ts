@@ -71,6 +71,8 @@ export const modelCardSchema = z
       .object({ ok: z.boolean(), errors: z.number(), warnings: z.number(), messages: z.array(z.string()) })
       .strict(),
     evaluation: evaluationReportSchema,
+    /** The production model's metrics on this version's holdout rows (null for the first model). */
+    baseline: z.object({ version: z.string(), metrics: evaluationReportSchema.shape.metrics }).strict().nullable(),
     blessing: blessingSchema,
     parity: z
       .object({

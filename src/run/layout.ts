@@ -31,6 +31,8 @@ export interface RunLayout {
   readonly parityJson: string;
   /** validate-model outputs. */
   readonly blessingJson: string;
+  /** The production model's evaluation on this run's holdout (absent for the first model). */
+  readonly baselineEvaluationJson: string;
   /** register outputs. */
   readonly cardJson: string;
   readonly cardMd: string;
@@ -55,6 +57,7 @@ export function runLayout(dir: string): RunLayout {
     onnx: join(dir, 'export', 'model.onnx'),
     parityJson: join(dir, 'export', 'parity.json'),
     blessingJson: join(dir, 'validate-model', 'blessing.json'),
+    baselineEvaluationJson: join(dir, 'validate-model', 'baseline-evaluation.json'),
     cardJson: join(dir, 'register', 'card.json'),
     cardMd: join(dir, 'register', 'card.md'),
     registrationJson: join(dir, 'register', 'registration.json'),

@@ -19,9 +19,11 @@
  * (older ones shift to `path.2` … `path.<maxFiles>`, the oldest is deleted) and a new `path` started. A line
  * is never split across files; a single line longer than `maxBytes` gets a file of its own.
  *
- * Off the request path: `record()` samples and queues (O(1)); a timer serialises and appends queued records.
- * When more than `maxPendingRows` rows wait (the disk is slower than the traffic), new records are dropped
- * and counted rather than slowing requests down.
+ * Off the request path: `record()` samples and stages the record (O(1)); once the turn's responses are out
+ * (setImmediate) staged records become lines, and a timer appends the lines in one write. When more than
+ * `maxPendingBytes` of lines wait (the disk is slower than the traffic), new records are dropped and
+ * counted rather than slowing requests down. Lines are formatted early so that requests' arrays do not
+ * outlive them (they would otherwise survive into the old generation and cost GC time).
  */
 import { mkdirSync } from 'node:fs';
 import { type FileHandle, open, rename, stat } from 'node:fs/promises';
@@ -33,7 +35,7 @@ import type { PredictionLogOptions } from './types.ts';
 
 /** Delay between a record and the write that carries it (ms): lines are appended in groups. */
 const FLUSH_DELAY_MS = 25;
-const DEFAULT_MAX_PENDING_ROWS = 100_000;
+const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
 export interface PredictionRecord {
   /** Epoch milliseconds. */
@@ -59,8 +61,10 @@ export interface PredictionLogEvents {
 
 export class PredictionLog {
   private readonly random: Random;
-  private pending: PredictionRecord[] = [];
-  private pendingRows = 0;
+  private staged: PredictionRecord[] = [];
+  private stageTimer: NodeJS.Immediate | undefined;
+  private pending: string[] = [];
+  private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private file: FileHandle | undefined;
@@ -80,7 +84,7 @@ export class PredictionLog {
     this.random = new Random(options.seed ?? 0);
   }
 
-  /** Samples the record and queues it for writing; never waits on the disk. */
+  /** Samples the record and stages it for writing; never waits on the disk. */
   record(record: PredictionRecord): void {
     if (this.closed) return;
     const rate = this.options.sampleRate;
@@ -88,40 +92,61 @@ export class PredictionLog {
       this.events.onRecords?.('unsampled', 1);
       return;
     }
-    if (this.pendingRows + record.block.rows > (this.options.maxPendingRows ?? DEFAULT_MAX_PENDING_ROWS)) {
-      this.events.onRecords?.('dropped', 1);
-      return;
-    }
-    this.pending.push(record);
-    this.pendingRows += record.block.rows;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, FLUSH_DELAY_MS).unref();
+    this.staged.push(record);
+    this.stageTimer ??= setImmediate(() => this.stage());
   }
 
-  /** Writes every queued record; resolves when they are on disk (or counted as dropped). */
+  /** Writes every record so far; resolves when they are on disk (or counted as dropped). */
   flush(): Promise<void> {
+    this.stage();
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const records = this.pending;
+    const lines = this.pending;
+    const bytes = this.pendingBytes;
     this.pending = [];
     this.writing = this.writing.then(async () => {
-      if (records.length > 0) {
+      if (lines.length > 0) {
         try {
-          await this.write(records.map(formatLine));
-          this.events.onRecords?.('written', records.length);
+          await this.write(lines);
+          this.events.onRecords?.('written', lines.length);
         } catch (error) {
-          this.events.onRecords?.('dropped', records.length);
+          this.events.onRecords?.('dropped', lines.length);
           this.events.onError?.(error);
         }
       }
-      // Rows count as pending until written, so a slow disk bounds the queue.
-      for (const r of records) this.pendingRows -= r.block.rows;
+      // Lines count as pending until written, so a slow disk bounds the queue.
+      this.pendingBytes -= bytes;
     });
     return this.writing;
+  }
+
+  /** Staged records → pending lines (dropping what does not fit), and a write scheduled. */
+  private stage(): void {
+    if (this.stageTimer) {
+      clearImmediate(this.stageTimer);
+      this.stageTimer = undefined;
+    }
+    const limit = this.options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    let dropped = 0;
+    for (const record of this.staged) {
+      const line = formatLine(record);
+      if (this.pendingBytes + line.length > limit) {
+        dropped++;
+        continue;
+      }
+      this.pending.push(line);
+      this.pendingBytes += line.length;
+    }
+    this.staged = [];
+    if (dropped > 0) this.events.onRecords?.('dropped', dropped);
+    if (this.pending.length > 0) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        void this.flush();
+      }, FLUSH_DELAY_MS).unref();
+    }
   }
 
   /** Flushes and closes the file; later records are ignored. */
@@ -136,9 +161,9 @@ export class PredictionLog {
   private async write(lines: string[]): Promise<void> {
     let chunk: string[] = [];
     let chunkBytes = 0;
+    await this.openFile();
     for (const line of lines) {
       const bytes = Buffer.byteLength(line);
-      await this.openFile();
       if (this.size + chunkBytes + bytes > this.options.maxBytes && this.size + chunkBytes > 0) {
         await this.append(chunk, chunkBytes);
         chunk = [];

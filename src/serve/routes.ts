@@ -65,19 +65,32 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
     }
   });
 
-  // Graceful close: fastify closes idle keep-alive connections when close starts; responses still in flight
-  // then end their connection too, or a client's keep-alive would hold the server open.
-  let closing = false;
+  // Graceful close: fastify closes idle keep-alive connections when close starts; connections whose
+  // response is still in flight close 1 ms after it, or a client's keep-alive would hold the server open.
   app.addHook('preClose', (done) => {
-    closing = true;
+    app.server.keepAliveTimeout = 1;
     done();
   });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) void reply.header('connection', 'close');
-    done(null, payload);
-  });
 
+  // Inference requests whose body is still being received: the batcher does not wait when there are none.
+  const receiving = options.receiving ?? { count: 0 };
+  const inReceipt = new WeakSet<FastifyRequest>();
+  const received = (request: FastifyRequest) => {
+    if (inReceipt.delete(request)) receiving.count--;
+  };
+  const receive = {
+    onRequest: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+      inReceipt.add(request);
+      receiving.count++;
+      done();
+    },
+  };
+  app.addHook('onRequestAbort', (request, done) => {
+    received(request);
+    done();
+  });
   app.addHook('onResponse', (request, reply, done) => {
+    received(request);
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: request.method, status: reply.statusCode });
     metrics.requestSeconds.observe({ route, method: request.method }, reply.elapsedTime / 1000);
@@ -100,21 +113,6 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
     return reply.code(ready ? 200 : 503).send({ ready });
   });
   app.get('/v2', async () => plane.serverMetadata());
-
-  // Inference requests whose body is still being received: the batcher does not wait when there are none.
-  const receiving = options.receiving ?? { count: 0 };
-  const inReceipt = new WeakSet<FastifyRequest>();
-  const received = (request: FastifyRequest) => {
-    if (inReceipt.delete(request)) receiving.count--;
-  };
-  const receive = {
-    onRequest: async (request: FastifyRequest) => {
-      inReceipt.add(request);
-      receiving.count++;
-    },
-  };
-  app.addHook('onResponse', async (request) => received(request));
-  app.addHook('onRequestAbort', async (request) => received(request));
 
   for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
     app.get<{ Params: ModelParams }>(prefix, async (request) =>

@@ -44,8 +44,8 @@ export interface PredictionLogOptions {
   readonly maxFiles: number;
   /** Seed of the sampling decisions (default 0): the same request sequence logs the same requests. */
   readonly seed?: number;
-  /** Most rows waiting to be written before new records are dropped (and counted); default 100,000. */
-  readonly maxPendingRows?: number;
+  /** Most bytes of lines waiting to be written before new records are dropped (and counted); default 16 MiB. */
+  readonly maxPendingBytes?: number;
 }
 
 export interface ServeOptions {

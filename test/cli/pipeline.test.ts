@@ -74,6 +74,11 @@ describe('conveyor pipeline (end to end)', () => {
     const baseline = card.blessing.checks.find((c: { kind: string }) => c.kind === 'baseline');
     expect(baseline).toMatchObject({ passed: true });
     expect(baseline.baseline).toBeCloseTo(baseline.candidate, 10);
+    expect(card.baseline.version).toBe('v1');
+    expect(card.baseline.metrics.accuracy).toBeCloseTo(card.evaluation.metrics.accuracy, 10);
+    const markdown = readFileSync(join(dir, 'models/penguins/v2/card.md'), 'utf8');
+    expect(markdown).toContain('# penguins v2');
+    expect(markdown).toContain('| metric | value | production v1 | better |');
     // Same data, config and code: the same model bytes but for the version in the metadata.
     const first = readFileSync(join(dir, 'runs/first/export/model.onnx'));
     const second = readFileSync(join(dir, 'runs/second/export/model.onnx'));

@@ -2,6 +2,7 @@
  * register executor: publish the blessed model with its card to the registry (atomically, idempotent per
  * run), then move the configured aliases to it.
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { CARD_VERSION, type ModelCard, modelCardSchema, renderCardMarkdown } from '../../card/index.ts';
 import { InputError, ModelRejectedError, ParityError } from '../../errors.ts';
@@ -32,6 +33,8 @@ export interface RegistrationOutcome {
   readonly aliases: readonly AliasChange[];
 }
 
+const baselineFileSchema = z.object({ version: z.string(), report: evaluationReportSchema });
+
 const dataFileSchema = z.looseObject({
   paths: z.array(z.string()),
   files: z.array(
@@ -56,6 +59,9 @@ export async function registerStage(ctx: RunContext, options: RegisterOptions = 
   const holdout = readDataset(layout, 'holdout', split.signature);
   const reference = predict(model, holdout.table);
   const schema = readSchema(`${ctx.cwd}/${config.data.schema}`);
+  const baseline = existsSync(layout.baselineEvaluationJson)
+    ? read(baselineFileSchema, layout.baselineEvaluationJson, 'baseline evaluation')
+    : null;
 
   const registry = createRegistry(config.registry, ctx.env, {
     cwd: ctx.cwd,
@@ -125,6 +131,7 @@ export async function registerStage(ctx: RunContext, options: RegisterOptions = 
         messages: validation.anomalies.map((a) => a.message).slice(0, 50),
       },
       evaluation,
+      baseline: baseline ? { version: baseline.version, metrics: baseline.report.metrics } : null,
       blessing,
       parity: {
         ok: parity.ok,

@@ -57,7 +57,8 @@ export async function validateModelStage(ctx: RunContext): Promise<Blessing> {
   });
   const recorded: Blessing = { ...blessing, notes: [...notes, ...blessing.notes] };
   writeJson(layout.blessingJson, recorded);
-  if (baselineEvaluation) writeJson(join(layout.dir, 'validate-model', 'baseline-evaluation.json'), baselineEvaluation);
+  rmSync(layout.baselineEvaluationJson, { force: true });
+  if (baselineEvaluation) writeJson(layout.baselineEvaluationJson, baselineEvaluation);
   if (baseline && baselineEvaluation) {
     ctx.log(
       `  compared with ${baselineEvaluation.version} (${baseline.chosenAs}) on the same ${holdout.table.rowCount} holdout rows`,

@@ -11,7 +11,7 @@
 import type { Table } from '../../data/types.ts';
 import { DataError } from '../../errors.ts';
 import { Random } from '../../lib/random.ts';
-import { categoryInput, findColumn, numericInput } from '../../model/inputs.ts';
+import { categoryInput, findColumn } from '../../model/inputs.ts';
 import type { FeatureSpec } from '../../model/types.ts';
 
 /** Largest finite float32: the threshold of a numeric feature's last bin, so every finite value is at or below it. */
@@ -54,24 +54,18 @@ export interface FitBinsOptions {
   readonly categoryOrder: CategoryOrder;
   readonly maxBins: number;
   readonly seed: number;
-  /** Float32 values of a numeric feature (default: numericInput); pass a memo to read each column once. */
-  readonly numeric?: NumericValues;
 }
 
-/** Float32-rounded values of a numeric feature by name, NaN where missing (see numericInput). */
-export type NumericValues = (name: string) => Float64Array;
-
-/** numericInput over `table`, each column converted once. */
-export function numericValuesOf(table: Table): NumericValues {
-  const cache = new Map<string, Float64Array>();
-  return (name) => {
-    let values = cache.get(name);
-    if (!values) {
-      values = numericInput(table, name);
-      cache.set(name, values);
-    }
-    return values;
-  };
+/**
+ * A numeric feature's raw values (float64, NaN missing). Bins are computed on Math.fround of them,
+ * as numericInput gives, without copying whole columns.
+ */
+function numericValues(table: Table, name: string): Float64Array {
+  const column = findColumn(table, name);
+  if (column.type !== 'numeric') {
+    throw new DataError(`feature "${name}" is declared numeric but its column is ${column.type}`);
+  }
+  return column.values;
 }
 
 /**
@@ -84,10 +78,9 @@ export function fitBins(options: FitBinsOptions): FeatureBins[] {
   const { table, features, rows, maxBins } = options;
   if (maxBins < 1 || maxBins > 255) throw new Error(`maxBins must be in [1, 255], got ${maxBins}`);
   const sample = sampleRows(rows, BIN_SAMPLE_ROWS, options.seed);
-  const numeric = options.numeric ?? ((name: string) => numericInput(table, name));
   return features.map((feature) => {
     if (feature.type === 'numeric') {
-      const values = numeric(feature.name);
+      const values = numericValues(table, feature.name);
       return numericBins(feature.name, values, sample, maxBins);
     }
     return categoricalBins(options, feature.name);
@@ -99,6 +92,7 @@ function numericBins(name: string, values: Float64Array, rows: Uint32Array, maxB
   let count = 0;
   for (let i = 0; i < rows.length; i++) {
     const x = values[rows[i]!]!;
+    // Float32Array stores round like Math.fround.
     if (!Number.isNaN(x)) present[count++] = x;
   }
   const sorted = sortFloat32(present.subarray(0, count));
@@ -323,7 +317,6 @@ export function binRows(
   bins: readonly FeatureBins[],
   rows: Uint32Array,
   out?: Uint8Array,
-  numeric: NumericValues = (name) => numericInput(table, name),
 ): Uint8Array {
   const n = rows.length;
   const matrix = out ?? new Uint8Array(bins.length * n);
@@ -332,13 +325,13 @@ export function binRows(
     const column = matrix.subarray(f * n, (f + 1) * n);
     const missing = feature.valueBins;
     if (feature.type === 'numeric') {
-      const values = numeric(feature.name);
+      const values = numericValues(table, feature.name);
       const thresholds = feature.thresholds;
       const lookup = numericBinLookup(thresholds);
       const f32 = new Float32Array(1);
       const u32 = new Uint32Array(f32.buffer);
       for (let i = 0; i < n; i++) {
-        const x = values[rows[i]!]!;
+        const x = Math.fround(values[rows[i]!]!);
         if (Number.isNaN(x)) {
           column[i] = missing;
           continue;
@@ -377,16 +370,23 @@ function categoryBins(feature: FeatureBins): Uint8Array {
   return codeBin;
 }
 
-/** Up to `limit` of `rows`, chosen with a seeded partial shuffle and returned in ascending order. */
+/** Up to `limit` of `rows`, chosen with a seeded partial shuffle, in their original order. */
 function sampleRows(rows: Uint32Array, limit: number, seed: number): Uint32Array {
   if (rows.length <= limit) return rows;
-  const copy = rows.slice();
+  const order = new Uint32Array(rows.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
   const random = new Random(seed);
   for (let i = 0; i < limit; i++) {
-    const j = i + random.int(copy.length - i);
-    const tmp = copy[i]!;
-    copy[i] = copy[j]!;
-    copy[j] = tmp;
+    const j = i + random.int(order.length - i);
+    const tmp = order[i]!;
+    order[i] = order[j]!;
+    order[j] = tmp;
   }
-  return copy.subarray(0, limit).sort();
+  // Keep the chosen positions in order (a mark pass instead of a sort).
+  const chosen = new Uint8Array(rows.length);
+  for (let i = 0; i < limit; i++) chosen[order[i]!] = 1;
+  const sample = new Uint32Array(limit);
+  let count = 0;
+  for (let i = 0; i < rows.length; i++) if (chosen[i] === 1) sample[count++] = rows[i]!;
+  return sample;
 }

@@ -127,6 +127,7 @@ export class Executor {
       gradHess: f64(outputs * 2 * rowCount),
       rows: new Uint32Array(bytes(rowCount * 4)),
       spareRows: new Uint32Array(bytes(rowCount * 4)),
+      sides: new Uint8Array(bytes(rowCount)),
       features: i32(featureCount),
       hist: f64((options.slots + blocks) * histDoubles),
       target: f64(rowCount),

@@ -25,6 +25,8 @@ export interface TrainingMemory {
   readonly rows: Uint32Array;
   /** Partition output before it is copied back into `rows`. */
   readonly spareRows: Uint32Array;
+  /** Partition marks by position in `rows`: 1 = goes left. */
+  readonly sides: Uint8Array;
   /** Features of the current tree (ascending); the count is a kernel parameter. */
   readonly features: Int32Array;
   /** Histogram slots, then partial histograms of row blocks. */

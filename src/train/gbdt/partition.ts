@@ -42,8 +42,8 @@ export function partitionRows(
 }
 
 /**
- * Kernel: counts the rows of block `task` of rows[begin, end) that go left.
- * a = [begin, end, column (feature x rowCount), bin, missingBin, missingLeft].
+ * Kernel: marks the rows of block `task` of rows[begin, end) going left (memory.sides, by position) and
+ * counts them. a = [begin, end, column (feature x rowCount), bin, missingBin, missingLeft].
  */
 export function partitionCountKernel(task: number, m: TrainingMemory, a: Int32Array): void {
   const begin = a[0]! + task * m.blockRows;
@@ -52,35 +52,31 @@ export function partitionCountKernel(task: number, m: TrainingMemory, a: Int32Ar
   const bin = a[3]!;
   const missingBin = a[4]!;
   const missingLeft = a[5] === 1;
-  const { rows, bins } = m;
+  const { rows, bins, sides } = m;
   let left = 0;
   for (let i = begin; i < end; i++) {
     const b = bins[column + rows[i]!]!;
     // The missing bin is the largest index, so `b <= bin` is false for it.
-    if (b <= bin || (missingLeft && b === missingBin)) left++;
+    const goesLeft = b <= bin || (missingLeft && b === missingBin) ? 1 : 0;
+    sides[i] = goesLeft;
+    left += goesLeft;
   }
   m.blockCounts[task] = left;
 }
 
 /**
- * Kernel: writes block `task`'s rows to spareRows, left ones from blockOffsets[2 task], right ones from
- * blockOffsets[2 task + 1]. Same parameters as partitionCountKernel.
+ * Kernel: writes block `task`'s rows to spareRows by their marks, left ones from blockOffsets[2 task],
+ * right ones from blockOffsets[2 task + 1]. Same parameters as partitionCountKernel.
  */
 export function partitionScatterKernel(task: number, m: TrainingMemory, a: Int32Array): void {
   const begin = a[0]! + task * m.blockRows;
   const end = Math.min(a[1]!, begin + m.blockRows);
-  const column = a[2]!;
-  const bin = a[3]!;
-  const missingBin = a[4]!;
-  const missingLeft = a[5] === 1;
-  const { rows, bins, spareRows } = m;
+  const { rows, sides, spareRows } = m;
   let left = m.blockOffsets[2 * task]!;
   let right = m.blockOffsets[2 * task + 1]!;
   for (let i = begin; i < end; i++) {
-    const row = rows[i]!;
-    const b = bins[column + row]!;
-    if (b <= bin || (missingLeft && b === missingBin)) spareRows[left++] = row;
-    else spareRows[right++] = row;
+    if (sides[i] === 1) spareRows[left++] = rows[i]!;
+    else spareRows[right++] = rows[i]!;
   }
 }
 

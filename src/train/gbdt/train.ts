@@ -7,7 +7,7 @@ import { DataError } from '../../errors.ts';
 import { Random } from '../../lib/random.ts';
 import type { GbdtModel, Tree } from '../../model/types.ts';
 import type { TrainInput, TrainResult } from '../types.ts';
-import { binRows, type CategoryOrder, type FeatureBins, fitBins, numericValuesOf } from './bin-mapper.ts';
+import { binRows, type CategoryOrder, type FeatureBins, fitBins } from './bin-mapper.ts';
 import { type BoostingResult, boost, SEED_STREAM, streamSeed } from './boosting.ts';
 import { Executor } from './executor.ts';
 import { BIN_STRIDE } from './histogram.ts';
@@ -52,9 +52,7 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
   const { trainRows, validRows } = holdOut(table.rowCount, params, seed);
 
   const categoryOrder: CategoryOrder = kind === 'multiclass' ? 'frequency' : 'mean_target';
-  const numeric = numericValuesOf(table);
   const featureBins = fitBins({
-    numeric,
     table,
     features: signature.features,
     rows: trainRows,
@@ -80,8 +78,8 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
   let boosted: BoostingResult;
   try {
     const m = executor.memory;
-    binRows(table, featureBins, trainRows, m.bins, numeric);
-    binRows(table, featureBins, validRows, m.validBins, numeric);
+    binRows(table, featureBins, trainRows, m.bins);
+    binRows(table, featureBins, validRows, m.validBins);
     for (let i = 0; i < trainRows.length; i++) m.target[i] = target[trainRows[i]!]!;
     boosted = await boost({
       objective,
