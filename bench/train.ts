@@ -6,8 +6,8 @@
  *   npx tsx bench/train.ts [--rows N] [--synthetic-rows N] [--trees N] [--threads 1,2] [--skip-python]
  *                          [--only flights|synthetic] [--readme]
  *
- * Data: (a) flights-3m.parquet from vega-datasets (month, day of month, day of week, hour, distance,
- * origin, destination; label delay > 15 min), first --rows rows (default all 3M); (b) a seeded
+ * Data: (a) flights-3m.parquet from vega-datasets read with loadData (month, day of month, day of week,
+ * hour, distance, origin, destination; label delay > 15 min), first --rows rows (default all 3M); (b) a seeded
  * synthetic binary table, --synthetic-rows x 20 numeric features (default 1M) with 5% missing values
  * in two features. 80/20 train/test split by a seeded shuffle. The rows are written to a temp folder
  * (float32 matrix + labels + train mask) for bench/train_reference.py, so both sides see identical data.
@@ -17,13 +17,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parquetRead } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { vegaDataPath } from '../scripts/vega-datasets.ts';
 import type { GbdtParams } from '../src/config/schema.ts';
 import { gbdtParamsSchema } from '../src/config/schema.ts';
+import { loadData } from '../src/data/index.ts';
 import type { Column, Table } from '../src/data/types.ts';
 import { Random } from '../src/lib/random.ts';
 import { predictGbdt } from '../src/model/predict-gbdt.ts';
@@ -79,52 +78,46 @@ interface BenchData {
 }
 
 async function flights(rowLimit: number, seed: number): Promise<BenchData> {
-  const buffer = readFileSync(vegaDataPath('flights-3m.parquet'));
-  const file = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
-  const chunks: Record<string, { rowStart: number; data: ArrayLike<unknown> }[]> = {};
-  await parquetRead({
-    file,
-    compressors,
-    rowEnd: rowLimit,
-    columns: ['date', 'delay', 'distance', 'origin', 'destination'],
-    onChunk: (chunk) => {
-      const list = chunks[chunk.columnName] ?? [];
-      chunks[chunk.columnName] = list;
-      list.push({ rowStart: chunk.rowStart, data: chunk.columnData as ArrayLike<unknown> });
-    },
-  });
-  const column = (name: string): unknown[] => {
-    const out: unknown[] = [];
-    for (const { data } of (chunks[name] ?? []).sort((a, b) => a.rowStart - b.rowStart)) {
-      for (let i = 0; i < data.length; i++) out.push(data[i]);
-    }
-    return out.slice(0, rowLimit);
+  const path = vegaDataPath('flights-3m.parquet');
+  const { table } = await loadData({ paths: [basename(path)], cwd: dirname(path) });
+  const rows = Math.min(rowLimit, table.rowCount);
+  const column = (name: string) => {
+    const c = table.columns.find((x) => x.name === name);
+    if (!c) throw new Error(`flights-3m.parquet has no column ${name}`);
+    return c;
   };
-  const dates = column('date') as (Date | null)[];
-  const rows = dates.length;
+  const numbers = (name: string): Float64Array => {
+    const c = column(name);
+    if (c.type === 'categorical') throw new Error(`${name} is not numeric`);
+    return c.values.subarray(0, rows);
+  };
+  const dates = numbers('date');
   const month = new Float64Array(rows);
   const day = new Float64Array(rows);
   const weekday = new Float64Array(rows);
   const hour = new Float64Array(rows);
-  dates.forEach((d, i) => {
-    // TIMESTAMP without UTC adjustment: local wall-clock time, read through the UTC getters.
-    month[i] = d ? d.getUTCMonth() + 1 : Number.NaN;
-    day[i] = d ? d.getUTCDate() : Number.NaN;
-    weekday[i] = d ? d.getUTCDay() : Number.NaN;
-    hour[i] = d ? d.getUTCHours() + d.getUTCMinutes() / 60 : Number.NaN;
-  });
-  const toNumber = (v: unknown) => (v === null || v === undefined ? Number.NaN : Number(v));
-  const distance = Float64Array.from(column('distance'), toNumber);
-  const delay = Float64Array.from(column('delay'), toNumber);
-  const label = Uint8Array.from(delay, (d) => (d > 15 ? 1 : 0));
+  for (let i = 0; i < rows; i++) {
+    // TIMESTAMP without UTC adjustment: wall-clock time, read through the UTC getters.
+    const d = new Date(dates[i]!);
+    month[i] = d.getUTCMonth() + 1;
+    day[i] = d.getUTCDate();
+    weekday[i] = d.getUTCDay();
+    hour[i] = d.getUTCHours() + d.getUTCMinutes() / 60;
+  }
+  const label = Uint8Array.from(numbers('delay'), (d) => (d > 15 ? 1 : 0));
+  const categorical = (name: string): Column => {
+    const c = column(name);
+    if (c.type !== 'categorical') throw new Error(`${name} is not categorical`);
+    return sortedCategories(name, c.codes.subarray(0, rows), c.categories);
+  };
   const columns: Column[] = [
     { type: 'numeric', name: 'month', values: month },
     { type: 'numeric', name: 'day_of_month', values: day },
     { type: 'numeric', name: 'day_of_week', values: weekday },
     { type: 'numeric', name: 'hour', values: hour },
-    { type: 'numeric', name: 'distance', values: distance },
-    categorical('origin', column('origin') as (string | null)[]),
-    categorical('destination', column('destination') as (string | null)[]),
+    { type: 'numeric', name: 'distance', values: Float64Array.from(numbers('distance')) },
+    categorical('origin'),
+    categorical('destination'),
   ];
   return {
     name: `flights ${rows.toLocaleString('en')}×7`,
@@ -134,15 +127,16 @@ async function flights(rowLimit: number, seed: number): Promise<BenchData> {
   };
 }
 
-/** Dictionary-encoded column, categories sorted (so the python side gets the same codes). */
-function categorical(name: string, values: (string | null)[]): Column {
-  const categories = [...new Set(values.filter((v): v is string => v !== null))].sort();
-  const index = new Map(categories.map((c, i) => [c, i]));
+/** The column re-coded with its categories sorted, so the python side gets the same codes. */
+function sortedCategories(name: string, codes: Int32Array, categories: readonly string[]): Column {
+  const sorted = [...categories].sort();
+  const index = new Map(sorted.map((c, i) => [c, i]));
+  const recode = categories.map((c) => index.get(c)!);
   return {
     type: 'categorical',
     name,
-    categories,
-    codes: Int32Array.from(values, (v) => (v === null ? -1 : index.get(v)!)),
+    categories: sorted,
+    codes: Int32Array.from(codes, (c) => (c < 0 ? -1 : recode[c]!)),
   };
 }
 
@@ -244,6 +238,8 @@ interface Scored {
   library: string;
   threads: number;
   trainSeconds: number;
+  /** Process CPU time of training (all threads). */
+  trainCpuSeconds: number;
   predictSeconds: number;
   probabilities: Float64Array;
 }
@@ -310,19 +306,22 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
     for (const threads of options.threads) {
       console.log(`${data.name}: conveyor, ${threads} thread(s)…`);
       const start = performance.now();
+      const cpuStart = process.cpuUsage();
       const trained = await trainGbdt({
         data: { signature, table: trainSet.table, target: Float64Array.from(trainSet.label) },
         trainer: { algorithm: 'gbdt', params: { ...params, threads } },
         seed: 42,
       });
       const trainSeconds = (performance.now() - start) / 1000;
+      const cpu = process.cpuUsage(cpuStart);
+      const trainCpuSeconds = (cpu.user + cpu.system) / 1e6;
       if (trained.model.kind !== 'gbdt') throw new Error('expected a gbdt model');
       const predictStart = performance.now();
       const predictions = predictGbdt(trained.model, testSet.table);
       const predictSeconds = (performance.now() - predictStart) / 1000;
       const probabilities = new Float64Array(testSet.table.rowCount);
       for (let i = 0; i < probabilities.length; i++) probabilities[i] = predictions.probabilities![2 * i + 1]!;
-      results.push({ library: 'conveyor', threads, trainSeconds, predictSeconds, probabilities });
+      results.push({ library: 'conveyor', threads, trainSeconds, trainCpuSeconds, predictSeconds, probabilities });
 
       if (!python) continue;
       console.log(`${data.name}: xgboost + sklearn, ${threads} thread(s)…`);
@@ -334,7 +333,7 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
       });
       const reference = JSON.parse(readFileSync(out, 'utf8')) as Record<
         string,
-        { train_seconds: number; predict_seconds: number }
+        { train_seconds: number; train_cpu_seconds: number; predict_seconds: number }
       >;
       for (const library of Object.keys(reference)) {
         const bytes = readFileSync(join(dir, `${library}.f64`));
@@ -342,6 +341,7 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
           library,
           threads,
           trainSeconds: reference[library]!.train_seconds,
+          trainCpuSeconds: reference[library]!.train_cpu_seconds,
           predictSeconds: reference[library]!.predict_seconds,
           probabilities: new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8),
         });
@@ -364,10 +364,12 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
         (100 * acc).toFixed(2),
         (100 * area).toFixed(2),
         r.trainSeconds.toFixed(1),
+        r.trainCpuSeconds.toFixed(1),
         r.predictSeconds.toFixed(2),
         vs(xgb ? (100 * (acc - accuracy(xgb.probabilities, testSet.label))).toFixed(2) : ''),
         vs(xgb ? (100 * (area - auc(xgb.probabilities, testSet.label))).toFixed(2) : ''),
         vs(xgb ? `${(r.trainSeconds / xgb.trainSeconds).toFixed(2)}×` : ''),
+        vs(xgb ? `${(r.trainCpuSeconds / xgb.trainCpuSeconds).toFixed(2)}×` : ''),
         vs(xgb ? `${(100 * agreement(r.probabilities, xgb.probabilities)).toFixed(2)}%` : ''),
       ].join(' | '),
     );
@@ -376,12 +378,13 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
 }
 
 const HEADER = [
-  '| data | library | threads | accuracy % | AUC % | train s | predict s | Δacc vs XGB (pts) | ΔAUC vs XGB (pts) | train time / XGB | label agreement with XGB |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
+  '| data | library | threads | accuracy % | AUC % | train s | train CPU s | predict s | Δacc vs XGB (pts) | ΔAUC vs XGB (pts) | train time / XGB | CPU / XGB | label agreement with XGB |',
+  '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  const loadBefore = loadavg()[0]!;
   const python = options.skipPython ? undefined : findPython();
   if (!options.skipPython && !python) {
     console.warn('python3 with xgboost and sklearn not found (apt-get install -y python3-xgboost python3-sklearn)');
@@ -393,8 +396,10 @@ async function main(): Promise<void> {
   }
   if (options.only !== 'flights') rows.push(...(await benchOne(synthetic(options.syntheticRows, 11), options, python)));
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+  const load = `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`;
   const table = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; ${options.trees} trees, 31 leaves (leaf-wise),`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine} (${load});`,
+    `${options.trees} trees, 31 leaves (leaf-wise),`,
     'max depth 8, learning rate 0.1, 255 bins, L2 1, min 5 rows per leaf (scikit-learn) / min hessian 1e-3.',
     '',
     ...HEADER,

@@ -14,6 +14,16 @@ if ! command -v dockerd >/dev/null; then
   echo "start-dockerd.sh: dockerd not installed (apt-get install docker.io)" >&2
   exit 1
 fi
+# A daemon still shutting down holds its pid file: wait for it; a stale pid file is removed.
+PIDFILE=/var/run/docker.pid
+for _ in $(seq 1 30); do
+  [[ -f "$PIDFILE" ]] || break
+  if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+    rm -f "$PIDFILE"
+    break
+  fi
+  sleep 1
+done
 setsid dockerd >"$LOG" 2>&1 </dev/null &
 PID=$!
 for _ in $(seq 1 60); do

@@ -3,7 +3,7 @@
  * routes stay thin: they catch, read `status`, and send `{"error": message}`.
  */
 import { ConveyorError, InputError } from '../errors.ts';
-import { NotFoundError as RegistryNotFoundError } from '../registry/errors.ts';
+import { IntegrityError, NotFoundError as RegistryNotFoundError } from '../registry/errors.ts';
 
 /** A serving error that knows its HTTP status. */
 export class ServeError extends ConveyorError {
@@ -54,11 +54,14 @@ export class ModelConflictError extends ServeError {
   }
 }
 
-/** HTTP status for anything thrown while serving: a ServeError's own, 404/422 for known stage errors, else 500. */
+/**
+ * HTTP status for anything thrown while serving: a ServeError's own; 404 for a registry ref that names
+ * nothing; 422 for a model file that is unusable or does not match its card; fastify's 4xx; else 500.
+ */
 export function statusOf(error: unknown): number {
   if (error instanceof ServeError) return error.status;
   if (error instanceof RegistryNotFoundError) return 404;
-  if (error instanceof InputError) return 422;
+  if (error instanceof InputError || error instanceof IntegrityError) return 422;
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }

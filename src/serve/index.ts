@@ -13,7 +13,13 @@ export {
   statusOf,
 } from './errors.ts';
 export type { ModelMetadata, TensorMetadata } from './model.ts';
-export { formatLine, PredictionLog } from './prediction-log.ts';
+export {
+  formatLine,
+  PredictionLog,
+  type PredictionLogLine,
+  type PredictionRecord,
+  predictionLogFiles,
+} from './prediction-log.ts';
 export {
   DEFAULT_BATCHING,
   DEFAULT_BODY_LIMIT_BYTES,

@@ -25,7 +25,7 @@
  * counted rather than slowing requests down. Lines are formatted early so that requests' arrays do not
  * outlive them (they would otherwise survive into the old generation and cost GC time).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { type FileHandle, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Random } from '../lib/random.ts';
@@ -36,6 +36,30 @@ import type { PredictionLogOptions } from './types.ts';
 /** Delay between a record and the write that carries it (ms): lines are appended in groups. */
 const FLUSH_DELAY_MS = 25;
 const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
+
+/** One line of the prediction log, as JSON.parse returns it (see the module comment). */
+export interface PredictionLogLine {
+  /** ISO-8601 UTC time of the prediction. */
+  readonly ts: string;
+  readonly request_id: string;
+  readonly model_name: string;
+  readonly model_version: string;
+  readonly endpoint: 'infer' | 'predict';
+  readonly rows: number;
+  /** Feature name → `rows` values; null is missing. */
+  readonly inputs: Readonly<Record<string, readonly (number | string | null)[]>>;
+  readonly outputs:
+    | { readonly label: readonly string[]; readonly probabilities: readonly (readonly number[])[] }
+    | { readonly value: readonly number[] };
+}
+
+/** The log's files that exist, oldest first: path.<maxFiles> … path.1, then path. */
+export function predictionLogFiles(path: string, maxFiles: number): string[] {
+  const files: string[] = [];
+  for (let i = maxFiles; i >= 1; i--) if (existsSync(`${path}.${i}`)) files.push(`${path}.${i}`);
+  if (existsSync(path)) files.push(path);
+  return files;
+}
 
 export interface PredictionRecord {
   /** Epoch milliseconds. */
@@ -214,12 +238,12 @@ async function exists(path: string): Promise<boolean> {
 /** One record as a JSON line (see the module comment). */
 export function formatLine(record: PredictionRecord): string {
   const { signature, block, outputs } = record;
-  const inputs: Record<string, readonly unknown[]> = {};
+  const inputs: Record<string, readonly (number | string | null)[]> = {};
   signature.features.forEach((feature, j) => {
     const sent = block.sent[j] ?? [];
     inputs[feature.name] = feature.type === 'numeric' ? sent : (sent as string[]).map((s) => (s === '' ? null : s));
   });
-  let logged: Record<string, unknown>;
+  let logged: PredictionLogLine['outputs'];
   if (signature.task === 'regression') {
     logged = { value: Array.from(outputs.value ?? []) };
   } else {
@@ -228,9 +252,9 @@ export function formatLine(record: PredictionRecord): string {
     for (let r = 0; r < outputs.rows; r++) {
       probabilities[r] = Array.from(outputs.probabilities!.subarray(r * k, (r + 1) * k));
     }
-    logged = { label: outputs.label, probabilities };
+    logged = { label: outputs.label ?? [], probabilities };
   }
-  return `${JSON.stringify({
+  const line: PredictionLogLine = {
     ts: new Date(record.time).toISOString(),
     request_id: record.requestId,
     model_name: record.modelName,
@@ -239,5 +263,6 @@ export function formatLine(record: PredictionRecord): string {
     rows: block.rows,
     inputs,
     outputs: logged,
-  })}\n`;
+  };
+  return `${JSON.stringify(line)}\n`;
 }

@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/lib/random.ts';
 import type { ModelSignature } from '../../src/model/types.ts';
 import { startServer } from '../../src/serve/index.ts';
-import { PredictionLog, type PredictionLogOutcome, type PredictionRecord } from '../../src/serve/prediction-log.ts';
+import {
+  formatLine,
+  PredictionLog,
+  type PredictionLogOutcome,
+  type PredictionRecord,
+  predictionLogFiles,
+} from '../../src/serve/prediction-log.ts';
 import { type BuiltModel, buildModel, type Json, oipInputs, postJson } from './models.ts';
 
 const signature: ModelSignature = {
@@ -116,6 +122,7 @@ describe('PredictionLog', () => {
     await log.close();
     expect(existsSync(`${path}.3`)).toBe(false);
     const files = [`${path}.2`, `${path}.1`, path];
+    expect(predictionLogFiles(path, 2)).toEqual(files);
     for (const file of files) expect(statSync(file).size).toBeLessThanOrEqual(1000);
     // Oldest to newest, the kept lines are the most recent records, contiguous and whole.
     const ids = files.flatMap((file) => readLines(file).map((line) => Number(line.request_id.slice(1))));
@@ -139,8 +146,10 @@ describe('PredictionLog', () => {
   it('drops and counts records instead of queueing without bound', async () => {
     const path = join(root, 'pressure.jsonl');
     const counts: Partial<Record<PredictionLogOutcome, number>> = {};
+    // Room for two lines of four rows.
+    const maxPendingBytes = Math.floor(formatLine(makeRecord('r0', 4)).length * 2.5);
     const log = new PredictionLog(
-      { path, sampleRate: 1, maxBytes: 1 << 20, maxFiles: 1, maxPendingRows: 10 },
+      { path, sampleRate: 1, maxBytes: 1 << 20, maxFiles: 1, maxPendingBytes },
       { onRecords: (outcome, n) => (counts[outcome] = (counts[outcome] ?? 0) + n) },
     );
     for (let i = 0; i < 5; i++) log.record(makeRecord(`r${i}`, 4));

@@ -36,8 +36,10 @@ const KERNELS: readonly Kernel[] = [
 
 /** Smallest row block. */
 export const MIN_BLOCK_ROWS = 16_384;
-/** At most this many blocks over the training rows (bounds the partial histograms' memory). */
+/** At most this many blocks over the training rows. */
 const MAX_BLOCKS = 64;
+/** Memory the partial histograms (one per row block) may take; wide data gets fewer, larger blocks. */
+const PARTIAL_BYTES = 256 * 1024 * 1024;
 /** Workers start only when the training rows fill at least this many minimum blocks. */
 const MIN_BLOCKS_FOR_WORKERS = 4;
 /**
@@ -105,11 +107,16 @@ export class Executor {
       totalBins += options.featureBinCounts[f]!;
     }
     const histDoubles = totalBins * 3;
-    const blockRows = Math.max(MIN_BLOCK_ROWS, Math.ceil(rowCount / MAX_BLOCKS));
+    // Depends on the data's shape only, never on the thread count (see the module comment).
+    const maxBlocks = Math.max(1, Math.min(MAX_BLOCKS, Math.floor(PARTIAL_BYTES / (histDoubles * 8))));
+    const blockRows = Math.max(MIN_BLOCK_ROWS, Math.ceil(rowCount / maxBlocks));
     const blocks = Math.max(1, Math.ceil(Math.max(rowCount, validRowCount) / blockRows));
-    if (outputs * 2 * rowCount >= 2 ** 31 || (options.slots + blocks) * histDoubles >= 2 ** 31) {
+    const partials = Math.max(0, Math.ceil(rowCount / blockRows) - 1);
+    if (outputs * 2 * rowCount >= 2 ** 31 || (options.slots + partials) * histDoubles >= 2 ** 31) {
       throw new Error(`training buffers too large: ${rowCount} rows x ${outputs} outputs, ${totalBins} bins`);
     }
+    // The softmax kernel keeps a row's class scores in the thread's gradient scratch.
+    if (outputs > 2 * blockRows) throw new Error(`at most ${2 * blockRows} classes are supported, got ${outputs}`);
     const featureBinCounts = i32(featureCount);
     featureBinCounts.set(options.featureBinCounts);
     const missingBins = i32(featureCount);
@@ -129,7 +136,7 @@ export class Executor {
       spareRows: new Uint32Array(bytes(rowCount * 4)),
       sides: new Uint8Array(bytes(rowCount)),
       features: i32(featureCount),
-      hist: f64((options.slots + blocks) * histDoubles),
+      hist: f64((options.slots + partials) * histDoubles),
       target: f64(rowCount),
       scores: f64(rowCount * outputs),
       outputs,
@@ -148,7 +155,7 @@ export class Executor {
     this.args = i32(ARG_COUNT);
     this.control = i32(CONTROL_WORDS);
     this.errorText = new Uint8Array(bytes(ERROR_BYTES));
-    this.scratch = { gradients: new Float64Array(2 * blockRows) };
+    this.scratch = { gradients: new Float64Array(2 * blockRows), sides: new Uint8Array(256) };
   }
 
   /** Allocates the memory and, when the data is large enough, starts `threads - 1` workers. */
@@ -271,7 +278,7 @@ function workerLoop(
   spin: number,
 ): void {
   const c = d.control;
-  const scratch = { gradients: new Float64Array(2 * d.memory.blockRows) };
+  const scratch = { gradients: new Float64Array(2 * d.memory.blockRows), sides: new Uint8Array(256) };
   let seen = 0;
   port.postMessage('ready');
   for (;;) {

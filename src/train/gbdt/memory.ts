@@ -59,6 +59,8 @@ export interface TrainingMemory {
 export interface ThreadScratch {
   /** Ordered gradients of one row block: 2 x blockRows doubles. */
   readonly gradients: Float64Array;
+  /** Side (1 = left) of each bin value, for partitions. */
+  readonly sides: Uint8Array;
 }
 
 /** Parameters of one kernel run (an Int32Array shared with the workers: int32 keeps V8's loop indices integers). */
