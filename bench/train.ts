@@ -409,7 +409,13 @@ async function main(): Promise<void> {
   if (options.readme) writeReadmeSection(table);
 }
 
-/** Replaces the body of "## Training" in bench/README.md (creating the file or section if absent). */
+const TABLE_START = '<!-- bench/train.ts table: start -->';
+const TABLE_END = '<!-- bench/train.ts table: end -->';
+
+/**
+ * Writes the table into the "## Training" section of bench/README.md, between the table markers (the
+ * rest of the section is hand-written and kept); creates the section, or the file, when absent.
+ */
 function writeReadmeSection(table: string): void {
   const path = new URL('./README.md', import.meta.url).pathname;
   let text = '';
@@ -418,13 +424,13 @@ function writeReadmeSection(table: string): void {
   } catch {
     text = '# Benchmarks\n';
   }
-  const body = `## Training\n\n${README_INTRO}\n\n${table}\n`;
-  const start = text.indexOf('## Training\n');
-  if (start < 0) {
-    text = `${text.trimEnd()}\n\n${body}`;
+  const block = `${TABLE_START}\n${table}\n${TABLE_END}`;
+  const start = text.indexOf(TABLE_START);
+  const end = text.indexOf(TABLE_END);
+  if (start >= 0 && end > start) {
+    text = `${text.slice(0, start)}${block}${text.slice(end + TABLE_END.length)}`;
   } else {
-    const next = text.indexOf('\n## ', start + 1);
-    text = `${text.slice(0, start)}${body}${next < 0 ? '' : `\n${text.slice(next + 1)}`}`;
+    text = `${text.trimEnd()}\n\n## Training\n\n${README_INTRO}\n\n${block}\n`;
   }
   writeFileSync(path, text);
 }

@@ -4,7 +4,7 @@
  * with the reason printed. The base image comes from scripts/docker/base-image.sh (a no-op when present).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOnnxSession, runOnnx } from '../../src/model/onnx.ts';
@@ -33,6 +33,10 @@ afterAll(() => {
   spawnSync('docker', ['rm', '-f', container]);
   spawnSync('docker', ['rmi', '-f', tag]);
   rmSync(modelDir, { recursive: true, force: true });
+  // build/ goes too when this test made it and nothing else is in it.
+  try {
+    rmdirSync(join(REPO, 'build'));
+  } catch {}
 });
 
 describe.skipIf(unavailable !== undefined)('serving image', () => {

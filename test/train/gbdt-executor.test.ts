@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { Random } from '../../src/lib/random.ts';
-import { Executor, MIN_BLOCK_ROWS } from '../../src/train/gbdt/executor.ts';
+import { Executor, MIN_BLOCK_ROWS, MIN_ROWS_FOR_WORKERS } from '../../src/train/gbdt/executor.ts';
 import { BIN_STRIDE, buildHistogram, subtractHistogram } from '../../src/train/gbdt/histogram.ts';
 import { partitionRows } from '../../src/train/gbdt/partition.ts';
 
 // Enough rows for several row blocks and for worker threads to start.
-const ROWS = 5 * MIN_BLOCK_ROWS + 123;
+const ROWS = MIN_ROWS_FOR_WORKERS + 3 * MIN_BLOCK_ROWS + 123;
 const BINS = [5, 17, 256, 3, 9];
 
 async function executorWith(threads: number): Promise<Executor> {

@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { DataError } from '../../src/errors.ts';
 import { predictGbdt, predictGbdtRaw } from '../../src/model/predict-gbdt.ts';
-import { modelToJson } from '../../src/model/serialize.ts';
+import { modelFromJson, modelToJson } from '../../src/model/serialize.ts';
 import type { GbdtModel } from '../../src/model/types.ts';
+import { MIN_ROWS_FOR_WORKERS } from '../../src/train/gbdt/executor.ts';
 import { fitGbdt, trainGbdt } from '../../src/train/gbdt/index.ts';
 import type { Dataset } from '../../src/train/types.ts';
 import {
@@ -129,6 +130,8 @@ describe('model format', () => {
     const c = modelToJson(await train(data, sampled, 8));
     expect(a).toBe(b);
     expect(c).not.toBe(a);
+    // The model passes the model-file checks and round-trips exactly.
+    expect(modelToJson(modelFromJson(a, 'model.json'))).toBe(a);
   });
 
   test('growth limits: leaf-wise keeps max_leaves, depth-wise keeps max_depth', async () => {
@@ -273,7 +276,7 @@ describe('boosting loop', () => {
 
   test('1 thread and 2 threads give identical models (workers engaged)', async () => {
     // Enough rows that histograms are summed in several blocks and worker threads start.
-    const data = binaryData(70_000, 5);
+    const data = binaryData(MIN_ROWS_FOR_WORKERS + 10_000, 5);
     const options = { n_trees: 4, early_stopping_rounds: 0, subsample: 0.9 };
     const one = await trainGbdt(trainInput(data, { ...options, threads: 1 }));
     const two = await trainGbdt(trainInput(data, { ...options, threads: 2 }));

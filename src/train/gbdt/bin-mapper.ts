@@ -312,12 +312,7 @@ function sortKey(count: number, sum: number, prior: number, order: CategoryOrder
  * Bins of `rows` (table row indices), column-major: feature f of the i-th listed row at f * rows.length + i.
  * `out` may be a view on shared memory. Infinite numeric values are rejected (their bin is ambiguous).
  */
-export function binRows(
-  table: Table,
-  bins: readonly FeatureBins[],
-  rows: Uint32Array,
-  out?: Uint8Array,
-): Uint8Array {
+export function binRows(table: Table, bins: readonly FeatureBins[], rows: Uint32Array, out?: Uint8Array): Uint8Array {
   const n = rows.length;
   const matrix = out ?? new Uint8Array(bins.length * n);
   if (matrix.length < bins.length * n) throw new Error('binRows: output buffer too small');

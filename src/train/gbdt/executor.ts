@@ -40,8 +40,11 @@ export const MIN_BLOCK_ROWS = 16_384;
 const MAX_BLOCKS = 64;
 /** Memory the partial histograms (one per row block) may take; wide data gets fewer, larger blocks. */
 const PARTIAL_BYTES = 256 * 1024 * 1024;
-/** Workers start only when the training rows fill at least this many minimum blocks. */
-const MIN_BLOCKS_FOR_WORKERS = 4;
+/**
+ * Workers start only from this many training rows: below it their start (~50 ms each, plus compiling
+ * the kernels again in every thread) costs more than sharing the work saves.
+ */
+export const MIN_ROWS_FOR_WORKERS = 131_072;
 /**
  * Polls of a shared word before sleeping in Atomics.wait: the next run usually follows within
  * microseconds, and a futex wake-up costs tens of them.
@@ -84,8 +87,10 @@ export function resolveThreads(threads: number): number {
 
 export class Executor {
   readonly memory: TrainingMemory;
-  /** Threads actually used (1 when the data is too small to pay for workers). */
-  readonly threads: number;
+  /** Threads used (1 when the data is too small to pay for workers, or workers could not start). */
+  threads: number;
+  /** Why worker threads could not start, if they could not (training then runs on one thread). */
+  workerError?: string;
   private readonly args: Int32Array;
   private readonly control: Int32Array;
   private readonly errorText: Uint8Array;
@@ -158,12 +163,22 @@ export class Executor {
     this.scratch = { gradients: new Float64Array(2 * blockRows), sides: new Uint8Array(256) };
   }
 
-  /** Allocates the memory and, when the data is large enough, starts `threads - 1` workers. */
+  /**
+   * Allocates the memory and, when the data is large enough, starts `threads - 1` workers. If they
+   * cannot start, training runs on the main thread alone (same results, see the module comment).
+   */
   static async create(options: ExecutorOptions): Promise<Executor> {
     const requested = resolveThreads(options.threads);
-    const worthIt = options.rowCount >= MIN_BLOCKS_FOR_WORKERS * MIN_BLOCK_ROWS;
+    const worthIt = options.rowCount >= MIN_ROWS_FOR_WORKERS;
     const executor = new Executor(options, requested > 1 && worthIt ? requested : 1);
-    if (executor.threads > 1) await executor.startWorkers(executor.threads - 1);
+    if (executor.threads > 1) {
+      try {
+        await executor.startWorkers(executor.threads - 1);
+      } catch (error) {
+        executor.workerError = error instanceof Error ? error.message : String(error);
+        executor.threads = 1;
+      }
+    }
     return executor;
   }
 
@@ -252,7 +267,8 @@ export class Executor {
     try {
       await Promise.all(ready);
     } catch (error) {
-      await this.close();
+      await Promise.all(this.workers.map((worker) => worker.terminate()));
+      this.workers.length = 0;
       throw error;
     }
   }

@@ -126,7 +126,7 @@ export function binaryGradientKernel(task: number, m: TrainingMemory): void {
     const e = Math.exp(-Math.abs(s));
     const inverse = 1 / (1 + e);
     const p = s >= 0 ? inverse : e * inverse;
-    linear += (s > 0 ? s : 0) - y * s;
+    linear += Math.max(s, 0) - y * s;
     product *= 1 + e;
     if (((i - from) & 63) === 63) {
       logs += Math.log(product);
@@ -200,7 +200,7 @@ function binaryLoss(scores: Float64Array, target: Float64Array): number {
   let loss = 0;
   for (let i = 0; i < target.length; i++) {
     const s = scores[i]!;
-    loss += Math.log1p(Math.exp(-Math.abs(s))) + (s > 0 ? s : 0) - target[i]! * s;
+    loss += Math.log1p(Math.exp(-Math.abs(s))) + Math.max(s, 0) - target[i]! * s;
   }
   return loss / Math.max(1, target.length);
 }

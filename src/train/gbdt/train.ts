@@ -116,6 +116,7 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
     valid_rows: validRows.length,
     threads: executor.threads,
   };
+  if (executor.workerError) summary.worker_threads_error = executor.workerError;
   if (last) summary.train_loss = last.trainLoss;
   const best = boosted.history[boosted.rounds - 1];
   if (best?.validLoss !== undefined) summary.valid_loss = best.validLoss;
