@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { configSchema } from '../config/schema.ts';
 import { evaluationReportSchema } from '../evaluate/types.ts';
+import { githubRunSchema, gitInfoSchema } from '../lib/lineage.ts';
 import { dataProfileSchema, dataSchemaSchema } from '../validate/types.ts';
 import { blessingSchema } from '../validate-model/types.ts';
 
@@ -29,17 +30,9 @@ export const modelCardSchema = z
     /** The latest version registered before this one (null for the first). */
     parent_version: z.int().min(1).nullable(),
     conveyor_version: z.string(),
-    git: z.object({ commit: z.string().nullable(), branch: z.string().nullable() }).strict(),
+    git: gitInfoSchema,
     /** Set when trained in GitHub Actions. */
-    github: z
-      .object({
-        run_url: z.string(),
-        event: z.string(),
-        trigger: z.enum(['push', 'schedule', 'dispatch', 'monitor', 'other']),
-        actor: z.string().optional(),
-      })
-      .strict()
-      .nullable(),
+    github: githubRunSchema.nullable(),
     config: configSchema,
     trainer: z
       .object({

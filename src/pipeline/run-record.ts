@@ -1,6 +1,7 @@
 /** run.json: who ran what, from which commit and config, and how each stage went. */
 import { z } from 'zod';
 import { readJson, writeJson } from '../lib/files.ts';
+import { githubRunSchema, gitInfoSchema } from '../lib/lineage.ts';
 
 export const stageNames = [
   'validate-data',
@@ -25,16 +26,9 @@ export const runRecordSchema = z.object({
   created_at: z.string(),
   config_file: z.string(),
   conveyor_version: z.string(),
-  git: z.object({ commit: z.string().nullable(), branch: z.string().nullable() }),
+  git: gitInfoSchema,
   /** Set when the run happens in GitHub Actions. */
-  github: z
-    .object({
-      run_url: z.string(),
-      event: z.string(),
-      trigger: z.enum(['push', 'schedule', 'dispatch', 'monitor', 'other']),
-      actor: z.string().optional(),
-    })
-    .nullable(),
+  github: githubRunSchema.nullable(),
   stages: z.record(z.string(), stageRecordSchema),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
