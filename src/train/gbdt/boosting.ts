@@ -23,10 +23,8 @@ export function streamSeed(seed: number, stream: number): number {
 export interface BoostingInput {
   readonly objective: Objective;
   readonly params: GbdtParams;
-  /** Holds the training rows' bins and target (and the validation rows' bins, if any). */
+  /** Holds the training rows' bins and target (and the validation rows' bins and target, if any). */
   readonly executor: Executor;
-  /** Target of the validation rows (memory.validBins order); undefined without a validation set. */
-  readonly validTarget?: Float64Array;
   readonly seed: number;
   readonly onProgress?: (event: TrainProgress) => void;
 }
@@ -58,7 +56,7 @@ export interface BoostingResult {
 
 /** Runs the loop. Synchronous within a round; yields to the event loop between rounds. */
 export async function boost(input: BoostingInput): Promise<BoostingResult> {
-  const { objective, params, executor, validTarget } = input;
+  const { objective, params, executor } = input;
   const m = executor.memory;
   const outputs = objective.outputs;
   const rowCount = m.rowCount;
@@ -75,7 +73,7 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
   });
   const baseScore = objective.boostFromScore(m.target);
   fillScores(m.scores, baseScore);
-  const validation = validTarget !== undefined && m.validRowCount > 0;
+  const validation = m.validRowCount > 0;
   if (validation) fillScores(m.validScores, baseScore);
   const rowRandom = new Random(streamSeed(input.seed, SEED_STREAM.rows));
   const columnRandom = new Random(streamSeed(input.seed, SEED_STREAM.columns));
@@ -83,6 +81,8 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
   const allFeatures = Array.from({ length: featureCount }, (_, f) => f);
   const earlyStopping = validation && params.early_stopping_rounds > 0;
   const sampleBuffer = params.subsample < 1 ? new Uint32Array(rowCount) : undefined;
+  const identity = new Uint32Array(sampleBuffer ? 0 : rowCount);
+  for (let i = 0; i < identity.length; i++) identity[i] = i;
 
   const trees: BoostedTree[] = [];
   const history: BoostingResult['history'] = [];
@@ -109,7 +109,7 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
         columnCount < featureCount ? sampleColumns(featureCount, columnCount, columnRandom) : allFeatures,
       );
       if (sample) m.rows.set(sample);
-      else for (let i = 0; i < rowCount; i++) m.rows[i] = i;
+      else m.rows.set(identity);
       const tree = learner.learn(sampled, k, sample === undefined);
       for (let node = 0; node < tree.value.length; node++) tree.value[node]! *= params.learning_rate;
       roundTrees.push({ output: k, tree });
@@ -130,7 +130,7 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
     }
     trees.push(...roundTrees);
     roundsRun = round + 1;
-    const validLoss = validation ? objective.loss(m.validScores, validTarget!) : undefined;
+    const validLoss = validation ? meanLoss(executor, objective, true) : undefined;
     history.push({ iteration: roundsRun, trainLoss: Number.NaN, validLoss });
     if (earlyStopping && validLoss !== undefined) {
       if (validLoss < bestLoss) {
@@ -144,7 +144,7 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
     // Let timers and I/O (progress display, signals) run between rounds.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  if (history.length > 0) report(objective.loss(m.scores, m.target));
+  if (history.length > 0) report(meanLoss(executor, objective, false));
   const rounds = earlyStopping ? bestRounds : roundsRun;
   return {
     baseScore,
@@ -165,6 +165,17 @@ function gradients(executor: Executor, objective: Objective): number {
   let loss = 0;
   for (let t = 0; t < blocks; t++) loss += m.blockLoss[t]!;
   return loss / Math.max(1, m.rowCount);
+}
+
+/** Mean loss of the training or validation rows at their current scores (block sums in order). */
+function meanLoss(executor: Executor, objective: Objective, validation: boolean): number {
+  const m = executor.memory;
+  const rows = validation ? m.validRowCount : m.rowCount;
+  const blocks = executor.blocks(rows);
+  executor.run(objective.lossKernel, blocks, [validation ? 1 : 0]);
+  let loss = 0;
+  for (let t = 0; t < blocks; t++) loss += m.blockLoss[t]!;
+  return loss / Math.max(1, rows);
 }
 
 function fillScores(scores: Float64Array, baseScore: readonly number[]): void {

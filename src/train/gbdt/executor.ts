@@ -15,24 +15,41 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { histogramBlockKernel, histogramMergeKernel } from './histogram.ts';
+import { accumulateRows, histogramBlockKernel, histogramFeatureKernel, histogramMergeKernel } from './histogram.ts';
 import { ARG_COUNT, type Kernel, type ThreadScratch, type TrainingMemory } from './memory.ts';
-import { binaryGradientKernel, multiclassGradientKernel, squaredErrorGradientKernel } from './objectives.ts';
+import {
+  binaryGradientKernel,
+  binaryLossKernel,
+  multiclassGradientKernel,
+  multiclassLossKernel,
+  squaredErrorGradientKernel,
+  squaredErrorLossKernel,
+} from './objectives.ts';
 import { partitionCountKernel, partitionScatterKernel } from './partition.ts';
 import { leafScoresKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
 
 /** Every kernel a worker can run; a run names its kernel by index in this list. */
 const KERNELS: readonly Kernel[] = [
   histogramBlockKernel,
+  histogramFeatureKernel,
   histogramMergeKernel,
   partitionCountKernel,
   partitionScatterKernel,
   binaryGradientKernel,
   multiclassGradientKernel,
   squaredErrorGradientKernel,
+  binaryLossKernel,
+  multiclassLossKernel,
+  squaredErrorLossKernel,
   leafScoresKernel,
   traverseKernel,
 ];
+
+/**
+ * Functions the kernels call by name; workers declare them under the same names. (They live in the
+ * kernels' own modules, so every toolchain keeps the call and the declaration names equal.)
+ */
+const HELPERS: readonly ((...args: never[]) => unknown)[] = [accumulateRows];
 
 /** Smallest row block. */
 export const MIN_BLOCK_ROWS = 16_384;
@@ -138,6 +155,7 @@ export class Executor {
       blockRows,
       gradHess: f64(outputs * 2 * rowCount),
       rows: new Uint32Array(bytes(rowCount * 4)),
+      ordered: f64(2 * Math.min(rowCount, blockRows)),
       spareRows: new Uint32Array(bytes(rowCount * 4)),
       sides: new Uint8Array(bytes(rowCount)),
       features: i32(featureCount),
@@ -145,8 +163,9 @@ export class Executor {
       target: f64(rowCount),
       scores: f64(rowCount * outputs),
       outputs,
-      blockCounts: i32(blocks),
-      blockOffsets: i32(2 * blocks),
+      // Row blocks, or partition chunks (about four per thread).
+      blockCounts: i32(Math.max(blocks, 4 * threads + 1)),
+      blockOffsets: i32(2 * Math.max(blocks, 4 * threads + 1)),
       blockLoss: f64(blocks),
       leafRanges: i32(2 * options.maxLeaves),
       leafValues: f64(options.maxLeaves),
@@ -155,6 +174,7 @@ export class Executor {
       validBins: new Uint8Array(bytes(featureCount * validRowCount)),
       validRowCount,
       validScores: f64(validRowCount * outputs),
+      validTarget: f64(validRowCount),
       missingBins,
     };
     this.args = i32(ARG_COUNT);
@@ -244,6 +264,7 @@ export class Executor {
   private async startWorkers(count: number): Promise<void> {
     const source = [
       "const { workerData, parentPort } = require('node:worker_threads');",
+      ...HELPERS.map((helper) => helper.toString()),
       `const kernels = [${KERNELS.map((k) => k.toString()).join(',\n')}];`,
       `(${workerLoop.toString()})(workerData, parentPort, kernels, ${SPIN});`,
     ].join('\n');

@@ -27,6 +27,8 @@ export interface TrainingMemory {
   readonly spareRows: Uint32Array;
   /** Partition marks by position in `rows`: 1 = goes left. */
   readonly sides: Uint8Array;
+  /** A one-block node's gradient pairs in row order (for histogramFeatureKernel). */
+  readonly ordered: Float64Array;
   /** Features of the current tree (ascending); the count is a kernel parameter. */
   readonly features: Int32Array;
   /** Histogram slots, then partial histograms of row blocks. */
@@ -36,10 +38,10 @@ export interface TrainingMemory {
   /** Training raw scores, rowCount x outputs row-major. */
   readonly scores: Float64Array;
   readonly outputs: number;
-  /** Per row block: rows going left (partition), then left/right write offsets. */
+  /** Per partition chunk: rows going left, then left/right write offsets. */
   readonly blockCounts: Int32Array;
   readonly blockOffsets: Int32Array;
-  /** Per row block: the loss sum of the block's rows. */
+  /** Per row block: the loss sum of the block's rows (training or validation). */
   readonly blockLoss: Float64Array;
   /** Leaves of the last tree sorted by range: [begin, end) of rows per leaf, and the leaf values. */
   readonly leafRanges: Int32Array;
@@ -51,6 +53,7 @@ export interface TrainingMemory {
   readonly validBins: Uint8Array;
   readonly validRowCount: number;
   readonly validScores: Float64Array;
+  readonly validTarget: Float64Array;
   /** Value bins per feature (= the missing bin's index). */
   readonly missingBins: Int32Array;
 }

@@ -46,8 +46,11 @@ export interface Objective {
   readonly gradientKernel: Kernel;
   /** Parameters of gradientKernel. */
   readonly gradientArgs: readonly number[];
-  /** Mean loss of `scores` (rows x outputs) against `target`. */
-  loss(scores: Float64Array, target: Float64Array): number;
+  /**
+   * Row-block kernel: memory.blockLoss[task] = the loss sum of row block `task` of the training rows
+   * (a = [0]) or of the validation rows (a = [1]), at their current scores.
+   */
+  readonly lossKernel: Kernel;
 }
 
 /** Probability clamp for initial scores (a class absent from training). */
@@ -70,7 +73,7 @@ export function createObjective(kind: ObjectiveKind, classes: number): Objective
         },
         gradientKernel: binaryGradientKernel,
         gradientArgs: [],
-        loss: binaryLoss,
+        lossKernel: binaryLossKernel,
       };
     case 'multiclass':
       return {
@@ -85,7 +88,7 @@ export function createObjective(kind: ObjectiveKind, classes: number): Objective
         },
         gradientKernel: multiclassGradientKernel,
         gradientArgs: [],
-        loss: (scores, target) => multiclassLoss(scores, target, classes),
+        lossKernel: multiclassLossKernel,
       };
     case 'regression':
       return {
@@ -100,7 +103,7 @@ export function createObjective(kind: ObjectiveKind, classes: number): Objective
         },
         gradientKernel: squaredErrorGradientKernel,
         gradientArgs: [],
-        loss: squaredErrorLoss,
+        lossKernel: squaredErrorLossKernel,
       };
   }
 }
@@ -196,18 +199,31 @@ export function squaredErrorGradientKernel(task: number, m: TrainingMemory): voi
   m.blockLoss[task] = loss;
 }
 
-function binaryLoss(scores: Float64Array, target: Float64Array): number {
+/** Binary log-loss sum of row block `task` of the training (a = [0]) or validation (a = [1]) rows. */
+export function binaryLossKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+  const valid = a[0] === 1;
+  const scores = valid ? m.validScores : m.scores;
+  const target = valid ? m.validTarget : m.target;
+  const from = task * m.blockRows;
+  const to = Math.min(valid ? m.validRowCount : m.rowCount, from + m.blockRows);
   let loss = 0;
-  for (let i = 0; i < target.length; i++) {
+  for (let i = from; i < to; i++) {
     const s = scores[i]!;
     loss += Math.log1p(Math.exp(-Math.abs(s))) + Math.max(s, 0) - target[i]! * s;
   }
-  return loss / Math.max(1, target.length);
+  m.blockLoss[task] = loss;
 }
 
-function multiclassLoss(scores: Float64Array, target: Float64Array, k: number): number {
+/** Softmax log-loss sum of row block `task` of the training (a = [0]) or validation (a = [1]) rows. */
+export function multiclassLossKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+  const valid = a[0] === 1;
+  const scores = valid ? m.validScores : m.scores;
+  const target = valid ? m.validTarget : m.target;
+  const from = task * m.blockRows;
+  const to = Math.min(valid ? m.validRowCount : m.rowCount, from + m.blockRows);
+  const k = m.outputs;
   let loss = 0;
-  for (let i = 0; i < target.length; i++) {
+  for (let i = from; i < to; i++) {
     const base = i * k;
     let max = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < k; c++) max = Math.max(max, scores[base + c]!);
@@ -215,14 +231,20 @@ function multiclassLoss(scores: Float64Array, target: Float64Array, k: number): 
     for (let c = 0; c < k; c++) sum += Math.exp(scores[base + c]! - max);
     loss += Math.log(sum) + max - scores[base + target[i]!]!;
   }
-  return loss / Math.max(1, target.length);
+  m.blockLoss[task] = loss;
 }
 
-function squaredErrorLoss(scores: Float64Array, target: Float64Array): number {
+/** Sum of (s - y)² over row block `task` of the training (a = [0]) or validation (a = [1]) rows. */
+export function squaredErrorLossKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+  const valid = a[0] === 1;
+  const scores = valid ? m.validScores : m.scores;
+  const target = valid ? m.validTarget : m.target;
+  const from = task * m.blockRows;
+  const to = Math.min(valid ? m.validRowCount : m.rowCount, from + m.blockRows);
   let loss = 0;
-  for (let i = 0; i < target.length; i++) {
+  for (let i = from; i < to; i++) {
     const r = scores[i]! - target[i]!;
     loss += r * r;
   }
-  return loss / Math.max(1, target.length);
+  m.blockLoss[task] = loss;
 }

@@ -1,8 +1,8 @@
 /**
  * Stable partition of a node's row range by a split: left rows first, both halves in row order (which
- * keeps the histogram loops' memory access ascending). Large ranges run as two row-block kernels: count
- * the left rows per block, then scatter each block to offsets from the prefix sums — the same result as
- * the serial pass, whatever the thread count.
+ * keeps the histogram loops' memory access ascending). With several threads, large ranges run as two
+ * chunk kernels: mark and count the left rows per chunk, then scatter each chunk to offsets from the
+ * prefix sums — the same (unique) result as the serial pass.
  */
 import type { Executor } from './executor.ts';
 import type { ThreadScratch, TrainingMemory } from './memory.ts';
@@ -20,34 +20,41 @@ export function partitionRows(
   missingLeft: boolean,
 ): number {
   const m = executor.memory;
-  const blocks = executor.blocks(end - begin);
-  // One thread: the single-pass version gives the same (unique) stable partition.
-  if (blocks === 1 || executor.threads === 1) return partitionSerial(m, begin, end, feature, bin, missingLeft);
-  const args = [begin, end, feature * m.rowCount, bin, m.missingBins[feature]!, missingLeft ? 1 : 0];
-  executor.run(partitionCountKernel, blocks, args);
+  const size = end - begin;
+  if (executor.threads === 1 || size < 2 * MIN_CHUNK_ROWS) {
+    return partitionSerial(m, begin, end, feature, bin, missingLeft);
+  }
+  // A stable partition is unique, so chunks may follow the thread count: about four per thread.
+  const chunkRows = Math.max(MIN_CHUNK_ROWS, Math.ceil(size / (4 * executor.threads)));
+  const chunks = Math.ceil(size / chunkRows);
+  const args = [begin, end, feature * m.rowCount, bin, m.missingBins[feature]!, missingLeft ? 1 : 0, chunkRows];
+  executor.run(partitionCountKernel, chunks, args);
   let totalLeft = 0;
-  for (let t = 0; t < blocks; t++) totalLeft += m.blockCounts[t]!;
+  for (let t = 0; t < chunks; t++) totalLeft += m.blockCounts[t]!;
   let left = begin;
   let right = begin + totalLeft;
-  for (let t = 0; t < blocks; t++) {
-    const size = Math.min(end, begin + (t + 1) * m.blockRows) - (begin + t * m.blockRows);
+  for (let t = 0; t < chunks; t++) {
+    const rows = Math.min(end, begin + (t + 1) * chunkRows) - (begin + t * chunkRows);
     m.blockOffsets[2 * t] = left;
     m.blockOffsets[2 * t + 1] = right;
     left += m.blockCounts[t]!;
-    right += size - m.blockCounts[t]!;
+    right += rows - m.blockCounts[t]!;
   }
-  executor.run(partitionScatterKernel, blocks, args);
+  executor.run(partitionScatterKernel, chunks, args);
   m.rows.set(m.spareRows.subarray(begin, end), begin);
   return totalLeft;
 }
 
+/** Smallest chunk of a parallel partition. */
+const MIN_CHUNK_ROWS = 4096;
+
 /**
- * Kernel: marks the rows of block `task` of rows[begin, end) going left (memory.sides, by position) and
- * counts them. a = [begin, end, column (feature x rowCount), bin, missingBin, missingLeft].
+ * Kernel: marks the rows of chunk `task` of rows[begin, end) going left (memory.sides, by position) and
+ * counts them. a = [begin, end, column (feature x rowCount), bin, missingBin, missingLeft, chunkRows].
  */
 export function partitionCountKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
-  const begin = a[0]! + task * m.blockRows;
-  const end = Math.min(a[1]!, begin + m.blockRows);
+  const begin = a[0]! + task * a[6]!;
+  const end = Math.min(a[1]!, begin + a[6]!);
   const column = a[2]!;
   const bin = a[3]!;
   const missingBin = a[4]!;
@@ -66,14 +73,14 @@ export function partitionCountKernel(task: number, m: TrainingMemory, a: Int32Ar
 }
 
 /**
- * Kernel: writes block `task`'s rows to spareRows by their marks, left ones from blockOffsets[2 task],
+ * Kernel: writes chunk `task`'s rows to spareRows by their marks, left ones from blockOffsets[2 task],
  * right ones from blockOffsets[2 task + 1]. Same parameters as partitionCountKernel. The target index
- * is computed arithmetically (no branch); each write stays inside the block's own slots, as other
- * blocks are written at the same time.
+ * is computed arithmetically (no branch); each write stays inside the chunk's own slots, as other
+ * chunks are written at the same time.
  */
 export function partitionScatterKernel(task: number, m: TrainingMemory, a: Int32Array): void {
-  const begin = a[0]! + task * m.blockRows;
-  const end = Math.min(a[1]!, begin + m.blockRows);
+  const begin = a[0]! + task * a[6]!;
+  const end = Math.min(a[1]!, begin + a[6]!);
   const { rows, sides, spareRows } = m;
   let left = m.blockOffsets[2 * task]!;
   let right = m.blockOffsets[2 * task + 1]!;

@@ -81,11 +81,11 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
     binRows(table, featureBins, trainRows, m.bins);
     binRows(table, featureBins, validRows, m.validBins);
     for (let i = 0; i < trainRows.length; i++) m.target[i] = target[trainRows[i]!]!;
+    for (let i = 0; i < validRows.length; i++) m.validTarget[i] = target[validRows[i]!]!;
     boosted = await boost({
       objective,
       params,
       executor,
-      validTarget: validRows.length > 0 ? pick(target, validRows) : undefined,
       seed,
       onProgress: input.onProgress,
     });
@@ -177,12 +177,6 @@ function holdOut(
     validRows: all.slice(0, validCount).sort(),
     trainRows: all.slice(validCount).sort(),
   };
-}
-
-function pick(values: Float64Array, rows: Uint32Array): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]!]!;
-  return out;
 }
 
 function toModelTree(
