@@ -78,26 +78,37 @@ export function fitBins(options: FitBinsOptions): FeatureBins[] {
   const { table, features, rows, maxBins } = options;
   if (maxBins < 1 || maxBins > 255) throw new Error(`maxBins must be in [1, 255], got ${maxBins}`);
   const sample = sampleRows(rows, BIN_SAMPLE_ROWS, options.seed);
+  // One set of buffers for every numeric feature: fresh ones per feature cost more (page faults, GC)
+  // than the sorting itself.
+  const scratch = sortScratch(sample.length);
+  const distinct = new Float64Array(sample.length);
+  const counts = new Float64Array(sample.length);
   return features.map((feature) => {
     if (feature.type === 'numeric') {
       const values = numericValues(table, feature.name);
-      return numericBins(feature.name, values, sample, maxBins);
+      return numericBins(feature.name, values, sample, maxBins, scratch, distinct, counts);
     }
     return categoricalBins(options, feature.name);
   });
 }
 
-function numericBins(name: string, values: Float64Array, rows: Uint32Array, maxBins: number): FeatureBins {
-  const present = new Float32Array(rows.length);
+function numericBins(
+  name: string,
+  values: Float64Array,
+  rows: Uint32Array,
+  maxBins: number,
+  scratch: SortScratch,
+  distinct: Float64Array,
+  counts: Float64Array,
+): FeatureBins {
+  const present = scratch.values;
   let count = 0;
   for (let i = 0; i < rows.length; i++) {
     const x = values[rows[i]!]!;
     // Float32Array stores round like Math.fround.
     if (!Number.isNaN(x)) present[count++] = x;
   }
-  const sorted = sortFloat32(present.subarray(0, count));
-  const distinct = new Float64Array(count);
-  const counts = new Float64Array(count);
+  const sorted = sortFloat32(present.subarray(0, count), scratch);
   let distinctCount = 0;
   for (let i = 0; i < count; i++) {
     const x = sorted[i]!;
@@ -129,17 +140,34 @@ function keyBits(key: number): number {
   return (key & 0x80000000 ? key ^ 0x80000000 : ~key) >>> 0;
 }
 
+/** Buffers of sortFloat32 for up to `size` values. */
+export interface SortScratch {
+  readonly values: Float32Array;
+  readonly keys: Uint32Array;
+  readonly spare: Uint32Array;
+  readonly offsets: Uint32Array;
+}
+
+export function sortScratch(size: number): SortScratch {
+  return {
+    values: new Float32Array(size),
+    keys: new Uint32Array(size),
+    spare: new Uint32Array(size),
+    offsets: new Uint32Array(65536),
+  };
+}
+
 /**
- * Ascending float32 values (no NaN), by a two-pass radix sort of their sortable bit patterns: several
- * times faster than TypedArray.prototype.sort, which boxes every element in V8.
+ * Sorts float32 values (no NaN) ascending in place, by a two-pass radix sort of their sortable bit
+ * patterns: several times faster than TypedArray.prototype.sort, which boxes every element in V8.
  */
-export function sortFloat32(values: Float32Array): Float32Array {
+export function sortFloat32(values: Float32Array, scratch: SortScratch = sortScratch(values.length)): Float32Array {
   const n = values.length;
   const bits = new Uint32Array(values.buffer, values.byteOffset, n);
-  let keys = new Uint32Array(n);
+  let keys = scratch.keys;
+  let spare = scratch.spare;
+  const offsets = scratch.offsets;
   for (let i = 0; i < n; i++) keys[i] = sortableKey(bits[i]!);
-  let spare = new Uint32Array(n);
-  const offsets = new Uint32Array(65536);
   for (let shift = 0; shift < 32; shift += 16) {
     offsets.fill(0);
     for (let i = 0; i < n; i++) offsets[(keys[i]! >>> shift) & 0xffff]! += 1;
@@ -155,10 +183,8 @@ export function sortFloat32(values: Float32Array): Float32Array {
     }
     [keys, spare] = [spare, keys];
   }
-  const out = new Float32Array(n);
-  const outBits = new Uint32Array(out.buffer);
-  for (let i = 0; i < n; i++) outBits[i] = keyBits(keys[i]!);
-  return out;
+  for (let i = 0; i < n; i++) bits[i] = keyBits(keys[i]!);
+  return values;
 }
 
 /**
