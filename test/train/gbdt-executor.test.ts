@@ -14,6 +14,7 @@ async function executorWith(threads: number): Promise<Executor> {
     rowCount: ROWS,
     featureBinCounts: Int32Array.from(BINS),
     outputs: 1,
+    expScores: false,
     slots: 3,
     maxLeaves: 4,
     validRowCount: 0,

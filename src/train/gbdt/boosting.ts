@@ -8,7 +8,7 @@ import type { GbdtParams } from '../../config/schema.ts';
 import { Random } from '../../lib/random.ts';
 import type { TrainProgress } from '../types.ts';
 import type { Executor } from './executor.ts';
-import type { Objective } from './objectives.ts';
+import { EXP_REFRESH_ROUNDS, type Objective } from './objectives.ts';
 import { leafScoresKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
 import { type BinnedTree, TreeLearner } from './tree-learner.ts';
 
@@ -98,7 +98,7 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
 
   for (let round = 0; round < params.n_trees; round++) {
     // Gradients at the current scores; their loss is the previous round's training loss.
-    const trainLoss = gradients(executor, objective);
+    const trainLoss = gradients(executor, objective, round % EXP_REFRESH_ROUNDS === 0);
     if (round > 0) report(trainLoss);
     const sample = sampleBuffer ? bernoulliSample(params.subsample, rowRandom, sampleBuffer) : undefined;
     const sampled = sample ? sample.length : rowCount;
@@ -157,11 +157,14 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
   };
 }
 
-/** Fills memory.gradHess; returns the mean training loss at the current scores (block sums in order). */
-function gradients(executor: Executor, objective: Objective): number {
+/**
+ * Fills memory.gradHess; returns the mean training loss at the current scores (block sums in order).
+ * `exact`: recompute memory.expScores from the scores (objectives that keep them).
+ */
+function gradients(executor: Executor, objective: Objective, exact: boolean): number {
   const m = executor.memory;
   const blocks = executor.blocks(m.rowCount);
-  executor.run(objective.gradientKernel, blocks, objective.gradientArgs);
+  executor.run(objective.gradientKernel, blocks, [exact ? 1 : 0]);
   let loss = 0;
   for (let t = 0; t < blocks; t++) loss += m.blockLoss[t]!;
   return loss / Math.max(1, m.rowCount);
@@ -189,10 +192,12 @@ function addLeafScores(executor: Executor, tree: BinnedTree, size: number, k: nu
   const order: number[] = [];
   for (let node = 0; node < tree.feature.length; node++) if (tree.feature[node]! < 0) order.push(node);
   order.sort((a, b) => tree.rowBegin[a]! - tree.rowBegin[b]!);
+  const { leafFactors } = executor.memory;
   order.forEach((node, i) => {
     leafRanges[2 * i] = tree.rowBegin[node]!;
     leafRanges[2 * i + 1] = tree.rowEnd[node]!;
     leafValues[i] = tree.value[node]!;
+    leafFactors[i] = Math.exp(-tree.value[node]!);
   });
   executor.run(leafScoresKernel, executor.blocks(size), [size, order.length, k]);
 }
@@ -208,6 +213,7 @@ function addTreeScores(executor: Executor, tree: BinnedTree, k: number, validati
     m.treeNodes[at + 3] = tree.left[node]!;
     m.treeNodes[at + 4] = tree.right[node]!;
     m.treeValues[node] = tree.value[node]!;
+    m.treeFactors[node] = Math.exp(-tree.value[node]!);
   }
   const rows = validation ? m.validRowCount : m.rowCount;
   executor.run(traverseKernel, executor.blocks(rows), [validation ? 1 : 0, k]);

@@ -88,6 +88,8 @@ export interface ExecutorOptions {
   readonly featureBinCounts: Int32Array;
   /** Raw scores per row (multiclass: one per class). */
   readonly outputs: number;
+  /** Keep e^-score per training row (binary log-loss). */
+  readonly expScores: boolean;
   /** Histograms kept at once (open leaves + 1). */
   readonly slots: number;
   /** Most leaves (and nodes) a tree can have. */
@@ -162,6 +164,7 @@ export class Executor {
       hist: f64((options.slots + partials) * histDoubles),
       target: f64(rowCount),
       scores: f64(rowCount * outputs),
+      expScores: f64(options.expScores ? rowCount : 0),
       outputs,
       // Row blocks, or partition chunks (about four per thread).
       blockCounts: i32(Math.max(blocks, 4 * threads + 1)),
@@ -169,8 +172,10 @@ export class Executor {
       blockLoss: f64(blocks),
       leafRanges: i32(2 * options.maxLeaves),
       leafValues: f64(options.maxLeaves),
+      leafFactors: f64(options.maxLeaves),
       treeNodes: i32(TREE_NODE_STRIDE * maxNodes),
       treeValues: f64(maxNodes),
+      treeFactors: f64(maxNodes),
       validBins: new Uint8Array(bytes(featureCount * validRowCount)),
       validRowCount,
       validScores: f64(validRowCount * outputs),

@@ -37,6 +37,8 @@ export interface TrainingMemory {
   readonly target: Float64Array;
   /** Training raw scores, rowCount x outputs row-major. */
   readonly scores: Float64Array;
+  /** Binary log-loss only (else empty): e^-score per training row, kept up to date by the score updates. */
+  readonly expScores: Float64Array;
   readonly outputs: number;
   /** Per partition chunk: rows going left, then left/right write offsets. */
   readonly blockCounts: Int32Array;
@@ -46,9 +48,12 @@ export interface TrainingMemory {
   /** Leaves of the last tree sorted by range: [begin, end) of rows per leaf, and the leaf values. */
   readonly leafRanges: Int32Array;
   readonly leafValues: Float64Array;
+  /** e^-value per leaf / per node: the factor that updates expScores. */
+  readonly leafFactors: Float64Array;
   /** The last tree, [feature, bin, missingLeft, left, right] per node, and node values (traversal). */
   readonly treeNodes: Int32Array;
   readonly treeValues: Float64Array;
+  readonly treeFactors: Float64Array;
   /** Validation rows' bins (column-major) and raw scores; empty without a validation set. */
   readonly validBins: Uint8Array;
   readonly validRowCount: number;

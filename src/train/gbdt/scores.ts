@@ -10,15 +10,16 @@ export const TREE_NODE_STRIDE = 5;
 
 /**
  * Kernel: for positions of block `task` in rows[0, size), adds the value of the leaf whose range holds
- * the position to the row's score of output k. a = [size, leafCount, k]; memory.leafRanges holds
- * [begin, end) per leaf, sorted, covering [0, size).
+ * the position to the row's score of output k (and multiplies its expScores by the leaf's factor).
+ * a = [size, leafCount, k]; memory.leafRanges holds [begin, end) per leaf, sorted, covering [0, size).
  */
 export function leafScoresKernel(task: number, m: TrainingMemory, a: Int32Array): void {
   const from = task * m.blockRows;
   const to = Math.min(a[0]!, from + m.blockRows);
   const leafCount = a[1]!;
   const k = a[2]!;
-  const { rows, scores, leafRanges, leafValues, outputs } = m;
+  const { rows, scores, leafRanges, leafValues, leafFactors, expScores, outputs } = m;
+  const exp = expScores.length > 0;
   // First leaf ending after `from` (binary search over the sorted ranges).
   let lo = 0;
   let hi = leafCount - 1;
@@ -30,19 +31,24 @@ export function leafScoresKernel(task: number, m: TrainingMemory, a: Int32Array)
   let leaf = lo;
   let leafEnd = leafRanges[2 * leaf + 1]!;
   let value = leafValues[leaf]!;
+  let factor = leafFactors[leaf]!;
   for (let i = from; i < to; i++) {
     while (i >= leafEnd) {
       leaf++;
       leafEnd = leafRanges[2 * leaf + 1]!;
       value = leafValues[leaf]!;
+      factor = leafFactors[leaf]!;
     }
-    scores[rows[i]! * outputs + k] += value;
+    const row = rows[i]!;
+    scores[row * outputs + k] += value;
+    if (exp) expScores[row]! *= factor;
   }
 }
 
 /**
  * Kernel: routes the rows of block `task` through memory.treeNodes on their bins and adds the leaf
- * value to output k of their score. a = [set (0: training rows, 1: validation rows), k].
+ * value to output k of their score (training rows: and multiplies expScores by the leaf's factor).
+ * a = [set (0: training rows, 1: validation rows), k].
  */
 export function traverseKernel(task: number, m: TrainingMemory, a: Int32Array): void {
   const valid = a[0] === 1;
@@ -52,7 +58,8 @@ export function traverseKernel(task: number, m: TrainingMemory, a: Int32Array): 
   const scores = valid ? m.validScores : m.scores;
   const from = task * m.blockRows;
   const to = Math.min(rowCount, from + m.blockRows);
-  const { treeNodes, treeValues, missingBins, outputs } = m;
+  const { treeNodes, treeValues, treeFactors, missingBins, outputs, expScores } = m;
+  const exp = !valid && expScores.length > 0;
   for (let row = from; row < to; row++) {
     let node = 0;
     let f = treeNodes[0]!;
@@ -64,5 +71,6 @@ export function traverseKernel(task: number, m: TrainingMemory, a: Int32Array): 
       f = treeNodes[node * 5]!;
     }
     scores[row * outputs + k] += treeValues[node]!;
+    if (exp) expScores[row]! *= treeFactors[node]!;
   }
 }

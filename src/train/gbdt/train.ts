@@ -70,6 +70,7 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
     rowCount: trainRows.length,
     featureBinCounts,
     outputs: objective.outputs,
+    expScores: objective.expScores,
     slots,
     maxLeaves: Math.min(params.max_leaves, 2 ** params.max_depth),
     validRowCount: validRows.length,
