@@ -6,36 +6,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { type GbdtParams, gbdtParamsSchema } from '../../src/config/schema.ts';
-import type { CategoricalColumn, Column, NumericColumn, Table } from '../../src/data/types.ts';
+import type { Column, Table } from '../../src/data/types.ts';
 import { Random } from '../../src/lib/random.ts';
 import type { FeatureSpec, ModelSignature } from '../../src/model/types.ts';
 import type { Dataset, TrainInput } from '../../src/train/types.ts';
+import { categoricalColumn, numericColumn, tableOf } from '../helpers/tables.ts';
 
-export function numericColumn(name: string, values: ArrayLike<number>): NumericColumn {
-  return { type: 'numeric', name, values: Float64Array.from(values) };
-}
-
-/** Categorical column from strings; null is missing. Dictionary in first-seen order. */
-export function categoricalColumn(name: string, values: readonly (string | null)[]): CategoricalColumn {
-  const categories: string[] = [];
-  const index = new Map<string, number>();
-  const codes = Int32Array.from(values, (v) => {
-    if (v === null) return -1;
-    let code = index.get(v);
-    if (code === undefined) {
-      code = categories.length;
-      categories.push(v);
-      index.set(v, code);
-    }
-    return code;
-  });
-  return { type: 'categorical', name, codes, categories };
-}
-
-export function tableOf(columns: Column[]): Table {
-  const first = columns[0]!;
-  return { rowCount: first.type === 'categorical' ? first.codes.length : first.values.length, columns };
-}
+export { categoricalColumn, numericColumn, tableOf } from '../helpers/tables.ts';
 
 export function selectRows(source: Table, rows: ArrayLike<number>): Table {
   const columns = source.columns.map((c): Column => {

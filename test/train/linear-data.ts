@@ -7,36 +7,13 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { TrainerConfig } from '../../src/config/schema.ts';
 import { linearParamsSchema } from '../../src/config/schema.ts';
-import type { CategoricalColumn, Column, NumericColumn, Table } from '../../src/data/types.ts';
+import type { Column, Table } from '../../src/data/types.ts';
 import { Random } from '../../src/lib/random.ts';
 import type { FeatureSpec, ModelSignature, Task } from '../../src/model/types.ts';
 import type { Dataset } from '../../src/train/types.ts';
+import { categoricalColumn, numericColumn, tableOf } from '../helpers/tables.ts';
 
-export function numericColumn(name: string, values: ArrayLike<number>): NumericColumn {
-  return { type: 'numeric', name, values: Float64Array.from(values) };
-}
-
-/** Categorical column from strings; null is missing. Dictionary in first-seen order. */
-export function categoricalColumn(name: string, values: readonly (string | null)[]): CategoricalColumn {
-  const categories: string[] = [];
-  const index = new Map<string, number>();
-  const codes = Int32Array.from(values, (v) => {
-    if (v === null) return -1;
-    let code = index.get(v);
-    if (code === undefined) {
-      code = categories.length;
-      categories.push(v);
-      index.set(v, code);
-    }
-    return code;
-  });
-  return { type: 'categorical', name, codes, categories };
-}
-
-export function table(columns: Column[]): Table {
-  const rowCount = columns[0]!.type === 'categorical' ? columns[0]!.codes.length : columns[0]!.values.length;
-  return { rowCount, columns };
-}
+export { categoricalColumn, numericColumn, tableOf as table } from '../helpers/tables.ts';
 
 export function selectRows(source: Table, rows: readonly number[]): Table {
   const columns = source.columns.map((c): Column => {
@@ -101,7 +78,7 @@ export function loadPenguins(): Table {
       name,
       kept.map((r) => (missing(r[name]) ? Number.NaN : Number(r[name]))),
     );
-  return table([
+  return tableOf([
     text('species'),
     text('island'),
     number('bill_length_mm'),
@@ -154,7 +131,7 @@ export function syntheticClassification(rowCount: number, classes: number, seed:
     for (let j = 0; j < 4; j++) x[j]![i] = random.next() < 0.05 ? Number.NaN : z[j]! * scales[j]! + 5 * j;
     colour.push(random.next() < 0.05 ? null : levels[level]!);
   }
-  return table([
+  return tableOf([
     categoricalColumn('label', label),
     numericColumn('x0', x[0]!),
     numericColumn('x1', x[1]!),
@@ -178,7 +155,7 @@ export function syntheticRegression(rowCount: number, seed: number): Table {
     colour.push(level);
     y[i] = 3 * x0[i]! - (2 * x1[i]!) / 10 + (level === 'b' ? 0.5 : 0) + 0.5 * gaussian(random);
   }
-  return table([
+  return tableOf([
     numericColumn('y', y),
     numericColumn('x0', x0),
     numericColumn('x1', x1),
