@@ -81,56 +81,115 @@ export function flattenTrees(model: GbdtModel, outputs: number): LeafIndexEnsemb
       fail(`output ${tree.output} is not in [0, ${outputs})`);
     }
     ensemble.treeOutputs.push(tree.output);
-    // Depth-first from the root; ids in the ONNX tree are positions in this order.
+    // Depth-first from the root; ids in the ONNX tree are positions in this order, a set split taking
+    // one id per node of its BRANCH_EQ chain.
     const newId = new Map<number, number>();
+    const chains = new Map<number, Chain>();
     const order: number[] = [];
+    let ids = 0;
     const stack = [0];
     while (stack.length > 0) {
       const node = stack.pop()!;
       if (newId.has(node)) fail(`node ${node} is reached twice`);
-      newId.set(node, order.length);
+      newId.set(node, ids);
       order.push(node);
-      if (tree.feature[node] !== -1) {
+      const feature = tree.feature[node]!;
+      if (feature !== -1) {
+        if (!Number.isInteger(feature) || feature < 0 || feature >= featureCount) {
+          fail(`node ${node} splits on feature ${feature}, the model has ${featureCount}`);
+        }
+        const codes = tree.leftCategories?.[node] ?? [];
+        if (codes.length > 0) {
+          const spec = model.signature.features[feature]!;
+          const known = spec.type === 'categorical' ? (model.categoryCodes[spec.name]?.length ?? 0) : 0;
+          const chain = setChain(codes, known, tree.missingLeft[node]!);
+          if (!chain) fail(`node ${node} has a category set on "${spec.name}", whose codes are 0..${known - 1}`);
+          chains.set(node, chain!);
+          ids += Math.max(1, chain!.codes.length);
+        } else ids += 1;
         for (const child of [tree.right[node]!, tree.left[node]!]) {
           if (!Number.isInteger(child) || child < 0 || child >= size) fail(`node ${node} has child ${child}`);
           stack.push(child);
         }
-      }
+      } else ids += 1;
     }
+    const push = (id: number, feature: number, threshold: number, mode: string, yes: number, no: number, m: number) => {
+      nodes.treeIds.push(t);
+      nodes.nodeIds.push(id);
+      nodes.featureIds.push(feature);
+      nodes.thresholds.push(threshold);
+      nodes.modes.push(mode);
+      nodes.trueIds.push(yes);
+      nodes.falseIds.push(no);
+      nodes.missingTracksTrue.push(m);
+    };
     for (const node of order) {
       const feature = tree.feature[node]!;
-      nodes.treeIds.push(t);
-      nodes.nodeIds.push(newId.get(node)!);
+      const id = newId.get(node)!;
       if (feature === -1) {
         if (leafValues.length >= MAX_LEAVES) fail(`the model has more than ${MAX_LEAVES} leaves`);
         // A 0 × Infinity in the tree-to-output MatMul would turn other outputs into NaN.
         if (!Number.isFinite(tree.value[node]!)) fail(`leaf ${node} has value ${tree.value[node]}`);
-        nodes.featureIds.push(0);
-        nodes.thresholds.push(0);
-        nodes.modes.push('LEAF');
-        nodes.trueIds.push(0);
-        nodes.falseIds.push(0);
-        nodes.missingTracksTrue.push(0);
+        push(id, 0, 0, 'LEAF', 0, 0, 0);
         leaves.treeIds.push(t);
-        leaves.nodeIds.push(newId.get(node)!);
+        leaves.nodeIds.push(id);
         leaves.leafIndex.push(leafValues.length);
         leafValues.push(tree.value[node]!);
-      } else {
-        if (!Number.isInteger(feature) || feature < 0 || feature >= featureCount) {
-          fail(`node ${node} splits on feature ${feature}, the model has ${featureCount}`);
-        }
+        continue;
+      }
+      const left = newId.get(tree.left[node]!)!;
+      const right = newId.get(tree.right[node]!)!;
+      const missingLeft = tree.missingLeft[node] ? 1 : 0;
+      const chain = chains.get(node);
+      if (!chain) {
         const threshold = tree.threshold[node]!;
         if (Number.isNaN(threshold)) fail(`node ${node} has a NaN threshold`);
-        nodes.featureIds.push(feature);
-        nodes.thresholds.push(float32AtOrBelow(threshold));
-        nodes.modes.push('BRANCH_LEQ');
-        nodes.trueIds.push(newId.get(tree.left[node]!)!);
-        nodes.falseIds.push(newId.get(tree.right[node]!)!);
-        nodes.missingTracksTrue.push(tree.missingLeft[node] ? 1 : 0);
+        push(id, feature, float32AtOrBelow(threshold), 'BRANCH_LEQ', left, right, missingLeft);
+      } else if (chain.codes.length === 0) {
+        // Every known category goes left: a threshold above the largest code.
+        push(id, feature, chain.allBelow, 'BRANCH_LEQ', left, right, missingLeft);
+      } else {
+        const yes = chain.trueLeft ? left : right;
+        const no = chain.trueLeft ? right : left;
+        chain.codes.forEach((code, i) => {
+          const last = i === chain.codes.length - 1;
+          // Missing values fail every equality and end on `no`, unless the first node sends them to `yes`.
+          const tracks = i === 0 && chain.missingToTrue ? 1 : 0;
+          push(id + i, feature, code, 'BRANCH_EQ', yes, last ? no : id + i + 1, tracks);
+        });
       }
     }
   });
   return ensemble;
+}
+
+/** A set split as a chain of BRANCH_EQ nodes: `codes` lead to the true child, anything else falls through. */
+interface Chain {
+  /** The shorter of the left set and its complement among the known codes; empty when all go left. */
+  readonly codes: number[];
+  /** Whether a match goes left (chain over the left set) or right (over the complement). */
+  readonly trueLeft: boolean;
+  /** Whether a missing value must take the chain's true child (set on the first node). */
+  readonly missingToTrue: boolean;
+  /** When codes is empty: a threshold every known code is at or below. */
+  readonly allBelow: number;
+}
+
+/**
+ * A set split "code in `left` goes left" over `known` codes, as the shorter BRANCH_EQ chain (onnxruntime
+ * evaluates each node's equality in turn). Null when a code is not a known one.
+ */
+function setChain(left: readonly number[], known: number, missingLeft: boolean): Chain | null {
+  const inLeft = new Uint8Array(known);
+  for (const code of left) {
+    if (!Number.isInteger(code) || code < 0 || code >= known) return null;
+    inLeft[code] = 1;
+  }
+  const right: number[] = [];
+  for (let code = 0; code < known; code++) if (inLeft[code] === 0) right.push(code);
+  const trueLeft = right.length === 0 || left.length <= right.length;
+  const codes = right.length === 0 ? [] : trueLeft ? [...left].sort((a, b) => a - b) : right;
+  return { codes, trueLeft, missingToTrue: missingLeft === trueLeft, allBelow: known - 1 };
 }
 
 /**

@@ -2,7 +2,8 @@
  * GBDT inference in TypeScript: the reference the exported ONNX graph is checked against, so it follows
  * the model format to the letter. Inputs: numeric values as float32 (Math.fround), categories as their
  * ordinal code in model.categoryCodes, NaN when missing or unseen. At a node, NaN goes where missingLeft
- * says, any other x goes left when x <= threshold. Raw score = baseScore + the leaf values of the trees,
+ * says; any other x goes left when x <= threshold, or, at a categorical set split, when its code is in
+ * the node's leftCategories. Raw score = baseScore + the leaf values of the trees,
  * added in float64 in tree order; then the link.
  */
 import type { Table } from '../data/types.ts';
@@ -35,7 +36,7 @@ export function predictGbdtRaw(model: GbdtModel, table: Table): Float64Array {
   for (let row = 0; row < rowCount; row++) {
     for (let k = 0; k < outputs; k++) scores[row * outputs + k] = model.baseScore[k]!;
   }
-  const { feature, threshold, left, right, missingLeft, value, roots, treeOutput } = nodes;
+  const { feature, threshold, left, right, missingLeft, value, roots, treeOutput, setStart, setWords, setBits } = nodes;
   for (let start = 0; start < rowCount; start += ROW_BLOCK) {
     const end = Math.min(rowCount, start + ROW_BLOCK);
     for (let t = 0; t < roots.length; t++) {
@@ -45,7 +46,11 @@ export function predictGbdtRaw(model: GbdtModel, table: Table): Float64Array {
         let node = root;
         for (let f = feature[node]!; f >= 0; f = feature[node]!) {
           const v = x[f * rowCount + row]!;
-          const goLeft = Number.isNaN(v) ? missingLeft[node] === 1 : v <= threshold[node]!;
+          const set = setStart[node]!;
+          let goLeft: boolean;
+          if (Number.isNaN(v)) goLeft = missingLeft[node] === 1;
+          else if (set < 0) goLeft = v <= threshold[node]!;
+          else goLeft = v < setWords[node]! * 32 && ((setBits[set + (v >>> 5)]! >>> (v & 31)) & 1) === 1;
           node = goLeft ? left[node]! : right[node]!;
         }
         scores[row * outputs + k] += value[node]!;
@@ -80,6 +85,11 @@ interface FlatTrees {
   readonly right: Int32Array;
   readonly missingLeft: Uint8Array;
   readonly value: Float64Array;
+  /** Set splits: the node's first word in setBits (-1 on threshold splits) and its word count. */
+  readonly setStart: Int32Array;
+  readonly setWords: Int32Array;
+  /** Bitsets of the codes going left, 32 codes per word. */
+  readonly setBits: Uint32Array;
   /** Global index of each tree's root. */
   readonly roots: Int32Array;
   readonly treeOutput: Int32Array;
@@ -89,6 +99,7 @@ interface FlatTrees {
 function flatten(model: GbdtModel, outputs: number): FlatTrees {
   let total = 0;
   for (const tree of model.trees) total += tree.feature.length;
+  const words: number[] = [];
   const flat: FlatTrees = {
     feature: new Int32Array(total),
     threshold: new Float64Array(total),
@@ -96,6 +107,9 @@ function flatten(model: GbdtModel, outputs: number): FlatTrees {
     right: new Int32Array(total),
     missingLeft: new Uint8Array(total),
     value: new Float64Array(total),
+    setStart: new Int32Array(total).fill(-1),
+    setWords: new Int32Array(total),
+    setBits: new Uint32Array(0),
     roots: new Int32Array(model.trees.length),
     treeOutput: new Int32Array(model.trees.length),
   };
@@ -130,9 +144,18 @@ function flatten(model: GbdtModel, outputs: number): FlatTrees {
       flat.left[at] = offset + l;
       flat.right[at] = offset + r;
       flat.missingLeft[at] = tree.missingLeft[node] ? 1 : 0;
+      const codes = tree.leftCategories?.[node];
+      if (codes && codes.length > 0) {
+        const count = (codes.reduce((max, code) => Math.max(max, code), 0) >>> 5) + 1;
+        flat.setStart[at] = words.length;
+        flat.setWords[at] = count;
+        const first = words.length;
+        for (let w = 0; w < count; w++) words.push(0);
+        for (const code of codes) words[first + (code >>> 5)]! |= 1 << (code & 31);
+      }
       stack.push(r, l);
     }
     offset += size;
   });
-  return flat;
+  return { ...flat, setBits: Uint32Array.from(words, (w) => w >>> 0) };
 }

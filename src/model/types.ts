@@ -39,9 +39,15 @@ export interface Tree {
   readonly feature: readonly number[];
   /**
    * A float32-representable split value: go left when x <= threshold, x being Math.fround(value) for a
-   * numeric feature or the category's ordinal code for a categorical one.
+   * numeric feature or the category's ordinal code for a categorical one. Unused (0) on set splits.
    */
   readonly threshold: readonly number[];
+  /**
+   * Categorical set splits (optional; absent when the tree has none): per node, the ordinal codes that
+   * go left, ascending; an empty list means the node is a threshold split. A known category whose code
+   * is not listed goes right; a missing or unseen one follows missingLeft.
+   */
+  readonly leftCategories?: readonly (readonly number[])[];
   readonly left: readonly number[];
   readonly right: readonly number[];
   /** Direction of a missing value (NaN, missing or unseen category): true = left. */

@@ -61,8 +61,10 @@ export function randomTree(
     gain: [] as number[],
     cover: [] as number[],
   };
+  const sets: number[][] = [];
   const grow = (level: number): number => {
     const id = tree.feature.length;
+    sets.push([]);
     tree.feature.push(-1);
     tree.threshold.push(0);
     tree.left.push(-1);
@@ -82,9 +84,13 @@ export function randomTree(
       const grid = GRIDS[feature.name]!;
       const value = grid[random.int(grid.length)]!;
       tree.threshold[id] = roundThresholds ? Math.fround(value) : value;
-    } else {
+    } else if (random.next() < 0.5) {
       // Category codes: "x <= code" sends codes 0..code left.
       tree.threshold[id] = random.int(CATEGORIES[feature.name]!.length - 1);
+    } else {
+      // A set split: a random non-empty subset of the codes (all of them at times) goes left.
+      const codes = CATEGORIES[feature.name]!.map((_, code) => code).filter(() => random.next() < 0.5);
+      sets[id] = codes.length > 0 ? codes : [random.int(CATEGORIES[feature.name]!.length)];
     }
     tree.missingLeft[id] = random.next() < 0.5;
     tree.gain[id] = random.next();
@@ -93,7 +99,7 @@ export function randomTree(
     return id;
   };
   grow(0);
-  return tree;
+  return sets.some((codes) => codes.length > 0) ? { ...tree, leftCategories: sets } : tree;
 }
 
 /** A seeded random GBDT; regression predicts around 4000 ± 800 (a body mass in grams). */
@@ -200,7 +206,12 @@ export function leafOf(model: GbdtModel, t: number, table: Table, row: number): 
     } else {
       x = Math.fround(column.values[row]!);
     }
-    const left = Number.isNaN(x) ? tree.missingLeft[node]! : x <= tree.threshold[node]!;
+    const set = tree.leftCategories?.[node] ?? [];
+    const left = Number.isNaN(x)
+      ? tree.missingLeft[node]!
+      : set.length > 0
+        ? set.includes(x)
+        : x <= tree.threshold[node]!;
     node = left ? tree.left[node]! : tree.right[node]!;
   }
   return node;

@@ -1,0 +1,125 @@
+/**
+ * Categorical set splits ("code in S goes left") in TypeScript and in the exported graph, where they
+ * become BRANCH_EQ chains sharing one true child: every category, missing and unseen values, both
+ * missing directions, sets of every size from one code to all of them.
+ */
+import { describe, expect, it } from 'vitest';
+import { exportOnnx } from '../../src/export/export.ts';
+import { checkParity } from '../../src/export/parity.ts';
+import { modelFromJson, modelToJson } from '../../src/model/serialize.ts';
+import { predictGbdtRaw } from '../../src/model/predict-gbdt.ts';
+import type { GbdtModel, Tree } from '../../src/model/types.ts';
+import { categoricalColumn, numericColumn, tableOf } from '../helpers/tables.ts';
+import { METADATA } from './models.ts';
+
+const AIRPORTS = Array.from({ length: 40 }, (_, i) => `A${String(i).padStart(2, '0')}`);
+
+/** One set split on `airport` (left leaf 1, right leaf -1), then nothing else. */
+function setTree(codes: number[], missingLeft: boolean): Tree {
+  return {
+    output: 0,
+    feature: [0, -1, -1],
+    threshold: [0, 0, 0],
+    leftCategories: [codes, [], []],
+    left: [1, -1, -1],
+    right: [2, -1, -1],
+    missingLeft: [missingLeft, false, false],
+    value: [0, 1, -1],
+    gain: [1, 0, 0],
+    cover: [10, 5, 5],
+  };
+}
+
+function model(trees: Tree[]): GbdtModel {
+  return {
+    kind: 'gbdt',
+    signature: { task: 'regression', target: 'y', features: [{ name: 'airport', type: 'categorical' }] },
+    link: 'identity',
+    baseScore: [0],
+    trees,
+    categoryCodes: { airport: AIRPORTS },
+    params: {},
+  };
+}
+
+// Every airport, then a missing value and an unseen airport.
+const table = tableOf([
+  categoricalColumn('airport', [...AIRPORTS, null, 'ZZZ']),
+  numericColumn('y', new Array(42).fill(0)),
+]);
+
+const SETS: readonly number[][] = [
+  [7],
+  [0, 39],
+  [1, 2, 3, 5, 8, 13, 21, 34],
+  Array.from({ length: 20 }, (_, i) => 2 * i),
+  Array.from({ length: 33 }, (_, i) => i + 3),
+  Array.from({ length: 39 }, (_, i) => i),
+  Array.from({ length: 40 }, (_, i) => i),
+];
+
+describe('categorical set splits', () => {
+  for (const codes of SETS) {
+    for (const missingLeft of [false, true]) {
+      it(`${codes.length} of 40 codes go left, missing ${missingLeft ? 'left' : 'right'}`, async () => {
+        const m = model([setTree(codes, missingLeft)]);
+        const raw = predictGbdtRaw(m, table);
+        const expected = [
+          ...AIRPORTS.map((_, code) => (codes.includes(code) ? 1 : -1)),
+          ...[0, 0].map(() => (missingLeft ? 1 : -1)),
+        ];
+        expect(Array.from(raw)).toEqual(expected);
+        const report = await checkParity({
+          model: m,
+          onnx: exportOnnx(m, METADATA),
+          table,
+          tolerance: 1e-12,
+          reference: { rowCount: 42, values: raw },
+        });
+        expect(report).toMatchObject({ ok: true, max_abs_diff: 0 });
+      });
+    }
+  }
+
+  it('exports the shorter of the set and its complement as one chain', () => {
+    const small = exportOnnx(model([setTree([1, 2, 3], false)]), METADATA).byteLength;
+    const complement = exportOnnx(
+      model([
+        setTree(
+          AIRPORTS.map((_, i) => i).filter((i) => i > 2),
+          false,
+        ),
+      ]),
+      METADATA,
+    ).byteLength;
+    const large = exportOnnx(
+      model([
+        setTree(
+          AIRPORTS.map((_, i) => i).filter((i) => i % 2 === 0),
+          false,
+        ),
+      ]),
+      METADATA,
+    ).byteLength;
+    expect(Math.abs(small - complement)).toBeLessThan(64);
+    expect(large).toBeGreaterThan(small + 200);
+  });
+
+  it('round-trips through model.json and rejects sets the format does not allow', () => {
+    const m = model([setTree([4, 9], true)]);
+    expect(modelFromJson(modelToJson(m), 'model.json')).toEqual(m);
+    const unsorted = model([setTree([9, 4], true)]);
+    expect(() => modelFromJson(modelToJson(unsorted), 'model.json')).toThrow(
+      /leftCategories.*ascending codes below 40/,
+    );
+    const unknown = model([setTree([4, 40], true)]);
+    expect(() => modelFromJson(modelToJson(unknown), 'model.json')).toThrow(/got 40/);
+    const numeric: GbdtModel = {
+      ...m,
+      signature: { ...m.signature, features: [{ name: 'airport', type: 'numeric' }] },
+    };
+    expect(() => modelFromJson(modelToJson(numeric), 'model.json')).toThrow(
+      /only allowed on a split of a categorical feature/,
+    );
+  });
+});
