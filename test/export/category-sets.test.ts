@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../src/export/export.ts';
 import { checkParity } from '../../src/export/parity.ts';
-import { modelFromJson, modelToJson } from '../../src/model/serialize.ts';
 import { predictGbdtRaw } from '../../src/model/predict-gbdt.ts';
+import { modelFromJson, modelToJson } from '../../src/model/serialize.ts';
 import type { GbdtModel, Tree } from '../../src/model/types.ts';
 import { categoricalColumn, numericColumn, tableOf } from '../helpers/tables.ts';
 import { METADATA } from './models.ts';
