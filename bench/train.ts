@@ -4,7 +4,7 @@
  * for each thread count, in one run.
  *
  *   npx tsx bench/train.ts [--rows N] [--synthetic-rows N] [--trees N] [--threads 1,2] [--skip-python]
- *                          [--only flights|synthetic] [--readme]
+ *                          [--only flights|synthetic] [--param key=value ...] [--readme]
  *
  * Data: (a) flights-3m.parquet from vega-datasets read with loadData (month, day of month, day of week,
  * hour, distance, origin, destination; label delay > 15 min), first --rows rows (default all 3M); (b) a seeded
@@ -37,6 +37,8 @@ interface Options {
   skipPython: boolean;
   only?: string;
   readme: boolean;
+  /** Conveyor parameter overrides (--param key=value), e.g. categorical_splits=ordinal. */
+  params: Record<string, number | string>;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -47,6 +49,7 @@ function parseArgs(argv: string[]): Options {
     threads: [1, 2],
     skipPython: false,
     readme: false,
+    params: {},
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -62,7 +65,11 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--skip-python') options.skipPython = true;
     else if (flag === '--only') options.only = value();
     else if (flag === '--readme') options.readme = true;
-    else throw new Error(`unknown flag ${flag}`);
+    else if (flag === '--param') {
+      const [key, raw] = value().split('=', 2);
+      if (!key || raw === undefined) throw new Error('--param needs key=value');
+      options.params[key] = Number.isNaN(Number(raw)) ? raw : Number(raw);
+    } else throw new Error(`unknown flag ${flag}`);
   }
   return options;
 }
@@ -288,6 +295,7 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
     l2: 1,
     max_bins: 255,
     early_stopping_rounds: 0,
+    ...options.params,
   });
   const trainSet = subset(data, 1);
   const testSet = subset(data, 0);

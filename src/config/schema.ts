@@ -32,6 +32,29 @@ export const gbdtParamsSchema = z
       .max(255)
       .default(255)
       .describe('Histogram bins per feature (a further bin holds missing values).'),
+    categorical_splits: z
+      .enum(['partition', 'ordinal'])
+      .default('partition')
+      .describe(
+        'Split a categorical feature by any set of its categories, chosen per node (partition: LightGBM, XGBoost), or by a threshold on one fixed order of them (ordinal).',
+      ),
+    max_cat_threshold: z
+      .int()
+      .min(1)
+      .max(255)
+      .default(64)
+      .describe('Partition splits: at most this many categories (bins) on the side a split lists.'),
+    cat_smooth: z
+      .number()
+      .min(0)
+      .default(1)
+      .describe('Partition splits: added to the hessian sum when categories are ordered by G/(H + cat_smooth).'),
+    cat_l2: z.number().min(0).default(10).describe('Partition splits: extra L2 regularisation of both children.'),
+    min_data_per_group: z
+      .int()
+      .min(1)
+      .default(10)
+      .describe('Partition splits: categories with fewer rows in a node stay together on the right.'),
     early_stopping_rounds: z
       .int()
       .min(0)

@@ -82,11 +82,12 @@ describe('executor kernels', () => {
     const size = Math.ceil(ROWS / 3);
     const rows = Array.from(m.rows.subarray(0, size));
     const column = 2 * ROWS;
-    const goesLeft = (row: number) => {
-      const b = m.bins[column + row]!;
-      return b <= 100 || b === m.missingBins[2];
-    };
-    const left = partitionRows(executor, 0, size, 2, 100, true);
+    // A set split: scattered bins and the missing bin go left.
+    const leftBin = (b: number) => b % 3 === 0 || b < 20 || b === m.missingBins[2];
+    const mask = new Int32Array(8);
+    for (let b = 0; b < 256; b++) if (leftBin(b)) mask[b >>> 5]! |= 1 << (b & 31);
+    const goesLeft = (row: number) => leftBin(m.bins[column + row]!);
+    const left = partitionRows(executor, 0, size, 2, mask);
     const expected = [...rows.filter(goesLeft), ...rows.filter((r) => !goesLeft(r))];
     expect(left).toBe(rows.filter(goesLeft).length);
     expect(Array.from(m.rows.subarray(0, size))).toEqual(expected);

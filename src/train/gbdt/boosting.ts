@@ -26,6 +26,8 @@ export interface BoostingInput {
   /** Holds the training rows' bins and target (and the validation rows' bins and target, if any). */
   readonly executor: Executor;
   readonly seed: number;
+  /** Per feature: 1 when its trees split it by sets of categories (categorical features, partition mode). */
+  readonly setSplitFeatures: Uint8Array;
   readonly onProgress?: (event: TrainProgress) => void;
 }
 
@@ -70,6 +72,15 @@ export async function boost(input: BoostingInput): Promise<BoostingResult> {
     l1: params.l1,
     l2: params.l2,
     minSplitGain: params.min_split_gain,
+    categorical: {
+      features: input.setSplitFeatures,
+      params: {
+        catSmooth: params.cat_smooth,
+        catL2: params.cat_l2,
+        maxCatThreshold: params.max_cat_threshold,
+        minDataPerGroup: params.min_data_per_group,
+      },
+    },
   });
   const baseScore = objective.boostFromScore(m.target);
   fillScores(m.scores, baseScore);
@@ -208,10 +219,9 @@ function addTreeScores(executor: Executor, tree: BinnedTree, k: number, validati
   for (let node = 0; node < tree.feature.length; node++) {
     const at = node * TREE_NODE_STRIDE;
     m.treeNodes[at] = tree.feature[node]!;
-    m.treeNodes[at + 1] = tree.bin[node]!;
-    m.treeNodes[at + 2] = tree.missingLeft[node] ? 1 : 0;
-    m.treeNodes[at + 3] = tree.left[node]!;
-    m.treeNodes[at + 4] = tree.right[node]!;
+    m.treeNodes[at + 1] = tree.left[node]!;
+    m.treeNodes[at + 2] = tree.right[node]!;
+    m.treeNodes.set(tree.leftMask[node]!, at + 3);
     m.treeValues[node] = tree.value[node]!;
     m.treeFactors[node] = Math.exp(-tree.value[node]!);
   }

@@ -216,7 +216,7 @@ export class Executor {
   run(kernel: Kernel, tasks: number, args: readonly number[]): void {
     const a = this.args;
     for (let i = 0; i < args.length; i++) {
-      if (!Number.isInteger(args[i]) || Math.abs(args[i]!) >= 2 ** 31)
+      if (!Number.isInteger(args[i]) || args[i]! < -(2 ** 31) || args[i]! >= 2 ** 31)
         throw new Error(`kernel argument ${args[i]} is not an int32`);
       a[i] = args[i]!;
     }

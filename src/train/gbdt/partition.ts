@@ -8,26 +8,26 @@ import type { Executor } from './executor.ts';
 import type { ThreadScratch, TrainingMemory } from './memory.ts';
 
 /**
- * Partitions memory.rows[begin, end) by "bin of `feature` <= bin, missing values to the left when
- * missingLeft"; returns the number of rows going left (now first in the range).
+ * Partitions memory.rows[begin, end) by the bins of `feature` set in `leftMask` (MASK_WORDS words, one
+ * bit per bin, the missing bin included; see SplitInfo.leftMask); returns the number of rows going left
+ * (now first in the range).
  */
 export function partitionRows(
   executor: Executor,
   begin: number,
   end: number,
   feature: number,
-  bin: number,
-  missingLeft: boolean,
+  leftMask: Int32Array,
 ): number {
   const m = executor.memory;
   const size = end - begin;
   if (executor.threads === 1 || size < 2 * MIN_CHUNK_ROWS) {
-    return partitionSerial(m, begin, end, feature, bin, missingLeft);
+    return partitionSerial(m, begin, end, feature, leftMask);
   }
   // A stable partition is unique, so chunks may follow the thread count: about four per thread.
   const chunkRows = Math.max(MIN_CHUNK_ROWS, Math.ceil(size / (4 * executor.threads)));
   const chunks = Math.ceil(size / chunkRows);
-  const args = [begin, end, feature * m.rowCount, bin, m.missingBins[feature]!, missingLeft ? 1 : 0, chunkRows];
+  const args = [begin, end, feature * m.rowCount, chunkRows, ...leftMask];
   executor.run(partitionCountKernel, chunks, args);
   let totalLeft = 0;
   for (let t = 0; t < chunks; t++) totalLeft += m.blockCounts[t]!;
@@ -50,18 +50,15 @@ const MIN_CHUNK_ROWS = 4096;
 
 /**
  * Kernel: marks the rows of chunk `task` of rows[begin, end) going left (memory.sides, by position) and
- * counts them. a = [begin, end, column (feature x rowCount), bin, missingBin, missingLeft, chunkRows].
+ * counts them. a = [begin, end, column (feature x rowCount), chunkRows, then the 8 words of the left mask].
  */
 export function partitionCountKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
-  const begin = a[0]! + task * a[6]!;
-  const end = Math.min(a[1]!, begin + a[6]!);
+  const begin = a[0]! + task * a[3]!;
+  const end = Math.min(a[1]!, begin + a[3]!);
   const column = a[2]!;
-  const bin = a[3]!;
-  const missingBin = a[4]!;
-  const missingLeft = a[5] === 1;
   // Side of each bin, so the row loop has no unpredictable branch.
   const side = s.sides;
-  for (let b = 0; b < 256; b++) side[b] = b <= bin || (missingLeft && b === missingBin) ? 1 : 0;
+  for (let b = 0; b < 256; b++) side[b] = (a[4 + (b >>> 5)]! >>> (b & 31)) & 1;
   const { rows, bins, sides } = m;
   let left = 0;
   for (let i = begin; i < end; i++) {
@@ -79,8 +76,8 @@ export function partitionCountKernel(task: number, m: TrainingMemory, a: Int32Ar
  * chunks are written at the same time.
  */
 export function partitionScatterKernel(task: number, m: TrainingMemory, a: Int32Array): void {
-  const begin = a[0]! + task * a[6]!;
-  const end = Math.min(a[1]!, begin + a[6]!);
+  const begin = a[0]! + task * a[3]!;
+  const end = Math.min(a[1]!, begin + a[3]!);
   const { rows, sides, spareRows } = m;
   let left = m.blockOffsets[2 * task]!;
   let right = m.blockOffsets[2 * task + 1]!;
@@ -102,14 +99,12 @@ export function partitionSerial(
   begin: number,
   end: number,
   feature: number,
-  bin: number,
-  missingLeft: boolean,
+  leftMask: Int32Array,
 ): number {
   const { rows, bins, spareRows } = m;
   const column = feature * m.rowCount;
-  const missingBin = m.missingBins[feature]!;
   const side = SIDE;
-  for (let b = 0; b < 256; b++) side[b] = b <= bin || (missingLeft && b === missingBin) ? 1 : 0;
+  for (let b = 0; b < 256; b++) side[b] = (leftMask[b >>> 5]! >>> (b & 31)) & 1;
   let write = begin;
   let spilled = 0;
   for (let i = begin; i < end; i++) {

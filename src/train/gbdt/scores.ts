@@ -5,8 +5,11 @@
  */
 import type { TrainingMemory } from './memory.ts';
 
-/** Int32 values per node in memory.treeNodes: feature, bin, missingLeft, left, right. */
-export const TREE_NODE_STRIDE = 5;
+/**
+ * Int32 values per node in memory.treeNodes: feature, left, right, then the 8 words of the mask of bins
+ * going left (the missing bin included; see SplitInfo.leftMask).
+ */
+export const TREE_NODE_STRIDE = 11;
 
 /**
  * Kernel: for positions of block `task` in rows[0, size), adds the value of the leaf whose range holds
@@ -58,17 +61,17 @@ export function traverseKernel(task: number, m: TrainingMemory, a: Int32Array): 
   const scores = valid ? m.validScores : m.scores;
   const from = task * m.blockRows;
   const to = Math.min(rowCount, from + m.blockRows);
-  const { treeNodes, treeValues, treeFactors, missingBins, outputs, expScores } = m;
+  const { treeNodes, treeValues, treeFactors, outputs, expScores } = m;
   const exp = !valid && expScores.length > 0;
   for (let row = from; row < to; row++) {
     let node = 0;
     let f = treeNodes[0]!;
     while (f >= 0) {
-      const at = node * 5;
+      const at = node * 11;
       const b = bins[f * rowCount + row]!;
-      const left = b === missingBins[f]! ? treeNodes[at + 2] === 1 : b <= treeNodes[at + 1]!;
-      node = left ? treeNodes[at + 3]! : treeNodes[at + 4]!;
-      f = treeNodes[node * 5]!;
+      const left = (treeNodes[at + 3 + (b >>> 5)]! >>> (b & 31)) & 1;
+      node = left === 1 ? treeNodes[at + 1]! : treeNodes[at + 2]!;
+      f = treeNodes[node * 11]!;
     }
     scores[row * outputs + k] += treeValues[node]!;
     if (exp) expScores[row]! *= treeFactors[node]!;

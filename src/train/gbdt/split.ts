@@ -10,6 +10,11 @@
  *   gain = ½·[T(G_L)²/(H_L+λ) + T(G_R)²/(H_R+λ) - T(G)²/(H+λ)],
  * (XGBoost and LightGBM drop the ½; here `gain` is the loss reduction itself, and min_split_gain is
  * compared with it.)
+ *
+ * A categorical feature may instead be split by a set of its bins (categories): the node's bins are
+ * sorted by G/(H + cat_smooth) and the best prefix of that order goes left (LightGBM's many-vs-many
+ * split, XGBoost's partition split). For two classes or squared error the best two-group partition is
+ * such a prefix of the order by mean gradient (Fisher 1958; CART §9.4), found in k steps, not 2^k.
  */
 import { BIN_STRIDE } from './histogram.ts';
 
@@ -23,6 +28,21 @@ export interface SplitParams {
   readonly minSplitGain: number;
 }
 
+/** Set splits of categorical features (LightGBM's names and meaning). */
+export interface CategoricalSplitParams {
+  /** Added to a bin's hessian sum in the sort key G/(H + catSmooth): damps noisy small categories. */
+  readonly catSmooth: number;
+  /** Extra L2 on both children of a set split. */
+  readonly catL2: number;
+  /** At most this many bins on the side listed first in the sort order. */
+  readonly maxCatThreshold: number;
+  /** Bins with fewer rows in the node stay on the right, with the other rare ones. */
+  readonly minDataPerGroup: number;
+}
+
+/** Words of a bin mask: one bit per bin of a feature (≤ 256 bins with the missing one). */
+export const MASK_WORDS = 8;
+
 /** Gains at or below this are rounding noise, not a split that helps. */
 const MIN_GAIN = 1e-12;
 
@@ -30,8 +50,11 @@ const MIN_GAIN = 1e-12;
 export class SplitInfo {
   gain = 0;
   feature = -1;
-  /** Rows in value bins ≤ bin go left. */
+  /** Threshold split: rows in value bins ≤ bin go left. */
   bin = 0;
+  /** Set split: bins going left are those set in `leftBins` (missing bin excluded: see missingLeft). */
+  categorical = false;
+  readonly leftBins = new Int32Array(MASK_WORDS);
   missingLeft = false;
   leftGradient = 0;
   leftHessian = 0;
@@ -43,6 +66,29 @@ export class SplitInfo {
   reset(): void {
     this.gain = 0;
     this.feature = -1;
+    this.categorical = false;
+  }
+
+  /** Bins going left, as a mask over every bin of the feature with the missing one (`missingBin`). */
+  leftMask(missingBin: number, out: Int32Array): Int32Array {
+    if (this.categorical) out.set(this.leftBins);
+    else {
+      out.fill(0);
+      for (let b = 0; b <= this.bin; b++) out[b >>> 5]! |= 1 << (b & 31);
+    }
+    if (this.missingLeft) out[missingBin >>> 5]! |= 1 << (missingBin & 31);
+    return out;
+  }
+
+  /** The value bins going left, ascending. */
+  leftBinList(): number[] {
+    const bins: number[] = [];
+    if (!this.categorical) {
+      for (let b = 0; b <= this.bin; b++) bins.push(b);
+      return bins;
+    }
+    for (let b = 0; b < MASK_WORDS * 32; b++) if ((this.leftBins[b >>> 5]! >>> (b & 31)) & 1) bins.push(b);
+    return bins;
   }
 }
 
@@ -87,6 +133,7 @@ export function findBestSplit(
   totalCount: number,
   params: SplitParams,
   out: SplitInfo,
+  categorical?: { readonly features: Uint8Array; readonly params: CategoricalSplitParams },
 ): void {
   out.reset();
   const { l1, l2, minSamplesLeaf, minHessianLeaf } = params;
@@ -97,6 +144,11 @@ export function findBestSplit(
     const f = features[j]!;
     const offset = base + featureOffsets[f]! * BIN_STRIDE;
     const bins = valueBins[f]!;
+    if (categorical?.features[f] === 1) {
+      const node = { gradient: totalGradient, hessian: totalHessian, count: totalCount, parentScore };
+      best = findSetSplit(hist, offset, f, bins, node, params, categorical.params, best, out);
+      continue;
+    }
     const missing = offset + bins * BIN_STRIDE;
     const gMissing = hist[missing]!;
     const hMissing = hist[missing + 1]!;
@@ -128,6 +180,7 @@ export function findBestSplit(
           out.gain = gain;
           out.feature = f;
           out.bin = t;
+          out.categorical = false;
           out.missingLeft = cMissing === 0 ? cL >= cR : side === 1;
           out.leftGradient = gL;
           out.leftHessian = hL;
@@ -139,4 +192,104 @@ export function findBestSplit(
       }
     }
   }
+}
+
+/** A node's totals as the split searches see them. */
+interface NodeTotals {
+  readonly gradient: number;
+  readonly hessian: number;
+  readonly count: number;
+  /** leafScore of the whole node (with the plain l2). */
+  readonly parentScore: number;
+}
+
+const sortedBins = new Int32Array(256);
+const sortKeys = new Float64Array(256);
+
+/**
+ * The best set split of categorical feature `f` whose histogram starts at `offset`, if its gain beats
+ * `best`; returns the new best gain. Bins with at least minDataPerGroup rows are sorted by
+ * G/(H + catSmooth) (ties by bin, so the order is deterministic) and prefixes of up to maxCatThreshold
+ * bins, taken from either end of the order, go left; rare bins stay right; missing values try both
+ * sides as in threshold splits. Children are scored with l2 + catL2 against the parent's plain score.
+ */
+function findSetSplit(
+  hist: Float64Array,
+  offset: number,
+  f: number,
+  bins: number,
+  node: NodeTotals,
+  params: SplitParams,
+  cat: CategoricalSplitParams,
+  best: number,
+  out: SplitInfo,
+): number {
+  const { l1, minSamplesLeaf, minHessianLeaf } = params;
+  const l2 = params.l2 + cat.catL2;
+  let used = 0;
+  for (let t = 0; t < bins; t++) {
+    const at = offset + t * BIN_STRIDE;
+    const c = hist[at + 2]!;
+    if (c === 0 || c < cat.minDataPerGroup) continue;
+    sortedBins[used] = t;
+    sortKeys[t] = hist[at]! / (hist[at + 1]! + cat.catSmooth);
+    used += 1;
+  }
+  if (used === 0) return best;
+  const order = sortedBins.subarray(0, used).sort((a, b) => sortKeys[a]! - sortKeys[b]! || a - b);
+  const missing = offset + bins * BIN_STRIDE;
+  const gMissing = hist[missing]!;
+  const hMissing = hist[missing + 1]!;
+  const cMissing = hist[missing + 2]!;
+  // Each prefix leaves at least one used bin on the right (with one used bin: that bin against the rest).
+  const maxLeft = Math.min(cat.maxCatThreshold, Math.max(1, (used + 1) >>> 1));
+  let bestDirection = 0;
+  let bestLength = 0;
+  for (let direction = 0; direction < 2; direction++) {
+    let gLeft = 0;
+    let hLeft = 0;
+    let cLeft = 0;
+    for (let i = 0; i < maxLeft; i++) {
+      const t = order[direction === 0 ? i : used - 1 - i]!;
+      const at = offset + t * BIN_STRIDE;
+      gLeft += hist[at]!;
+      hLeft += hist[at + 1]!;
+      cLeft += hist[at + 2]!;
+      for (let side = 0; side < 2; side++) {
+        if (side === 1 && cMissing === 0) break;
+        const gL = side === 0 ? gLeft : gLeft + gMissing;
+        const hL = side === 0 ? hLeft : hLeft + hMissing;
+        const cL = side === 0 ? cLeft : cLeft + cMissing;
+        const cR = node.count - cL;
+        if (cL < minSamplesLeaf || cR < minSamplesLeaf) continue;
+        const hR = node.hessian - hL;
+        if (hL < minHessianLeaf || hR < minHessianLeaf) continue;
+        const gR = node.gradient - gL;
+        const gain = 0.5 * (leafScore(gL, hL, l1, l2) + leafScore(gR, hR, l1, l2) - node.parentScore);
+        if (gain > best) {
+          best = gain;
+          bestDirection = direction;
+          bestLength = i + 1;
+          out.gain = gain;
+          out.feature = f;
+          out.categorical = true;
+          out.missingLeft = cMissing === 0 ? cL >= cR : side === 1;
+          out.leftGradient = gL;
+          out.leftHessian = hL;
+          out.leftCount = cL;
+          out.rightGradient = gR;
+          out.rightHessian = hR;
+          out.rightCount = cR;
+        }
+      }
+    }
+  }
+  if (bestLength > 0) {
+    out.leftBins.fill(0);
+    for (let i = 0; i < bestLength; i++) {
+      const t = order[bestDirection === 0 ? i : used - 1 - i]!;
+      out.leftBins[t >>> 5]! |= 1 << (t & 31);
+    }
+  }
+  return best;
 }

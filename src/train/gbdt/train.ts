@@ -88,6 +88,9 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
       params,
       executor,
       seed,
+      setSplitFeatures: Uint8Array.from(featureBins, (f) =>
+        f.type === 'categorical' && params.categorical_splits === 'partition' ? 1 : 0,
+      ),
       onProgress: input.onProgress,
     });
   } finally {
@@ -185,10 +188,17 @@ function toModelTree(
   tree: BoostingResult['trees'][number]['tree'],
   bins: readonly FeatureBins[],
 ): Tree {
+  const sets = tree.leftBins.map((leftBins, node) =>
+    leftBins.length === 0 ? [] : categoryCodesOfBins(bins[tree.feature[node]!]!, leftBins),
+  );
+  const threshold = tree.feature.map((f, node) =>
+    f < 0 || sets[node]!.length > 0 ? 0 : bins[f]!.thresholds[tree.bin[node]!]!,
+  );
   return {
     output,
     feature: tree.feature.slice(),
-    threshold: tree.feature.map((f, node) => (f < 0 ? 0 : bins[f]!.thresholds[tree.bin[node]!]!)),
+    threshold,
+    ...(sets.some((codes) => codes.length > 0) ? { leftCategories: sets } : {}),
     left: tree.left.slice(),
     right: tree.right.slice(),
     missingLeft: tree.missingLeft.slice(),
@@ -196,4 +206,14 @@ function toModelTree(
     gain: tree.gain.slice(),
     cover: tree.cover.slice(),
   };
+}
+
+/** The ordinal codes in the listed bins of a categorical feature (bin b holds codes thresholds[b-1]+1..thresholds[b]). */
+function categoryCodesOfBins(feature: FeatureBins, bins: readonly number[]): number[] {
+  const codes: number[] = [];
+  for (const b of bins) {
+    const first = b === 0 ? 0 : feature.thresholds[b - 1]! + 1;
+    for (let code = first; code <= feature.thresholds[b]!; code++) codes.push(code);
+  }
+  return codes;
 }

@@ -12,19 +12,32 @@ import type { Executor } from './executor.ts';
 import { BIN_STRIDE, buildHistogram, subtractHistogram } from './histogram.ts';
 import type { TrainingMemory } from './memory.ts';
 import { partitionRows } from './partition.ts';
-import { findBestSplit, leafOutput, SplitInfo, type SplitParams } from './split.ts';
+import {
+  type CategoricalSplitParams,
+  findBestSplit,
+  leafOutput,
+  MASK_WORDS,
+  SplitInfo,
+  type SplitParams,
+} from './split.ts';
 
 export interface TreeParams extends SplitParams {
   readonly growth: 'depthwise' | 'leafwise';
   readonly maxDepth: number;
   readonly maxLeaves: number;
+  /** Features split by sets of categories (1 per feature), and how. */
+  readonly categorical?: { readonly features: Uint8Array; readonly params: CategoricalSplitParams };
 }
 
 /** A tree over bins: node arrays as in the model's Tree, thresholds as bin indices. */
 export interface BinnedTree {
   readonly feature: number[];
-  /** Rows with a value bin ≤ this go left (missing bin: see missingLeft). */
+  /** Threshold splits: rows with a value bin ≤ this go left (missing bin: see missingLeft). */
   readonly bin: number[];
+  /** Set splits: the value bins going left, ascending (empty on threshold splits and leaves). */
+  readonly leftBins: number[][];
+  /** Per node, the bins going left as a mask (MASK_WORDS words, missing bin included); zeros on leaves. */
+  readonly leftMask: Int32Array[];
   readonly missingLeft: boolean[];
   readonly left: number[];
   readonly right: number[];
@@ -77,6 +90,8 @@ export class TreeLearner {
     const tree: BinnedTree = {
       feature: [],
       bin: [],
+      leftBins: [],
+      leftMask: [],
       missingLeft: [],
       left: [],
       right: [],
@@ -132,6 +147,8 @@ export class TreeLearner {
     const node = tree.feature.length;
     tree.feature.push(-1);
     tree.bin.push(0);
+    tree.leftBins.push([]);
+    tree.leftMask.push(new Int32Array(MASK_WORDS));
     tree.missingLeft.push(false);
     tree.left.push(-1);
     tree.right.push(-1);
@@ -196,6 +213,7 @@ export class TreeLearner {
       leaf.end - leaf.begin,
       this.params,
       leaf.split,
+      this.params.categorical,
     );
   }
 
@@ -237,13 +255,15 @@ export class TreeLearner {
   ): [OpenLeaf, OpenLeaf] {
     const m = this.memory;
     const s = leaf.split;
-    const leftCount = partitionRows(this.executor, leaf.begin, leaf.end, s.feature, s.bin, s.missingLeft);
+    const node = leaf.node;
+    const mask = s.leftMask(m.missingBins[s.feature]!, tree.leftMask[node]!);
+    const leftCount = partitionRows(this.executor, leaf.begin, leaf.end, s.feature, mask);
     if (leftCount !== s.leftCount) {
       throw new Error(`tree learner: partition put ${leftCount} rows left, the histogram said ${s.leftCount}`);
     }
-    const node = leaf.node;
     tree.feature[node] = s.feature;
     tree.bin[node] = s.bin;
+    if (s.categorical) tree.leftBins[node] = s.leftBinList();
     tree.missingLeft[node] = s.missingLeft;
     tree.gain[node] = s.gain;
     tree.value[node] = 0;
