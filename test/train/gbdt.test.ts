@@ -1,11 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import { DataError } from '../../src/errors.ts';
+import { exportOnnx } from '../../src/export/export.ts';
+import { checkParity } from '../../src/export/parity.ts';
+import { Random } from '../../src/lib/random.ts';
 import { predictGbdt, predictGbdtRaw } from '../../src/model/predict-gbdt.ts';
 import { modelFromJson, modelToJson } from '../../src/model/serialize.ts';
 import type { GbdtModel } from '../../src/model/types.ts';
 import { MIN_ROWS_FOR_WORKERS } from '../../src/train/gbdt/executor.ts';
 import { fitGbdt, trainGbdt } from '../../src/train/gbdt/index.ts';
 import type { Dataset } from '../../src/train/types.ts';
+import { METADATA } from '../export/models.ts';
 import {
   binaryData,
   categoricalColumn,
@@ -226,6 +230,87 @@ describe('missing values and categories', () => {
     const table = tableOf([...multi.table.columns, categoricalColumn('colour', colours)]);
     const multiModel = await train({ ...multi, table, signature: { ...multi.signature, features: featuresOf(table) } });
     expect(multiModel.categoryCodes.colour).toEqual(['red', 'blue', 'green']);
+  });
+});
+
+describe('categorical partition splits', () => {
+  /**
+   * 20 categories whose effect flips with the sign of x: y = (category in A) XOR (x > 0), 2% label noise.
+   * Every category's mean target is about 0.5, so one fixed order of the categories carries no signal;
+   * below the x split, each child needs A against the rest: one set split, or many thresholds.
+   */
+  function interactionData(rows: number): Dataset {
+    const random = new Random(3);
+    const names = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    const inA = new Set(['c0', 'c3', 'c4', 'c8', 'c9', 'c11', 'c14', 'c15', 'c17', 'c19']);
+    const x = new Float64Array(rows);
+    const cats: string[] = [];
+    const target = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) {
+      x[i] = random.next() * 2 - 1;
+      cats.push(names[random.int(names.length)]!);
+      const y = inA.has(cats[i]!) !== x[i]! > 0 ? 1 : 0;
+      target[i] = random.next() < 0.02 ? 1 - y : y;
+    }
+    const table = tableOf([numericColumn('x', x), categoricalColumn('airport', cats)]);
+    return {
+      signature: { task: 'classification', target: 'y', features: featuresOf(table), classes: ['no', 'yes'] },
+      table,
+      target,
+    };
+  }
+
+  test('separate any set of categories per node, where ordinal codes need many splits', async () => {
+    const { train: trainSet, test: testSet } = splitHalves(interactionData(8000));
+    // Three trees of four leaves: enough for x, then A against the rest on each side.
+    const small = { n_trees: 3, max_leaves: 4, learning_rate: 1, early_stopping_rounds: 0 };
+    const partition = await train(trainSet, small);
+    const ordinal = await train(trainSet, { ...small, categorical_splits: 'ordinal' });
+    expect(accuracy(partition, testSet)).toBeGreaterThan(0.95);
+    expect(accuracy(ordinal, testSet)).toBeLessThan(accuracy(partition, testSet) - 0.1);
+    const sets = partition.trees.flatMap((t) => (t.leftCategories ?? []).filter((codes) => codes.length > 0));
+    expect(sets.length).toBeGreaterThan(0);
+    expect(ordinal.trees.every((t) => t.leftCategories === undefined)).toBe(true);
+  });
+
+  test('set splits survive model.json, and the exported ONNX agrees with TypeScript, unseen and missing included', async () => {
+    const data = interactionData(3000);
+    const model = await train(data, { n_trees: 20 });
+    expect(modelToJson(modelFromJson(modelToJson(model), 'model.json'))).toBe(modelToJson(model));
+    const odd = tableOf(
+      data.table.columns.map((c) =>
+        c.name === 'airport'
+          ? categoricalColumn(
+              'airport',
+              Array.from({ length: 3000 }, (_, i) => (i % 10 === 0 ? null : i % 10 === 1 ? 'new' : `c${i % 20}`)),
+            )
+          : c,
+      ),
+    );
+    const report = await checkParity({
+      model,
+      onnx: exportOnnx(model, METADATA),
+      table: odd,
+      tolerance: 1e-5,
+      reference: predictGbdt(model, odd),
+    });
+    expect(report).toMatchObject({ ok: true, label_mismatches: 0 });
+  });
+
+  test('multiclass trees partition categories with their own class gradients', async () => {
+    const data = multiclassData(1500);
+    const colours = Array.from({ length: 1500 }, (_, i) => ['red', 'blue', 'green', 'grey'][i % 4]!);
+    const table = tableOf([...data.table.columns, categoricalColumn('colour', colours)]);
+    // The class is shifted by colour: red/green → class 0, blue/grey → class 2 on a third of the rows.
+    const target = Float64Array.from(data.target, (y, i) => (i % 3 === 0 ? (i % 4 === 0 || i % 4 === 2 ? 0 : 2) : y));
+    const multi = { ...data, table, target, signature: { ...data.signature, features: featuresOf(table) } };
+    const model = await train(multi, { n_trees: 10 });
+    const colour = multi.signature.features.findIndex((f) => f.name === 'colour');
+    const colourSets = model.trees.flatMap((t) =>
+      t.feature.map((f, node) => (f === colour ? (t.leftCategories?.[node] ?? []) : [])).filter((c) => c.length > 0),
+    );
+    expect(colourSets.length).toBeGreaterThan(0);
+    expect(accuracy(model, multi)).toBeGreaterThan(majorityShare(multi.target) + 0.2);
   });
 });
 
