@@ -15,7 +15,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { accumulateRows, histogramBlockKernel, histogramFeatureKernel, histogramMergeKernel } from './histogram.ts';
+import {
+  accumulateRows,
+  gatherGradientsKernel,
+  histogramBlockKernel,
+  histogramFeatureKernel,
+  histogramMergeKernel,
+} from './histogram.ts';
 import { ARG_COUNT, type Kernel, type ThreadScratch, type TrainingMemory } from './memory.ts';
 import {
   binaryGradientKernel,
@@ -25,7 +31,7 @@ import {
   squaredErrorGradientKernel,
   squaredErrorLossKernel,
 } from './objectives.ts';
-import { partitionCountKernel, partitionScatterKernel } from './partition.ts';
+import { partitionCopyKernel, partitionCountKernel, partitionScatterKernel } from './partition.ts';
 import { leafScoresKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
 
 /** Every kernel a worker can run; a run names its kernel by index in this list. */
@@ -35,6 +41,8 @@ const KERNELS: readonly Kernel[] = [
   histogramMergeKernel,
   partitionCountKernel,
   partitionScatterKernel,
+  partitionCopyKernel,
+  gatherGradientsKernel,
   binaryGradientKernel,
   multiclassGradientKernel,
   squaredErrorGradientKernel,

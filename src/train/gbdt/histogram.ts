@@ -212,17 +212,10 @@ export function buildHistogram(
   const m = executor.memory;
   const blocks = executor.blocks(end - begin);
   const gradOffset = output * 2 * m.rowCount;
-  const args = [begin, end, identity ? 1 : 0, gradOffset, slot * m.histDoubles, featureCount, blocks];
+  const args = [begin, end, identity ? 1 : 0, gradOffset, slot * m.histDoubles, featureCount, blocks, GATHER_ROWS];
   if (blocks === 1 && executor.threads > 1 && featureCount > 4 && end - begin >= FEATURE_PARALLEL_ROWS) {
     // One block: share it out by features instead (rows are not cut, so the sums are the same).
-    if (!identity) {
-      const { gradHess, rows, ordered } = m;
-      for (let i = 0; i < end - begin; i++) {
-        const at = gradOffset + rows[begin + i]! * 2;
-        ordered[2 * i] = gradHess[at]!;
-        ordered[2 * i + 1] = gradHess[at + 1]!;
-      }
-    }
+    if (!identity) executor.run(gatherGradientsKernel, Math.ceil((end - begin) / GATHER_ROWS), args);
     executor.run(histogramFeatureKernel, Math.ceil(featureCount / 4), args);
     return;
   }
@@ -232,6 +225,25 @@ export function buildHistogram(
 
 /** Smallest node whose single block is shared out by features between threads. */
 const FEATURE_PARALLEL_ROWS = 2048;
+/** Rows per task of gatherGradientsKernel. */
+const GATHER_ROWS = 8192;
+
+/**
+ * Kernel: copies the gradient pairs of positions [begin + task·a[7], …) of rows[begin, end) into
+ * memory.ordered, in row order, for histogramFeatureKernel. Same parameters as buildHistogram's kernels.
+ */
+export function gatherGradientsKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+  const begin = a[0]!;
+  const from = task * a[7]!;
+  const to = Math.min(a[1]! - begin, from + a[7]!);
+  const gradOffset = a[3]!;
+  const { gradHess, rows, ordered } = m;
+  for (let i = from; i < to; i++) {
+    const at = gradOffset + rows[begin + i]! * 2;
+    ordered[2 * i] = gradHess[at]!;
+    ordered[2 * i + 1] = gradHess[at + 1]!;
+  }
+}
 
 /** hist[parent] -= hist[child] over the first `featureCount` features: the sibling's histogram. */
 export function subtractHistogram(

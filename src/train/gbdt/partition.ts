@@ -41,7 +41,7 @@ export function partitionRows(
     right += rows - m.blockCounts[t]!;
   }
   executor.run(partitionScatterKernel, chunks, args);
-  m.rows.set(m.spareRows.subarray(begin, end), begin);
+  executor.run(partitionCopyKernel, chunks, args);
   return totalLeft;
 }
 
@@ -87,6 +87,14 @@ export function partitionScatterKernel(task: number, m: TrainingMemory, a: Int32
     left += goesLeft;
     right += 1 - goesLeft;
   }
+}
+
+/** Kernel: copies chunk `task` of spareRows[begin, end) back into rows. Same parameters as partitionCountKernel. */
+export function partitionCopyKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+  const begin = a[0]! + task * a[3]!;
+  const end = Math.min(a[1]!, begin + a[3]!);
+  const { rows, spareRows } = m;
+  for (let i = begin; i < end; i++) rows[i] = spareRows[i]!;
 }
 
 /**
