@@ -24,9 +24,11 @@ import type { GbdtParams } from '../src/config/schema.ts';
 import { gbdtParamsSchema } from '../src/config/schema.ts';
 import { loadData } from '../src/data/index.ts';
 import type { Column, Table } from '../src/data/types.ts';
+import { exportOnnx } from '../src/export/export.ts';
 import { Random } from '../src/lib/random.ts';
+import { loadOnnxSession, runOnnx } from '../src/model/onnx.ts';
 import { predictGbdt } from '../src/model/predict-gbdt.ts';
-import type { ModelSignature } from '../src/model/types.ts';
+import type { GbdtModel, ModelSignature } from '../src/model/types.ts';
 import { trainGbdt } from '../src/train/gbdt/index.ts';
 
 interface Options {
@@ -249,6 +251,8 @@ interface Scored {
   trainCpuSeconds: number;
   predictSeconds: number;
   probabilities: Float64Array;
+  /** Conveyor: the exported model.onnx run in onnxruntime-node on the test rows. */
+  onnx?: { seconds: number; maxDiff: number };
 }
 
 function auc(scores: Float64Array, label: Uint8Array): number {
@@ -329,7 +333,16 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
       const predictSeconds = (performance.now() - predictStart) / 1000;
       const probabilities = new Float64Array(testSet.table.rowCount);
       for (let i = 0; i < probabilities.length; i++) probabilities[i] = predictions.probabilities![2 * i + 1]!;
-      results.push({ library: 'conveyor', threads, trainSeconds, trainCpuSeconds, predictSeconds, probabilities });
+      const onnx = await onnxPredict(trained.model, testSet.table, probabilities, threads);
+      results.push({
+        library: 'conveyor',
+        threads,
+        trainSeconds,
+        trainCpuSeconds,
+        predictSeconds,
+        probabilities,
+        onnx,
+      });
 
       if (!python) continue;
       console.log(`${data.name}: xgboost + sklearn, ${threads} thread(s)…`);
@@ -374,6 +387,8 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
         r.trainSeconds.toFixed(1),
         r.trainCpuSeconds.toFixed(1),
         r.predictSeconds.toFixed(2),
+        r.onnx ? r.onnx.seconds.toFixed(2) : '–',
+        r.onnx ? r.onnx.maxDiff.toExponential(1) : '–',
         vs(xgb ? (100 * (acc - accuracy(xgb.probabilities, testSet.label))).toFixed(2) : ''),
         vs(xgb ? (100 * (area - auc(xgb.probabilities, testSet.label))).toFixed(2) : ''),
         vs(xgb ? `${(r.trainSeconds / xgb.trainSeconds).toFixed(2)}×` : ''),
@@ -385,9 +400,41 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
   return lines.map((l) => `| ${l} |`);
 }
 
+/**
+ * Exports the model, runs model.onnx in onnxruntime-node (`threads` intra-op threads) on `table` and
+ * compares its class-1 probabilities with TypeScript's.
+ */
+async function onnxPredict(
+  model: GbdtModel,
+  table: Table,
+  reference: Float64Array,
+  threads: number,
+): Promise<{ seconds: number; maxDiff: number }> {
+  const bytes = exportOnnx(model, {
+    modelName: 'bench',
+    modelVersion: 'v0',
+    dataDigest: 'sha256:bench',
+    codeCommit: 'bench',
+    conveyorVersion: 'bench',
+  });
+  const loaded = await loadOnnxSession(bytes, { name: 'bench model.onnx', intraOpNumThreads: threads });
+  try {
+    const start = performance.now();
+    const predictions = await runOnnx(loaded.session, model.signature, table);
+    const seconds = (performance.now() - start) / 1000;
+    let maxDiff = 0;
+    for (let i = 0; i < reference.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(predictions.probabilities![2 * i + 1]! - reference[i]!));
+    }
+    return { seconds, maxDiff };
+  } finally {
+    await loaded.session.release();
+  }
+}
+
 const HEADER = [
-  '| data | library | threads | accuracy % | AUC % | train s | train CPU s | predict s | Δacc vs XGB (pts) | ΔAUC vs XGB (pts) | train time / XGB | CPU / XGB | label agreement with XGB |',
-  '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| data | library | threads | accuracy % | AUC % | train s | train CPU s | predict s | ONNX predict s | max \\|Δp\\| TS vs ONNX | Δacc vs XGB (pts) | ΔAUC vs XGB (pts) | train time / XGB | CPU / XGB | label agreement with XGB |',
+  '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 
 async function main(): Promise<void> {

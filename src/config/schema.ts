@@ -42,7 +42,7 @@ export const gbdtParamsSchema = z
       .int()
       .min(1)
       .max(255)
-      .default(64)
+      .default(32)
       .describe('Partition splits: at most this many categories (bins) on the side a split lists.'),
     cat_smooth: z
       .number()

@@ -1,8 +1,9 @@
 /**
  * Categorical set splits ("code in S goes left") in TypeScript and in the exported graph, where they
- * become BRANCH_EQ chains sharing one true child: every category, missing and unseen values, both
+ * become decision lists of BRANCH_LEQ nodes over runs of codes sharing the two children: every category, missing and unseen values, both
  * missing directions, sets of every size from one code to all of them.
  */
+import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../src/export/export.ts';
 import { checkParity } from '../../src/export/parity.ts';
@@ -11,6 +12,8 @@ import { modelFromJson, modelToJson } from '../../src/model/serialize.ts';
 import type { GbdtModel, Tree } from '../../src/model/types.ts';
 import { categoricalColumn, numericColumn, tableOf } from '../helpers/tables.ts';
 import { METADATA } from './models.ts';
+
+const { onnx } = onnxProto;
 
 const AIRPORTS = Array.from({ length: 40 }, (_, i) => `A${String(i).padStart(2, '0')}`);
 
@@ -81,28 +84,23 @@ describe('categorical set splits', () => {
     }
   }
 
-  it('exports the shorter of the set and its complement as one chain', () => {
-    const small = exportOnnx(model([setTree([1, 2, 3], false)]), METADATA).byteLength;
-    const complement = exportOnnx(
-      model([
-        setTree(
-          AIRPORTS.map((_, i) => i).filter((i) => i > 2),
-          false,
-        ),
-      ]),
-      METADATA,
-    ).byteLength;
-    const large = exportOnnx(
-      model([
-        setTree(
-          AIRPORTS.map((_, i) => i).filter((i) => i % 2 === 0),
-          false,
-        ),
-      ]),
-      METADATA,
-    ).byteLength;
-    expect(Math.abs(small - complement)).toBeLessThan(64);
-    expect(large).toBeGreaterThan(small + 200);
+  it('exports a set as BRANCH_LEQ nodes over runs of codes: one node mode, one node per boundary', () => {
+    /** The tree op's node modes, and its nodes that compare (not leaves). */
+    const treeNodes = (codes: number[]) => {
+      const proto = onnx.ModelProto.decode(exportOnnx(model([setTree(codes, false)]), METADATA));
+      const op = proto.graph!.node!.find((n) => n.opType === 'TreeEnsembleRegressor')!;
+      const modes = op
+        .attribute!.find((a) => a.name === 'nodes_modes')!
+        .strings!.map((b) => new TextDecoder().decode(b));
+      return { modes: new Set(modes), branches: modes.filter((m) => m !== 'LEAF').length };
+    };
+    // [1, 2, 3] of 40: runs 0 | 1-3 | 4-39, two boundaries; its complement has the same runs.
+    expect(treeNodes([1, 2, 3])).toEqual({ modes: new Set(['BRANCH_LEQ', 'LEAF']), branches: 2 });
+    expect(treeNodes(AIRPORTS.map((_, i) => i).filter((i) => i > 3 || i === 0)).branches).toBe(2);
+    // Even codes: 40 runs of one code each.
+    expect(treeNodes(AIRPORTS.map((_, i) => i).filter((i) => i % 2 === 0)).branches).toBe(39);
+    // All codes left: one node that only a missing value fails.
+    expect(treeNodes(AIRPORTS.map((_, i) => i)).branches).toBe(1);
   });
 
   it('round-trips through model.json and rejects sets the format does not allow', () => {
