@@ -188,9 +188,10 @@ export function flattenTrees(model: GbdtModel, outputs: number): LeafIndexEnsemb
 
 /**
  * A set split as a decision list over the runs of consecutive codes that go the same way, in BRANCH_LEQ
- * nodes only: a whole ensemble in one node mode takes onnxruntime's fast path, where BRANCH_EQ chains
- * (one node per code) measured 1.4x slower on flights; a balanced search over the runs measured the same
- * as the list, which is simpler.
+ * nodes only. Measured in onnxruntime on a flights model (bench/train.ts): BRANCH_EQ chains (one node
+ * per code; mixed node modes leave onnxruntime's fast path) 1.4x slower than this list; a balanced search
+ * over the runs the same as the list, which is simpler; one 0/1 input column per set (a Gather per
+ * feature) 2.5x slower, as the input matrix grows by a column per set.
  */
 interface CodeRuns {
   /** Per run of codes, in code order: whether it goes left, and its last code. */
