@@ -31,7 +31,7 @@ import {
   squaredErrorGradientKernel,
   squaredErrorLossKernel,
 } from './objectives.ts';
-import { partitionCopyKernel, partitionCountKernel, partitionScatterKernel } from './partition.ts';
+import { partitionChunkKernel, partitionPlaceKernel } from './partition.ts';
 import { leafScoresKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
 
 /** Every kernel a worker can run; a run names its kernel by index in this list. */
@@ -39,9 +39,8 @@ const KERNELS: readonly Kernel[] = [
   histogramBlockKernel,
   histogramFeatureKernel,
   histogramMergeKernel,
-  partitionCountKernel,
-  partitionScatterKernel,
-  partitionCopyKernel,
+  partitionChunkKernel,
+  partitionPlaceKernel,
   gatherGradientsKernel,
   binaryGradientKernel,
   multiclassGradientKernel,
@@ -167,7 +166,6 @@ export class Executor {
       rows: new Uint32Array(bytes(rowCount * 4)),
       ordered: f64(2 * Math.min(rowCount, blockRows)),
       spareRows: new Uint32Array(bytes(rowCount * 4)),
-      sides: new Uint8Array(bytes(rowCount)),
       features: i32(featureCount),
       hist: f64((options.slots + partials) * histDoubles),
       target: f64(rowCount),

@@ -25,8 +25,6 @@ export interface TrainingMemory {
   readonly rows: Uint32Array;
   /** Partition output before it is copied back into `rows`. */
   readonly spareRows: Uint32Array;
-  /** Partition marks by position in `rows`: 1 = goes left. */
-  readonly sides: Uint8Array;
   /** A one-block node's gradient pairs in row order (for histogramFeatureKernel). */
   readonly ordered: Float64Array;
   /** Features of the current tree (ascending); the count is a kernel parameter. */

@@ -1,8 +1,9 @@
 /**
  * Stable partition of a node's row range by a split: left rows first, both halves in row order (which
  * keeps the histogram loops' memory access ascending). With several threads, large ranges run as two
- * chunk kernels: mark and count the left rows per chunk, then scatter each chunk to offsets from the
- * prefix sums — the same (unique) result as the serial pass.
+ * chunk kernels: each chunk partitions its rows into its own slice of spareRows (left rows ascending
+ * from the front, right rows from the back), then each chunk places both parts at offsets from the
+ * prefix sums of the left counts — the same (unique) result as the serial pass.
  */
 import type { Executor } from './executor.ts';
 import type { ThreadScratch, TrainingMemory } from './memory.ts';
@@ -28,7 +29,7 @@ export function partitionRows(
   const chunkRows = Math.max(MIN_CHUNK_ROWS, Math.ceil(size / (4 * executor.threads)));
   const chunks = Math.ceil(size / chunkRows);
   const args = [begin, end, feature * m.rowCount, chunkRows, ...leftMask];
-  executor.run(partitionCountKernel, chunks, args);
+  executor.run(partitionChunkKernel, chunks, args);
   let totalLeft = 0;
   for (let t = 0; t < chunks; t++) totalLeft += m.blockCounts[t]!;
   let left = begin;
@@ -40,8 +41,7 @@ export function partitionRows(
     left += m.blockCounts[t]!;
     right += rows - m.blockCounts[t]!;
   }
-  executor.run(partitionScatterKernel, chunks, args);
-  executor.run(partitionCopyKernel, chunks, args);
+  executor.run(partitionPlaceKernel, chunks, args);
   return totalLeft;
 }
 
@@ -49,52 +49,45 @@ export function partitionRows(
 const MIN_CHUNK_ROWS = 4096;
 
 /**
- * Kernel: marks the rows of chunk `task` of rows[begin, end) going left (memory.sides, by position) and
- * counts them. a = [begin, end, column (feature x rowCount), chunkRows, then the 8 words of the left mask].
+ * Kernel: partitions chunk `task` of rows[begin, end) into the same positions of spareRows: left rows
+ * ascending from the chunk's start, right rows descending from its end; counts the left ones
+ * (blockCounts[task]). a = [begin, end, column (feature x rowCount), chunkRows, then the 8 words of the
+ * left mask]. Branch-free like partitionSerial.
  */
-export function partitionCountKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
+export function partitionChunkKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const begin = a[0]! + task * a[3]!;
   const end = Math.min(a[1]!, begin + a[3]!);
   const column = a[2]!;
   // Side of each bin, so the row loop has no unpredictable branch.
   const side = s.sides;
   for (let b = 0; b < 256; b++) side[b] = (a[4 + (b >>> 5)]! >>> (b & 31)) & 1;
-  const { rows, bins, sides } = m;
-  let left = 0;
+  const { rows, bins, spareRows } = m;
+  let left = begin;
+  let right = end - 1;
   for (let i = begin; i < end; i++) {
-    const goesLeft = side[bins[column + rows[i]!]!]!;
-    sides[i] = goesLeft;
+    const row = rows[i]!;
+    const goesLeft = side[bins[column + row]!]!;
+    spareRows[right + goesLeft * (left - right)] = row;
     left += goesLeft;
+    right -= 1 - goesLeft;
   }
-  m.blockCounts[task] = left;
+  m.blockCounts[task] = left - begin;
 }
 
 /**
- * Kernel: writes chunk `task`'s rows to spareRows by their marks, left ones from blockOffsets[2 task],
- * right ones from blockOffsets[2 task + 1]. Same parameters as partitionCountKernel. The target index
- * is computed arithmetically (no branch); each write stays inside the chunk's own slots, as other
- * chunks are written at the same time.
+ * Kernel: moves chunk `task`'s parts from spareRows to their places in rows: the left part to
+ * blockOffsets[2 task] on, the right part (stored backwards) to blockOffsets[2 task + 1] on, in row
+ * order. Same parameters as partitionChunkKernel; each chunk writes only its own final positions.
  */
-export function partitionScatterKernel(task: number, m: TrainingMemory, a: Int32Array): void {
-  const begin = a[0]! + task * a[3]!;
-  const end = Math.min(a[1]!, begin + a[3]!);
-  const { rows, sides, spareRows } = m;
-  let left = m.blockOffsets[2 * task]!;
-  let right = m.blockOffsets[2 * task + 1]!;
-  for (let i = begin; i < end; i++) {
-    const goesLeft = sides[i]!;
-    spareRows[right + goesLeft * (left - right)] = rows[i]!;
-    left += goesLeft;
-    right += 1 - goesLeft;
-  }
-}
-
-/** Kernel: copies chunk `task` of spareRows[begin, end) back into rows. Same parameters as partitionCountKernel. */
-export function partitionCopyKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+export function partitionPlaceKernel(task: number, m: TrainingMemory, a: Int32Array): void {
   const begin = a[0]! + task * a[3]!;
   const end = Math.min(a[1]!, begin + a[3]!);
   const { rows, spareRows } = m;
-  for (let i = begin; i < end; i++) rows[i] = spareRows[i]!;
+  const leftEnd = begin + m.blockCounts[task]!;
+  let to = m.blockOffsets[2 * task]!;
+  for (let i = begin; i < leftEnd; i++) rows[to++] = spareRows[i]!;
+  to = m.blockOffsets[2 * task + 1]!;
+  for (let i = end - 1; i >= leftEnd; i--) rows[to++] = spareRows[i]!;
 }
 
 /**
