@@ -136,23 +136,20 @@ export function findBestSplit(
   categorical?: { readonly features: Uint8Array; readonly params: CategoricalSplitParams },
 ): void {
   out.reset();
-  const { l1, l2, minSamplesLeaf, minHessianLeaf } = params;
+  const { l1, l2 } = params;
   const parentScore = leafScore(totalGradient, totalHessian, l1, l2);
+  const node: NodeTotals = { gradient: totalGradient, hessian: totalHessian, count: totalCount, parentScore };
   let best = Math.max(params.minSplitGain, MIN_GAIN);
-  if (totalCount < 2 * minSamplesLeaf) return;
+  if (totalCount < 2 * params.minSamplesLeaf) return;
   for (let j = 0; j < featureCount; j++) {
     const f = features[j]!;
     const offset = base + featureOffsets[f]! * BIN_STRIDE;
     const bins = valueBins[f]!;
     if (categorical?.features[f] === 1) {
-      const node = { gradient: totalGradient, hessian: totalHessian, count: totalCount, parentScore };
       best = findSetSplit(hist, offset, f, bins, node, params, categorical.params, best, out);
       continue;
     }
-    const missing = offset + bins * BIN_STRIDE;
-    const gMissing = hist[missing]!;
-    const hMissing = hist[missing + 1]!;
-    const cMissing = hist[missing + 2]!;
+    const missing = readMissing(hist, offset, bins);
     let gLeft = 0;
     let hLeft = 0;
     let cLeft = 0;
@@ -163,35 +160,72 @@ export function findBestSplit(
       gLeft += hist[at]!;
       hLeft += hist[at + 1]!;
       cLeft += c;
-      for (let side = 0; side < 2; side++) {
-        // side 0: missing values go right; side 1: they go left (only worth trying when there are some).
-        if (side === 1 && cMissing === 0) break;
-        const gL = side === 0 ? gLeft : gLeft + gMissing;
-        const hL = side === 0 ? hLeft : hLeft + hMissing;
-        const cL = side === 0 ? cLeft : cLeft + cMissing;
-        const cR = totalCount - cL;
-        if (cL < minSamplesLeaf || cR < minSamplesLeaf) continue;
-        const hR = totalHessian - hL;
-        if (hL < minHessianLeaf || hR < minHessianLeaf) continue;
-        const gR = totalGradient - gL;
-        const gain = 0.5 * (leafScore(gL, hL, l1, l2) + leafScore(gR, hR, l1, l2) - parentScore);
-        if (gain > best) {
-          best = gain;
-          out.gain = gain;
-          out.feature = f;
-          out.bin = t;
-          out.categorical = false;
-          out.missingLeft = cMissing === 0 ? cL >= cR : side === 1;
-          out.leftGradient = gL;
-          out.leftHessian = hL;
-          out.leftCount = cL;
-          out.rightGradient = gR;
-          out.rightHessian = hR;
-          out.rightCount = cR;
-        }
+      const gain = tryCandidate(gLeft, hLeft, cLeft, missing, node, params, l2, best, out);
+      if (gain > best) {
+        best = gain;
+        out.feature = f;
+        out.bin = t;
+        out.categorical = false;
       }
     }
   }
+}
+
+/** Gradient, hessian and row sums of a feature's missing bin. */
+interface MissingTotals {
+  readonly gradient: number;
+  readonly hessian: number;
+  readonly count: number;
+}
+
+function readMissing(hist: Float64Array, offset: number, bins: number): MissingTotals {
+  const at = offset + bins * BIN_STRIDE;
+  return { gradient: hist[at]!, hessian: hist[at + 1]!, count: hist[at + 2]! };
+}
+
+/**
+ * Scores the candidate whose value bins going left sum to (gLeft, hLeft, cLeft), with missing values
+ * on the right, then on the left (only when the node has some; without any they follow the larger
+ * child). When a side beats `best` it writes the gain, missing side and child totals into `out` and
+ * returns that gain (the caller records which split it was); otherwise returns `best`. Children are
+ * scored with `l2`.
+ */
+function tryCandidate(
+  gLeft: number,
+  hLeft: number,
+  cLeft: number,
+  missing: MissingTotals,
+  node: NodeTotals,
+  params: SplitParams,
+  l2: number,
+  best: number,
+  out: SplitInfo,
+): number {
+  const { l1, minSamplesLeaf, minHessianLeaf } = params;
+  for (let side = 0; side < 2; side++) {
+    if (side === 1 && missing.count === 0) break;
+    const gL = side === 0 ? gLeft : gLeft + missing.gradient;
+    const hL = side === 0 ? hLeft : hLeft + missing.hessian;
+    const cL = side === 0 ? cLeft : cLeft + missing.count;
+    const cR = node.count - cL;
+    if (cL < minSamplesLeaf || cR < minSamplesLeaf) continue;
+    const hR = node.hessian - hL;
+    if (hL < minHessianLeaf || hR < minHessianLeaf) continue;
+    const gR = node.gradient - gL;
+    const gain = 0.5 * (leafScore(gL, hL, l1, l2) + leafScore(gR, hR, l1, l2) - node.parentScore);
+    if (gain > best) {
+      best = gain;
+      out.gain = gain;
+      out.missingLeft = missing.count === 0 ? cL >= cR : side === 1;
+      out.leftGradient = gL;
+      out.leftHessian = hL;
+      out.leftCount = cL;
+      out.rightGradient = gR;
+      out.rightHessian = hR;
+      out.rightCount = cR;
+    }
+  }
+  return best;
 }
 
 /** A node's totals as the split searches see them. */
@@ -224,8 +258,6 @@ function findSetSplit(
   best: number,
   out: SplitInfo,
 ): number {
-  const { l1, minSamplesLeaf, minHessianLeaf } = params;
-  const l2 = params.l2 + cat.catL2;
   let used = 0;
   for (let t = 0; t < bins; t++) {
     const at = offset + t * BIN_STRIDE;
@@ -237,12 +269,10 @@ function findSetSplit(
   }
   if (used === 0) return best;
   const order = sortedBins.subarray(0, used).sort((a, b) => sortKeys[a]! - sortKeys[b]! || a - b);
-  const missing = offset + bins * BIN_STRIDE;
-  const gMissing = hist[missing]!;
-  const hMissing = hist[missing + 1]!;
-  const cMissing = hist[missing + 2]!;
+  const missing = readMissing(hist, offset, bins);
   // Each prefix leaves at least one used bin on the right (with one used bin: that bin against the rest).
   const maxLeft = Math.min(cat.maxCatThreshold, Math.max(1, (used + 1) >>> 1));
+  const l2 = params.l2 + cat.catL2;
   let bestDirection = 0;
   let bestLength = 0;
   for (let direction = 0; direction < 2; direction++) {
@@ -255,32 +285,13 @@ function findSetSplit(
       gLeft += hist[at]!;
       hLeft += hist[at + 1]!;
       cLeft += hist[at + 2]!;
-      for (let side = 0; side < 2; side++) {
-        if (side === 1 && cMissing === 0) break;
-        const gL = side === 0 ? gLeft : gLeft + gMissing;
-        const hL = side === 0 ? hLeft : hLeft + hMissing;
-        const cL = side === 0 ? cLeft : cLeft + cMissing;
-        const cR = node.count - cL;
-        if (cL < minSamplesLeaf || cR < minSamplesLeaf) continue;
-        const hR = node.hessian - hL;
-        if (hL < minHessianLeaf || hR < minHessianLeaf) continue;
-        const gR = node.gradient - gL;
-        const gain = 0.5 * (leafScore(gL, hL, l1, l2) + leafScore(gR, hR, l1, l2) - node.parentScore);
-        if (gain > best) {
-          best = gain;
-          bestDirection = direction;
-          bestLength = i + 1;
-          out.gain = gain;
-          out.feature = f;
-          out.categorical = true;
-          out.missingLeft = cMissing === 0 ? cL >= cR : side === 1;
-          out.leftGradient = gL;
-          out.leftHessian = hL;
-          out.leftCount = cL;
-          out.rightGradient = gR;
-          out.rightHessian = hR;
-          out.rightCount = cR;
-        }
+      const gain = tryCandidate(gLeft, hLeft, cLeft, missing, node, params, l2, best, out);
+      if (gain > best) {
+        best = gain;
+        bestDirection = direction;
+        bestLength = i + 1;
+        out.feature = f;
+        out.categorical = true;
       }
     }
   }
