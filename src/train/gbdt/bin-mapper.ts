@@ -285,8 +285,10 @@ function categoricalBins(options: FitBinsOptions, name: string): FeatureBins {
 /**
  * The ordinal code order of a categorical feature's categories (those seen in training).
  *
- * Trees split categories by code (`code <= threshold`), so the order decides which groups of categories
- * a split can separate. For a binary or regression target, sorting by mean target makes the best
+ * With `categorical_splits: ordinal` trees split categories by code (`code <= threshold`), so the order
+ * decides which groups of categories a split can separate; with partition splits (the default) each
+ * node sorts the categories itself, and the order only decides which rare categories share a bin when
+ * there are more than max_bins. For a binary or regression target, sorting by mean target makes the best
  * two-group partition of the categories (for squared error and for two classes) one of the threshold
  * splits (Fisher 1958; Breiman et al., CART §9.4): the order finds it without trying 2^k subsets. The
  * mean is smoothed towards the overall mean by CATEGORY_SMOOTHING rows so rare categories do not sit at
