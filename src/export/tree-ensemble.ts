@@ -8,6 +8,7 @@
  * matrix → Add baseScore. The sums then match the TypeScript float64 sums to rounding (~1e-12).
  */
 import { InputError } from '../errors.ts';
+import { codeRangesProblem } from '../model/code-ranges.ts';
 import type { GbdtModel, Tree } from '../model/types.ts';
 import { attr, ELEMENT, type GraphBuilder, ML_DOMAIN } from './graph.ts';
 
@@ -98,14 +99,15 @@ export function flattenTrees(model: GbdtModel, outputs: number): LeafIndexEnsemb
         if (!Number.isInteger(feature) || feature < 0 || feature >= featureCount) {
           fail(`node ${node} splits on feature ${feature}, the model has ${featureCount}`);
         }
-        const codes = tree.leftCategories?.[node] ?? [];
-        if (codes.length > 0) {
+        const ranges = tree.leftCodeRanges?.[node] ?? [];
+        if (ranges.length > 0) {
           const spec = model.signature.features[feature]!;
           const known = spec.type === 'categorical' ? (model.categoryCodes[spec.name]?.length ?? 0) : 0;
-          const list = codeRuns(codes, known);
-          if (!list) fail(`node ${node} has a category set on "${spec.name}", whose codes are 0..${known - 1}`);
-          codeLists.set(node, list!);
-          ids += list!.nodes;
+          const problem = codeRangesProblem(ranges, known);
+          if (problem) fail(`node ${node}: category set on "${spec.name}": ${problem}`);
+          const list = codeRuns(ranges, known);
+          codeLists.set(node, list);
+          ids += list.nodes;
         } else ids += 1;
         for (const child of [tree.right[node]!, tree.left[node]!]) {
           if (!Number.isInteger(child) || child < 0 || child >= size) fail(`node ${node} has child ${child}`);
@@ -202,22 +204,23 @@ interface CodeRuns {
   readonly nodes: number;
 }
 
-/** The runs of "code in `left` goes left" over codes 0..known-1; null when a code is not a known one. */
-function codeRuns(left: readonly number[], known: number): CodeRuns | null {
-  const inLeft = new Uint8Array(known);
-  for (const code of left) {
-    if (!Number.isInteger(code) || code < 0 || code >= known) return null;
-    inLeft[code] = 1;
-  }
+/** The runs of codes 0..known-1 for a valid set of left ranges (alternating: the gaps go right). */
+function codeRuns(ranges: readonly number[], known: number): CodeRuns {
   const runLeft: boolean[] = [];
   const runEnd: number[] = [];
-  for (let code = 0; code < known; code++) {
-    const goesLeft = inLeft[code] === 1;
-    if (runLeft.length > 0 && runLeft[runLeft.length - 1] === goesLeft) runEnd[runEnd.length - 1] = code;
-    else {
-      runLeft.push(goesLeft);
-      runEnd.push(code);
+  let next = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    if (ranges[i]! > next) {
+      runLeft.push(false);
+      runEnd.push(ranges[i]! - 1);
     }
+    runLeft.push(true);
+    runEnd.push(ranges[i + 1]!);
+    next = ranges[i + 1]! + 1;
+  }
+  if (next < known) {
+    runLeft.push(false);
+    runEnd.push(known - 1);
   }
   return { runLeft, runEnd, known, nodes: Math.max(1, runLeft.length - 1) };
 }

@@ -3,11 +3,12 @@
  * the model format to the letter. Inputs: numeric values as float32 (Math.fround), categories as their
  * ordinal code in model.categoryCodes, NaN when missing or unseen. At a node, NaN goes where missingLeft
  * says; any other x goes left when x <= threshold, or, at a categorical set split, when its code is in
- * the node's leftCategories. Raw score = baseScore + the leaf values of the trees,
+ * the node's leftCodeRanges. Raw score = baseScore + the leaf values of the trees,
  * added in float64 in tree order; then the link.
  */
 import type { Table } from '../data/types.ts';
 import { InputError } from '../errors.ts';
+import { inCodeRanges } from './code-ranges.ts';
 import { categoryInput, numericInput } from './inputs.ts';
 import { applyLink, outputCount } from './link.ts';
 import type { GbdtModel, Predictions } from './types.ts';
@@ -36,7 +37,7 @@ export function predictGbdtRaw(model: GbdtModel, table: Table): Float64Array {
   for (let row = 0; row < rowCount; row++) {
     for (let k = 0; k < outputs; k++) scores[row * outputs + k] = model.baseScore[k]!;
   }
-  const { feature, threshold, left, right, missingLeft, value, roots, treeOutput, setStart, setWords, setBits } = nodes;
+  const { feature, threshold, left, right, missingLeft, value, roots, treeOutput, setStart, setEnd, setRanges } = nodes;
   for (let start = 0; start < rowCount; start += ROW_BLOCK) {
     const end = Math.min(rowCount, start + ROW_BLOCK);
     for (let t = 0; t < roots.length; t++) {
@@ -50,7 +51,7 @@ export function predictGbdtRaw(model: GbdtModel, table: Table): Float64Array {
           let goLeft: boolean;
           if (Number.isNaN(v)) goLeft = missingLeft[node] === 1;
           else if (set < 0) goLeft = v <= threshold[node]!;
-          else goLeft = v < setWords[node]! * 32 && ((setBits[set + (v >>> 5)]! >>> (v & 31)) & 1) === 1;
+          else goLeft = inCodeRanges(setRanges, v, set, setEnd[node]!);
           node = goLeft ? left[node]! : right[node]!;
         }
         scores[row * outputs + k] += value[node]!;
@@ -85,11 +86,11 @@ interface FlatTrees {
   readonly right: Int32Array;
   readonly missingLeft: Uint8Array;
   readonly value: Float64Array;
-  /** Set splits: the node's first word in setBits (-1 on threshold splits) and its word count. */
+  /** Set splits: the node's ranges are setRanges[setStart, setEnd) (setStart -1 on threshold splits). */
   readonly setStart: Int32Array;
-  readonly setWords: Int32Array;
-  /** Bitsets of the codes going left, 32 codes per word. */
-  readonly setBits: Uint32Array;
+  readonly setEnd: Int32Array;
+  /** Every set split's code ranges, one after another. */
+  readonly setRanges: Float64Array;
   /** Global index of each tree's root. */
   readonly roots: Int32Array;
   readonly treeOutput: Int32Array;
@@ -99,7 +100,7 @@ interface FlatTrees {
 function flatten(model: GbdtModel, outputs: number): FlatTrees {
   let total = 0;
   for (const tree of model.trees) total += tree.feature.length;
-  const words: number[] = [];
+  const ranges: number[] = [];
   const flat: FlatTrees = {
     feature: new Int32Array(total),
     threshold: new Float64Array(total),
@@ -108,8 +109,8 @@ function flatten(model: GbdtModel, outputs: number): FlatTrees {
     missingLeft: new Uint8Array(total),
     value: new Float64Array(total),
     setStart: new Int32Array(total).fill(-1),
-    setWords: new Int32Array(total),
-    setBits: new Uint32Array(0),
+    setEnd: new Int32Array(total),
+    setRanges: new Float64Array(0),
     roots: new Int32Array(model.trees.length),
     treeOutput: new Int32Array(model.trees.length),
   };
@@ -144,18 +145,15 @@ function flatten(model: GbdtModel, outputs: number): FlatTrees {
       flat.left[at] = offset + l;
       flat.right[at] = offset + r;
       flat.missingLeft[at] = tree.missingLeft[node] ? 1 : 0;
-      const codes = tree.leftCategories?.[node];
-      if (codes && codes.length > 0) {
-        const count = (codes.reduce((max, code) => Math.max(max, code), 0) >>> 5) + 1;
-        flat.setStart[at] = words.length;
-        flat.setWords[at] = count;
-        const first = words.length;
-        for (let w = 0; w < count; w++) words.push(0);
-        for (const code of codes) words[first + (code >>> 5)]! |= 1 << (code & 31);
+      const set = tree.leftCodeRanges?.[node];
+      if (set && set.length > 0) {
+        flat.setStart[at] = ranges.length;
+        ranges.push(...set);
+        flat.setEnd[at] = ranges.length;
       }
       stack.push(r, l);
     }
     offset += size;
   });
-  return { ...flat, setBits: Uint32Array.from(words, (w) => w >>> 0) };
+  return { ...flat, setRanges: Float64Array.from(ranges) };
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
+import { codeRangesProblem } from './code-ranges.ts';
 import { outputCount } from './link.ts';
 import type { Model } from './types.ts';
 
@@ -26,7 +27,7 @@ const treeSchema = z
     output: z.int().min(0),
     feature: z.array(z.int().min(-1)).min(1),
     threshold: z.array(z.number()),
-    leftCategories: z.array(z.array(z.int().min(0))).optional(),
+    leftCodeRanges: z.array(z.array(z.int().min(0))).optional(),
     left: z.array(z.int()),
     right: z.array(z.int()),
     missingLeft: z.array(z.boolean()),
@@ -117,22 +118,19 @@ export const modelSchema = z.discriminatedUnion('kind', [gbdtSchema, linearSchem
       if (tree[key].length !== nodes)
         issue(at(key), `expected ${nodes} entries (one per node), got ${tree[key].length}`);
     }
-    if (tree.leftCategories && tree.leftCategories.length !== nodes) {
-      issue(at('leftCategories'), `expected ${nodes} entries (one per node), got ${tree.leftCategories.length}`);
+    if (tree.leftCodeRanges && tree.leftCodeRanges.length !== nodes) {
+      issue(at('leftCodeRanges'), `expected ${nodes} entries (one per node), got ${tree.leftCodeRanges.length}`);
     }
     if (tree.output >= outputs) issue(at('output'), `expected an output index below ${outputs}, got ${tree.output}`);
-    tree.leftCategories?.forEach((codes, node) => {
-      if (codes.length === 0) return;
+    tree.leftCodeRanges?.forEach((ranges, node) => {
+      if (ranges.length === 0) return;
       const spec = signature.features[tree.feature[node] ?? -1];
       if (spec?.type !== 'categorical') {
-        issue(at('leftCategories', node), 'a category set is only allowed on a split of a categorical feature');
+        issue(at('leftCodeRanges', node), 'a category set is only allowed on a split of a categorical feature');
         return;
       }
-      const known = model.categoryCodes[spec.name]?.length ?? 0;
-      const bad = codes.find((code, i) => code >= known || (i > 0 && code <= codes[i - 1]!));
-      if (bad !== undefined) {
-        issue(at('leftCategories', node), `expected ascending codes below ${known} ("${spec.name}"), got ${bad}`);
-      }
+      const problem = codeRangesProblem(ranges, model.categoryCodes[spec.name]?.length ?? 0);
+      if (problem) issue(at('leftCodeRanges', node), `"${spec.name}": ${problem}`);
     });
     const problem = treeStructureProblem(tree, signature.features.length);
     if (problem) issue(at(problem.key, problem.node), problem.message);

@@ -44,10 +44,11 @@ export interface Tree {
   readonly threshold: readonly number[];
   /**
    * Categorical set splits (optional; absent when the tree has none): per node, the ordinal codes that
-   * go left, ascending; an empty list means the node is a threshold split. A known category whose code
-   * is not listed goes right; a missing or unseen one follows missingLeft.
+   * go left as ranges [first0, last0, first1, last1, …] (inclusive, ascending, with gaps; see
+   * code-ranges.ts); an empty list means the node is a threshold split. A known category outside the
+   * ranges goes right; a missing or unseen one follows missingLeft.
    */
-  readonly leftCategories?: readonly (readonly number[])[];
+  readonly leftCodeRanges?: readonly (readonly number[])[];
   readonly left: readonly number[];
   readonly right: readonly number[];
   /** Direction of a missing value (NaN, missing or unseen category): true = left. */

@@ -7,6 +7,7 @@ import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../src/export/export.ts';
 import { checkParity } from '../../src/export/parity.ts';
+import { codeRanges } from '../../src/model/code-ranges.ts';
 import { predictGbdtRaw } from '../../src/model/predict-gbdt.ts';
 import { modelFromJson, modelToJson } from '../../src/model/serialize.ts';
 import type { GbdtModel, Tree } from '../../src/model/types.ts';
@@ -17,13 +18,13 @@ const { onnx } = onnxProto;
 
 const AIRPORTS = Array.from({ length: 40 }, (_, i) => `A${String(i).padStart(2, '0')}`);
 
-/** One set split on `airport` (left leaf 1, right leaf -1), then nothing else. */
-function setTree(codes: number[], missingLeft: boolean): Tree {
+/** One set split on `airport` (left leaf 1, right leaf -1), then nothing else; `ranges` as stored. */
+function rangeTree(ranges: number[], missingLeft: boolean): Tree {
   return {
     output: 0,
     feature: [0, -1, -1],
     threshold: [0, 0, 0],
-    leftCategories: [codes, [], []],
+    leftCodeRanges: [ranges, [], []],
     left: [1, -1, -1],
     right: [2, -1, -1],
     missingLeft: [missingLeft, false, false],
@@ -32,6 +33,9 @@ function setTree(codes: number[], missingLeft: boolean): Tree {
     cover: [10, 5, 5],
   };
 }
+
+/** rangeTree for a list of codes going left. */
+const setTree = (codes: number[], missingLeft: boolean): Tree => rangeTree(codeRanges(codes), missingLeft);
 
 function model(trees: Tree[]): GbdtModel {
   return {
@@ -104,14 +108,14 @@ describe('categorical set splits', () => {
   });
 
   it('round-trips through model.json and rejects sets the format does not allow', () => {
-    const m = model([setTree([4, 9], true)]);
+    const m = model([setTree([4, 5, 6, 9], true)]);
+    expect(m.trees[0]!.leftCodeRanges![0]).toEqual([4, 6, 9, 9]);
     expect(modelFromJson(modelToJson(m), 'model.json')).toEqual(m);
-    const unsorted = model([setTree([9, 4], true)]);
-    expect(() => modelFromJson(modelToJson(unsorted), 'model.json')).toThrow(
-      /leftCategories.*ascending codes below 40/,
-    );
-    const unknown = model([setTree([4, 40], true)]);
-    expect(() => modelFromJson(modelToJson(unknown), 'model.json')).toThrow(/got 40/);
+    const load = (ranges: number[]) => () => modelFromJson(modelToJson(model([rangeTree(ranges, true)])), 'model.json');
+    expect(load([9, 4])).toThrow(/leftCodeRanges.*"airport": range \[9, 4\] is not within the codes 0..39/);
+    expect(load([4, 40])).toThrow(/range \[4, 40\] is not within/);
+    expect(load([1, 3, 4, 6])).toThrow(/range \[4, 6\] overlaps or touches the one before/);
+    expect(load([1, 3, 5])).toThrow(/expected \[first, last\] pairs, got 3 numbers/);
     const numeric: GbdtModel = {
       ...m,
       signature: { ...m.signature, features: [{ name: 'airport', type: 'numeric' }] },
@@ -119,5 +123,20 @@ describe('categorical set splits', () => {
     expect(() => modelFromJson(modelToJson(numeric), 'model.json')).toThrow(
       /only allowed on a split of a categorical feature/,
     );
+    // The exporter refuses what the loader would, naming the tree and node.
+    expect(() => exportOnnx(model([rangeTree([4, 40], true)]), METADATA)).toThrow(
+      /tree 0: node 0: category set on "airport"/,
+    );
+  });
+
+  it('keeps a set of a high-cardinality feature small: ranges of codes, not the codes', () => {
+    const many = Array.from({ length: 50_000 }, (_, i) => `c${i}`);
+    const wide: GbdtModel = {
+      ...model([rangeTree([100, 20_099, 30_000, 49_999], false)]),
+      categoryCodes: { airport: many },
+    };
+    const table = tableOf([categoricalColumn('airport', ['c99', 'c100', 'c20099', 'c20100', 'c49999', null])]);
+    expect(Array.from(predictGbdtRaw(wide, table))).toEqual([-1, 1, 1, -1, 1, -1]);
+    expect(modelToJson(wide).length).toBeLessThan(modelToJson({ ...wide, trees: [] }).length + 1000);
   });
 });

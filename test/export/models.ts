@@ -5,6 +5,7 @@
  */
 import type { CategoricalColumn, Column, NumericColumn, Table } from '../../src/data/types.ts';
 import { Random } from '../../src/lib/random.ts';
+import { codeRanges, inCodeRanges } from '../../src/model/code-ranges.ts';
 import { outputCount } from '../../src/model/link.ts';
 import type { FeatureSpec, GbdtModel, LinearModel, Link, ModelSignature, Tree } from '../../src/model/types.ts';
 
@@ -99,7 +100,9 @@ export function randomTree(
     return id;
   };
   grow(0);
-  return sets.some((codes) => codes.length > 0) ? { ...tree, leftCategories: sets } : tree;
+  return sets.some((codes) => codes.length > 0)
+    ? { ...tree, leftCodeRanges: sets.map((codes) => codeRanges(codes)) }
+    : tree;
 }
 
 /** A seeded random GBDT; regression predicts around 4000 ± 800 (a body mass in grams). */
@@ -206,11 +209,11 @@ export function leafOf(model: GbdtModel, t: number, table: Table, row: number): 
     } else {
       x = Math.fround(column.values[row]!);
     }
-    const set = tree.leftCategories?.[node] ?? [];
+    const set = tree.leftCodeRanges?.[node] ?? [];
     const left = Number.isNaN(x)
       ? tree.missingLeft[node]!
       : set.length > 0
-        ? set.includes(x)
+        ? inCodeRanges(set, x)
         : x <= tree.threshold[node]!;
     node = left ? tree.left[node]! : tree.right[node]!;
   }

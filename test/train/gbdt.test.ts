@@ -268,9 +268,9 @@ describe('categorical partition splits', () => {
     const ordinal = await train(trainSet, { ...small, categorical_splits: 'ordinal' });
     expect(accuracy(partition, testSet)).toBeGreaterThan(0.95);
     expect(accuracy(ordinal, testSet)).toBeLessThan(accuracy(partition, testSet) - 0.1);
-    const sets = partition.trees.flatMap((t) => (t.leftCategories ?? []).filter((codes) => codes.length > 0));
+    const sets = partition.trees.flatMap((t) => (t.leftCodeRanges ?? []).filter((ranges) => ranges.length > 0));
     expect(sets.length).toBeGreaterThan(0);
-    expect(ordinal.trees.every((t) => t.leftCategories === undefined)).toBe(true);
+    expect(ordinal.trees.every((t) => t.leftCodeRanges === undefined)).toBe(true);
   });
 
   test('set splits survive model.json, and the exported ONNX agrees with TypeScript, unseen and missing included', async () => {
@@ -307,7 +307,7 @@ describe('categorical partition splits', () => {
     const model = await train(multi, { n_trees: 10 });
     const colour = multi.signature.features.findIndex((f) => f.name === 'colour');
     const colourSets = model.trees.flatMap((t) =>
-      t.feature.map((f, node) => (f === colour ? (t.leftCategories?.[node] ?? []) : [])).filter((c) => c.length > 0),
+      t.feature.map((f, node) => (f === colour ? (t.leftCodeRanges?.[node] ?? []) : [])).filter((c) => c.length > 0),
     );
     expect(colourSets.length).toBeGreaterThan(0);
     expect(accuracy(model, multi)).toBeGreaterThan(majorityShare(multi.target) + 0.2);

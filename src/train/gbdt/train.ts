@@ -189,7 +189,7 @@ function toModelTree(
   bins: readonly FeatureBins[],
 ): Tree {
   const sets = tree.leftBins.map((leftBins, node) =>
-    leftBins.length === 0 ? [] : categoryCodesOfBins(bins[tree.feature[node]!]!, leftBins),
+    leftBins.length === 0 ? [] : codeRangesOfBins(bins[tree.feature[node]!]!, leftBins),
   );
   const threshold = tree.feature.map((f, node) =>
     f < 0 || sets[node]!.length > 0 ? 0 : bins[f]!.thresholds[tree.bin[node]!]!,
@@ -198,7 +198,7 @@ function toModelTree(
     output,
     feature: tree.feature.slice(),
     threshold,
-    ...(sets.some((codes) => codes.length > 0) ? { leftCategories: sets } : {}),
+    ...(sets.some((ranges) => ranges.length > 0) ? { leftCodeRanges: sets } : {}),
     left: tree.left.slice(),
     right: tree.right.slice(),
     missingLeft: tree.missingLeft.slice(),
@@ -208,12 +208,17 @@ function toModelTree(
   };
 }
 
-/** The ordinal codes in the listed bins of a categorical feature (bin b holds codes thresholds[b-1]+1..thresholds[b]). */
-function categoryCodesOfBins(feature: FeatureBins, bins: readonly number[]): number[] {
-  const codes: number[] = [];
+/**
+ * The code ranges of the listed bins (ascending) of a categorical feature: bin b holds codes
+ * thresholds[b-1]+1 .. thresholds[b], so neighbouring bins make one range.
+ */
+function codeRangesOfBins(feature: FeatureBins, bins: readonly number[]): number[] {
+  const ranges: number[] = [];
   for (const b of bins) {
     const first = b === 0 ? 0 : feature.thresholds[b - 1]! + 1;
-    for (let code = first; code <= feature.thresholds[b]!; code++) codes.push(code);
+    const last = feature.thresholds[b]!;
+    if (ranges.length > 0 && first === ranges[ranges.length - 1]! + 1) ranges[ranges.length - 1] = last;
+    else ranges.push(first, last);
   }
-  return codes;
+  return ranges;
 }
