@@ -13,6 +13,9 @@ import { categoryInput, numericInput } from './inputs.ts';
 import { applyLink, outputCount } from './link.ts';
 import type { GbdtModel, Predictions } from './types.ts';
 
+/** Set splits whose codes are all below this are tested as bitsets (at most 256 bytes a node). */
+const BITSET_CODES = 2048;
+
 /** Rows scored together by every tree before moving on: keeps their feature values in cache. */
 const ROW_BLOCK = 2048;
 
@@ -37,7 +40,8 @@ export function predictGbdtRaw(model: GbdtModel, table: Table): Float64Array {
   for (let row = 0; row < rowCount; row++) {
     for (let k = 0; k < outputs; k++) scores[row * outputs + k] = model.baseScore[k]!;
   }
-  const { feature, threshold, left, right, missingLeft, value, roots, treeOutput, setStart, setEnd, setRanges } = nodes;
+  const { feature, threshold, left, right, missingLeft, value, roots, treeOutput } = nodes;
+  const { setStart, setEnd, setBits, setRanges } = nodes;
   for (let start = 0; start < rowCount; start += ROW_BLOCK) {
     const end = Math.min(rowCount, start + ROW_BLOCK);
     for (let t = 0; t < roots.length; t++) {
@@ -51,7 +55,10 @@ export function predictGbdtRaw(model: GbdtModel, table: Table): Float64Array {
           let goLeft: boolean;
           if (Number.isNaN(v)) goLeft = missingLeft[node] === 1;
           else if (set < 0) goLeft = v <= threshold[node]!;
-          else goLeft = inCodeRanges(setRanges, v, set, setEnd[node]!);
+          else if (setEnd[node]! < 0) {
+            // A bitset of -setEnd words from setBits[set].
+            goLeft = v < -setEnd[node]! * 32 && ((setBits[set + (v >>> 5)]! >>> (v & 31)) & 1) === 1;
+          } else goLeft = inCodeRanges(setRanges, v, set, setEnd[node]!);
           node = goLeft ? left[node]! : right[node]!;
         }
         scores[row * outputs + k] += value[node]!;
@@ -86,10 +93,14 @@ interface FlatTrees {
   readonly right: Int32Array;
   readonly missingLeft: Uint8Array;
   readonly value: Float64Array;
-  /** Set splits: the node's ranges are setRanges[setStart, setEnd) (setStart -1 on threshold splits). */
+  /**
+   * Set splits (setStart -1 on threshold splits): sets of codes below BITSET_CODES as bitsets of -setEnd
+   * words from setBits[setStart] (one bit test per row); larger ones as ranges setRanges[setStart, setEnd)
+   * (a binary search, ~2.5x slower on flights).
+   */
   readonly setStart: Int32Array;
   readonly setEnd: Int32Array;
-  /** Every set split's code ranges, one after another. */
+  readonly setBits: Uint32Array;
   readonly setRanges: Float64Array;
   /** Global index of each tree's root. */
   readonly roots: Int32Array;
@@ -101,6 +112,7 @@ function flatten(model: GbdtModel, outputs: number): FlatTrees {
   let total = 0;
   for (const tree of model.trees) total += tree.feature.length;
   const ranges: number[] = [];
+  const words: number[] = [];
   const flat: FlatTrees = {
     feature: new Int32Array(total),
     threshold: new Float64Array(total),
@@ -110,6 +122,7 @@ function flatten(model: GbdtModel, outputs: number): FlatTrees {
     value: new Float64Array(total),
     setStart: new Int32Array(total).fill(-1),
     setEnd: new Int32Array(total),
+    setBits: new Uint32Array(0),
     setRanges: new Float64Array(0),
     roots: new Int32Array(model.trees.length),
     treeOutput: new Int32Array(model.trees.length),
@@ -147,13 +160,25 @@ function flatten(model: GbdtModel, outputs: number): FlatTrees {
       flat.missingLeft[at] = tree.missingLeft[node] ? 1 : 0;
       const set = tree.leftCodeRanges?.[node];
       if (set && set.length > 0) {
-        flat.setStart[at] = ranges.length;
-        ranges.push(...set);
-        flat.setEnd[at] = ranges.length;
+        const last = set[set.length - 1]!;
+        if (last < BITSET_CODES) {
+          const count = (last >>> 5) + 1;
+          flat.setStart[at] = words.length;
+          flat.setEnd[at] = -count;
+          const first = words.length;
+          for (let w = 0; w < count; w++) words.push(0);
+          for (let i = 0; i < set.length; i += 2) {
+            for (let code = set[i]!; code <= set[i + 1]!; code++) words[first + (code >>> 5)]! |= 1 << (code & 31);
+          }
+        } else {
+          flat.setStart[at] = ranges.length;
+          ranges.push(...set);
+          flat.setEnd[at] = ranges.length;
+        }
       }
       stack.push(r, l);
     }
     offset += size;
   });
-  return { ...flat, setRanges: Float64Array.from(ranges) };
+  return { ...flat, setBits: Uint32Array.from(words, (w) => w >>> 0), setRanges: Float64Array.from(ranges) };
 }
