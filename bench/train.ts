@@ -4,7 +4,7 @@
  * for each thread count, in one run.
  *
  *   npx tsx bench/train.ts [--rows N] [--synthetic-rows N] [--trees N] [--threads 1,2] [--skip-python]
- *                          [--only flights|synthetic] [--param key=value ...] [--readme]
+ *                          [--only flights|synthetic] [--param key=value ...] [--repeat N] [--readme]
  *
  * Data: (a) flights-3m.parquet from vega-datasets read with loadData (month, day of month, day of week,
  * hour, distance, origin, destination; label delay > 15 min), first --rows rows (default all 3M); (b) a seeded
@@ -39,6 +39,8 @@ interface Options {
   skipPython: boolean;
   only?: string;
   readme: boolean;
+  /** Training runs per library and thread count; the table shows median times. */
+  repeat: number;
   /** Conveyor parameter overrides (--param key=value), e.g. categorical_splits=ordinal. */
   params: Record<string, number | string>;
 }
@@ -51,6 +53,7 @@ function parseArgs(argv: string[]): Options {
     threads: [1, 2],
     skipPython: false,
     readme: false,
+    repeat: 1,
     params: {},
   };
   for (let i = 0; i < argv.length; i++) {
@@ -67,6 +70,7 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--skip-python') options.skipPython = true;
     else if (flag === '--only') options.only = value();
     else if (flag === '--readme') options.readme = true;
+    else if (flag === '--repeat') options.repeat = Math.max(1, Math.floor(Number(value())));
     else if (flag === '--param') {
       const [key, raw] = value().split('=', 2);
       if (!key || raw === undefined) throw new Error('--param needs key=value');
@@ -316,57 +320,55 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
   const dir = mkdtempSync(join(tmpdir(), 'conveyor-bench-train-'));
   try {
     for (const threads of options.threads) {
-      console.log(`${data.name}: conveyor, ${threads} thread(s)…`);
-      const start = performance.now();
-      const cpuStart = process.cpuUsage();
-      const trained = await trainGbdt({
-        data: { signature, table: trainSet.table, target: Float64Array.from(trainSet.label) },
-        trainer: { algorithm: 'gbdt', params: { ...params, threads } },
-        seed: 42,
-      });
-      const trainSeconds = (performance.now() - start) / 1000;
-      const cpu = process.cpuUsage(cpuStart);
-      const trainCpuSeconds = (cpu.user + cpu.system) / 1e6;
-      if (trained.model.kind !== 'gbdt') throw new Error('expected a gbdt model');
-      const predictStart = performance.now();
-      const predictions = predictGbdt(trained.model, testSet.table);
-      const predictSeconds = (performance.now() - predictStart) / 1000;
-      const probabilities = new Float64Array(testSet.table.rowCount);
-      for (let i = 0; i < probabilities.length; i++) probabilities[i] = predictions.probabilities![2 * i + 1]!;
-      const onnx = await onnxPredict(trained.model, testSet.table, probabilities, threads);
-      results.push({
-        library: 'conveyor',
-        threads,
-        trainSeconds,
-        trainCpuSeconds,
-        predictSeconds,
-        probabilities,
-        onnx,
-      });
-
-      if (!python) continue;
-      console.log(`${data.name}: xgboost + sklearn, ${threads} thread(s)…`);
-      writeForPython(data, dir, params, threads, trained.model.categoryCodes);
-      const out = join(dir, 'result.json');
-      execFileSync(python, [new URL('./train_reference.py', import.meta.url).pathname, dir, out], {
-        stdio: 'inherit',
-        env: { ...process.env, OMP_NUM_THREADS: String(threads) },
-      });
-      const reference = JSON.parse(readFileSync(out, 'utf8')) as Record<
-        string,
-        { train_seconds: number; train_cpu_seconds: number; predict_seconds: number }
-      >;
-      for (const library of Object.keys(reference)) {
-        const bytes = readFileSync(join(dir, `${library}.f64`));
-        results.push({
-          library,
-          threads,
-          trainSeconds: reference[library]!.train_seconds,
-          trainCpuSeconds: reference[library]!.train_cpu_seconds,
-          predictSeconds: reference[library]!.predict_seconds,
-          probabilities: new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8),
+      // Conveyor and the reference libraries take turns, so a change in the machine's load hits both.
+      const runs = new Map<string, Scored[]>();
+      const record = (scored: Scored) => runs.set(scored.library, [...(runs.get(scored.library) ?? []), scored]);
+      for (let run = 1; run <= options.repeat; run++) {
+        console.log(`${data.name}: conveyor, ${threads} thread(s), run ${run}/${options.repeat}…`);
+        const start = performance.now();
+        const cpuStart = process.cpuUsage();
+        const trained = await trainGbdt({
+          data: { signature, table: trainSet.table, target: Float64Array.from(trainSet.label) },
+          trainer: { algorithm: 'gbdt', params: { ...params, threads } },
+          seed: 42,
         });
+        const trainSeconds = (performance.now() - start) / 1000;
+        const cpu = process.cpuUsage(cpuStart);
+        const trainCpuSeconds = (cpu.user + cpu.system) / 1e6;
+        if (trained.model.kind !== 'gbdt') throw new Error('expected a gbdt model');
+        const predictStart = performance.now();
+        const predictions = predictGbdt(trained.model, testSet.table);
+        const predictSeconds = (performance.now() - predictStart) / 1000;
+        const probabilities = new Float64Array(testSet.table.rowCount);
+        for (let i = 0; i < probabilities.length; i++) probabilities[i] = predictions.probabilities![2 * i + 1]!;
+        const onnx = await onnxPredict(trained.model, testSet.table, probabilities, threads);
+        record({ library: 'conveyor', threads, trainSeconds, trainCpuSeconds, predictSeconds, probabilities, onnx });
+
+        if (!python) continue;
+        console.log(`${data.name}: xgboost + sklearn, ${threads} thread(s), run ${run}/${options.repeat}…`);
+        if (run === 1) writeForPython(data, dir, params, threads, trained.model.categoryCodes);
+        const out = join(dir, 'result.json');
+        execFileSync(python, [new URL('./train_reference.py', import.meta.url).pathname, dir, out], {
+          stdio: 'inherit',
+          env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+        });
+        const reference = JSON.parse(readFileSync(out, 'utf8')) as Record<
+          string,
+          { train_seconds: number; train_cpu_seconds: number; predict_seconds: number }
+        >;
+        for (const library of Object.keys(reference)) {
+          const bytes = readFileSync(join(dir, `${library}.f64`));
+          record({
+            library,
+            threads,
+            trainSeconds: reference[library]!.train_seconds,
+            trainCpuSeconds: reference[library]!.train_cpu_seconds,
+            predictSeconds: reference[library]!.predict_seconds,
+            probabilities: Float64Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8)),
+          });
+        }
       }
+      for (const libraryRuns of runs.values()) results.push(medianRun(libraryRuns));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -398,6 +400,26 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
     );
   }
   return lines.map((l) => `| ${l} |`);
+}
+
+/** One library's runs as one row: the first run's predictions (every run gives the same) and median times. */
+function medianRun(runs: Scored[]): Scored {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const first = runs[0]!;
+  return {
+    ...first,
+    trainSeconds: median(runs.map((r) => r.trainSeconds)),
+    trainCpuSeconds: median(runs.map((r) => r.trainCpuSeconds)),
+    predictSeconds: median(runs.map((r) => r.predictSeconds)),
+    onnx: first.onnx && {
+      seconds: median(runs.map((r) => r.onnx!.seconds)),
+      maxDiff: Math.max(...runs.map((r) => r.onnx!.maxDiff)),
+    },
+  };
 }
 
 /**
@@ -454,7 +476,7 @@ async function main(): Promise<void> {
   const load = `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`;
   const table = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machine} (${load});`,
-    `${options.trees} trees, 31 leaves (leaf-wise),`,
+    `${options.trees} trees, 31 leaves (leaf-wise),${options.repeat > 1 ? ` median times of ${options.repeat} runs per library (taking turns),` : ''}`,
     'max depth 8, learning rate 0.1, 255 bins, L2 1, min 5 rows per leaf (scikit-learn) / min hessian 1e-3.',
     '',
     ...HEADER,
