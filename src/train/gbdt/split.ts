@@ -264,7 +264,9 @@ function findSetSplit(
     const c = hist[at + 2]!;
     if (c === 0 || c < cat.minDataPerGroup) continue;
     sortedBins[used] = t;
-    sortKeys[t] = hist[at]! / (hist[at + 1]! + cat.catSmooth);
+    // A zero denominator (saturated hessians, no smoothing) would make the key NaN and the order arbitrary.
+    const denominator = hist[at + 1]! + cat.catSmooth;
+    sortKeys[t] = denominator > 0 ? hist[at]! / denominator : 0;
     used += 1;
   }
   if (used === 0) return best;
