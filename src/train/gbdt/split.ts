@@ -80,13 +80,9 @@ export class SplitInfo {
     return out;
   }
 
-  /** The value bins going left, ascending. */
+  /** Set split: the value bins going left, ascending (the model lists them as category codes). */
   leftBinList(): number[] {
     const bins: number[] = [];
-    if (!this.categorical) {
-      for (let b = 0; b <= this.bin; b++) bins.push(b);
-      return bins;
-    }
     for (let b = 0; b < MASK_WORDS * 32; b++) if ((this.leftBins[b >>> 5]! >>> (b & 31)) & 1) bins.push(b);
     return bins;
   }
