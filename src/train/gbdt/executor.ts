@@ -33,6 +33,7 @@ import {
 } from './objectives.ts';
 import { partitionChunkKernel, partitionPlaceKernel } from './partition.ts';
 import { leafScoresKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
+import { allocateTrainingArrays, instantiateKernels, kernelModule, type WasmKernels } from './wasm.ts';
 
 /** Every kernel a worker can run; a run names its kernel by index in this list. */
 const KERNELS: readonly Kernel[] = [
@@ -117,6 +118,7 @@ export class Executor {
   threads: number;
   /** Why worker threads could not start, if they could not (training then runs on one thread). */
   workerError?: string;
+  private readonly wasmMemory: WebAssembly.Memory;
   private readonly args: Int32Array;
   private readonly control: Int32Array;
   private readonly errorText: Uint8Array;
@@ -126,12 +128,8 @@ export class Executor {
 
   private constructor(options: ExecutorOptions, threads: number) {
     this.threads = threads;
-    const shared = threads > 1;
-    const bytes = (n: number) => (shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
-    const f64 = (n: number) => new Float64Array(bytes(n * 8));
-    const i32 = (n: number) => new Int32Array(bytes(n * 4));
     const { featureCount, rowCount, outputs, validRowCount } = options;
-    const featureOffsets = i32(featureCount);
+    const featureOffsets = new Int32Array(featureCount);
     let totalBins = 0;
     for (let f = 0; f < featureCount; f++) {
       featureOffsets[f] = totalBins;
@@ -143,55 +141,62 @@ export class Executor {
     const blockRows = Math.max(MIN_BLOCK_ROWS, Math.ceil(rowCount / maxBlocks));
     const blocks = Math.max(1, Math.ceil(Math.max(rowCount, validRowCount) / blockRows));
     const partials = Math.max(0, Math.ceil(rowCount / blockRows) - 1);
-    if (outputs * 2 * rowCount >= 2 ** 31 || (options.slots + partials) * histDoubles >= 2 ** 31) {
-      throw new Error(`training buffers too large: ${rowCount} rows x ${outputs} outputs, ${totalBins} bins`);
-    }
     // The softmax kernel keeps a row's class scores in the thread's gradient scratch.
     if (outputs > 2 * blockRows) throw new Error(`at most ${2 * blockRows} classes are supported, got ${outputs}`);
-    const featureBinCounts = i32(featureCount);
-    featureBinCounts.set(options.featureBinCounts);
-    const missingBins = i32(featureCount);
-    for (let f = 0; f < featureCount; f++) missingBins[f] = options.featureBinCounts[f]! - 1;
     const maxNodes = 2 * options.maxLeaves;
+    const chunks = Math.max(blocks, 4 * threads + 1);
+    // One shared WebAssembly memory for everything the kernels touch (see wasm.ts).
+    const { memory, arrays } = allocateTrainingArrays({
+      bins: ['u8', featureCount * rowCount],
+      featureOffsets: ['i32', featureCount],
+      featureBinCounts: ['i32', featureCount],
+      missingBins: ['i32', featureCount],
+      gradHess: ['f64', outputs * 2 * rowCount],
+      rows: ['u32', rowCount],
+      ordered: ['f64', 2 * Math.min(rowCount, blockRows)],
+      threadGradients: ['f64', threads * 2 * blockRows],
+      spareRows: ['u32', rowCount],
+      features: ['i32', featureCount],
+      hist: ['f64', (options.slots + partials) * histDoubles],
+      target: ['f64', rowCount],
+      scores: ['f64', rowCount * outputs],
+      expScores: ['f64', options.expScores ? rowCount : 0],
+      // Row blocks, or partition chunks (about four per thread).
+      blockCounts: ['i32', chunks],
+      blockOffsets: ['i32', 2 * chunks],
+      blockLoss: ['f64', blocks],
+      leafRanges: ['i32', 2 * options.maxLeaves],
+      leafValues: ['f64', options.maxLeaves],
+      leafFactors: ['f64', options.maxLeaves],
+      treeNodes: ['i32', TREE_NODE_STRIDE * maxNodes],
+      treeValues: ['f64', maxNodes],
+      treeFactors: ['f64', maxNodes],
+      validBins: ['u8', featureCount * validRowCount],
+      validScores: ['f64', validRowCount * outputs],
+      validTarget: ['f64', validRowCount],
+      args: ['i32', ARG_COUNT],
+      control: ['i32', CONTROL_WORDS],
+      errorText: ['u8', ERROR_BYTES],
+    });
+    arrays.featureOffsets.set(featureOffsets);
+    arrays.featureBinCounts.set(options.featureBinCounts);
+    for (let f = 0; f < featureCount; f++) arrays.missingBins[f] = options.featureBinCounts[f]! - 1;
+    const { args, control, errorText, ...views } = arrays;
     this.memory = {
-      bins: new Uint8Array(bytes(featureCount * rowCount)),
+      ...views,
       rowCount,
       featureCount,
-      featureOffsets,
-      featureBinCounts,
       histDoubles,
       slots: options.slots,
       blockRows,
-      gradHess: f64(outputs * 2 * rowCount),
-      rows: new Uint32Array(bytes(rowCount * 4)),
-      ordered: f64(2 * Math.min(rowCount, blockRows)),
-      spareRows: new Uint32Array(bytes(rowCount * 4)),
-      features: i32(featureCount),
-      hist: f64((options.slots + partials) * histDoubles),
-      target: f64(rowCount),
-      scores: f64(rowCount * outputs),
-      expScores: f64(options.expScores ? rowCount : 0),
       outputs,
-      // Row blocks, or partition chunks (about four per thread).
-      blockCounts: i32(Math.max(blocks, 4 * threads + 1)),
-      blockOffsets: i32(2 * Math.max(blocks, 4 * threads + 1)),
-      blockLoss: f64(blocks),
-      leafRanges: i32(2 * options.maxLeaves),
-      leafValues: f64(options.maxLeaves),
-      leafFactors: f64(options.maxLeaves),
-      treeNodes: i32(TREE_NODE_STRIDE * maxNodes),
-      treeValues: f64(maxNodes),
-      treeFactors: f64(maxNodes),
-      validBins: new Uint8Array(bytes(featureCount * validRowCount)),
       validRowCount,
-      validScores: f64(validRowCount * outputs),
-      validTarget: f64(validRowCount),
-      missingBins,
     };
-    this.args = i32(ARG_COUNT);
-    this.control = i32(CONTROL_WORDS);
-    this.errorText = new Uint8Array(bytes(ERROR_BYTES));
-    this.scratch = { gradients: new Float64Array(2 * blockRows), sides: new Uint8Array(256) };
+    this.wasmMemory = memory;
+    this.args = args;
+    this.control = control;
+    this.errorText = errorText;
+    this.scratch = threadScratch(this.memory, 0, instantiateKernels(kernelModule(), memory));
   }
 
   /**
@@ -279,14 +284,18 @@ export class Executor {
       `const kernels = [${KERNELS.map((k) => k.toString()).join(',\n')}];`,
       `(${workerLoop.toString()})(workerData, parentPort, kernels, ${SPIN});`,
     ].join('\n');
-    const workerData: WorkerShared = {
-      memory: this.memory,
-      args: this.args,
-      control: this.control,
-      errorText: this.errorText,
-    };
+    const module = kernelModule();
     const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
+      const workerData: WorkerShared = {
+        memory: this.memory,
+        wasmMemory: this.wasmMemory,
+        module,
+        thread: i + 1,
+        args: this.args,
+        control: this.control,
+        errorText: this.errorText,
+      };
       const worker = new Worker(source, { eval: true, workerData });
       this.workers.push(worker);
       ready.push(
@@ -306,9 +315,24 @@ export class Executor {
   }
 }
 
+/** Thread `thread`'s scratch: its slice of memory.threadGradients (workerLoop builds the same). */
+function threadScratch(m: TrainingMemory, thread: number, wasm: WasmKernels): ThreadScratch {
+  const size = 2 * m.blockRows;
+  return {
+    gradients: m.threadGradients.subarray(thread * size, (thread + 1) * size),
+    sides: new Uint8Array(256),
+    wasm,
+  };
+}
+
 /** What workerLoop receives through workerData. */
 interface WorkerShared {
   memory: TrainingMemory;
+  /** The memory under `memory`'s arrays, and the kernels module to bind to it. */
+  wasmMemory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  /** This worker's thread number (the main thread is 0): its slice of memory.threadGradients. */
+  thread: number;
   args: Int32Array;
   control: Int32Array;
   errorText: Uint8Array;
@@ -326,7 +350,10 @@ function workerLoop(
   spin: number,
 ): void {
   const c = d.control;
-  const scratch = { gradients: new Float64Array(2 * d.memory.blockRows), sides: new Uint8Array(256) };
+  const wasm = new WebAssembly.Instance(d.module, { env: { memory: d.wasmMemory } }).exports as unknown as WasmKernels;
+  const size = 2 * d.memory.blockRows;
+  const gradients = d.memory.threadGradients.subarray(d.thread * size, (d.thread + 1) * size);
+  const scratch: ThreadScratch = { gradients, sides: new Uint8Array(256), wasm };
   let seen = 0;
   port.postMessage('ready');
   for (;;) {

@@ -15,6 +15,7 @@
  */
 import type { Executor } from './executor.ts';
 import type { ThreadScratch, TrainingMemory } from './memory.ts';
+import type { WasmKernels } from './wasm.ts';
 
 /** Doubles per histogram bin: sum of gradients, sum of hessians, row count. */
 export const BIN_STRIDE = 3;
@@ -23,157 +24,113 @@ export const BIN_STRIDE = 3;
  * Kernel: sums row block `task` of rows[begin, end) for the listed features.
  * a = [begin, end, identity (rows[i] = i over the range), gradOffset, targetBase, featureCount].
  * The block's gradients are first gathered in row order (LightGBM's "ordered gradients") so the
- * feature loops read them sequentially.
+ * feature loops read them sequentially; identity rows read them in place.
  */
 export function histogramBlockKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const begin = a[0]! + task * m.blockRows;
   const end = Math.min(a[1]!, begin + m.blockRows);
-  const identity = a[2] === 1;
-  const gradOffset = a[3]!;
+  const gradHess = m.gradHess.byteOffset + 8 * a[3]!;
   const histBase = task === 0 ? a[4]! : (m.slots + task - 1) * m.histDoubles;
-  if (identity) {
-    accumulateRows(m, begin, end, true, m.gradHess, gradOffset + 2 * begin, 0, a[5]!, histBase);
-    return;
+  let grads = gradHess + 16 * begin;
+  if (a[2] !== 1) {
+    grads = s.gradients.byteOffset;
+    s.wasm.gather(m.rows.byteOffset + 4 * begin, end - begin, gradHess, grads);
   }
-  const { gradHess, rows } = m;
-  const gradients = s.gradients;
-  for (let i = 0; i < end - begin; i++) {
-    const at = gradOffset + rows[begin + i]! * 2;
-    gradients[2 * i] = gradHess[at]!;
-    gradients[2 * i + 1] = gradHess[at + 1]!;
-  }
-  accumulateRows(m, begin, end, false, gradients, 0, 0, a[5]!, histBase);
+  accumulateRows(m, s.wasm, begin, end, grads, 0, a[5]!, histBase);
 }
 
 /**
  * Kernel: sums all rows[begin, end) (a node of one block) for features 4 task .. 4 task + 3 of the
- * list, with gradients from memory.ordered (gathered by the caller) or, for identity rows, gradHess.
- * Same parameters as histogramBlockKernel. Each feature is summed by one thread in row order: the
- * same sums as histogramBlockKernel's single block, so the split of work changes nothing.
+ * list, with gradients from memory.ordered (gathered by gatherGradientsKernel) or, for identity rows,
+ * in place. Same parameters as histogramBlockKernel. Each feature is summed by one thread in row
+ * order: the same sums as histogramBlockKernel's single block, so the split of work changes nothing.
  */
-export function histogramFeatureKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+export function histogramFeatureKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const begin = a[0]!;
-  const identity = a[2] === 1;
   const first = 4 * task;
   const last = Math.min(a[5]!, first + 4);
-  if (identity) accumulateRows(m, begin, a[1]!, true, m.gradHess, a[3]! + 2 * begin, first, last, a[4]!);
-  else accumulateRows(m, begin, a[1]!, false, m.ordered, 0, first, last, a[4]!);
+  const grads = a[2] === 1 ? m.gradHess.byteOffset + 8 * (a[3]! + 2 * begin) : m.ordered.byteOffset;
+  accumulateRows(m, s.wasm, begin, a[1]!, grads, first, last, a[4]!);
 }
 
 /**
  * Zeroes, then sums rows[begin, end) into the histogram at `histBase` for features[firstFeature ..
- * lastFeature), row i's gradient pair at gradients[gradientBase + 2i] (i from 0). `identity`: rows[i]
- * = i. Rows are visited in order. Four features share each pass over the rows (measured 2x faster in
- * V8 than one per pass; eight run out of registers), the last 1-3 share one pass too.
+ * lastFeature), row i's gradient pair at byte address grads + 16 i (i from 0). Four features share
+ * each pass over the rows (the WebAssembly loops of kernels.wat), the last 1-3 share one pass too.
  * A helper of the kernels: workers get it by name next to them (see executor.ts).
  */
 export function accumulateRows(
   m: TrainingMemory,
+  wasm: WasmKernels,
   begin: number,
   end: number,
-  identity: boolean,
-  gradients: Float64Array,
-  gradientBase: number,
+  grads: number,
   firstFeature: number,
   lastFeature: number,
   histBase: number,
 ): void {
-  const { bins, rowCount, rows, features, featureOffsets, featureBinCounts, hist } = m;
-  const size = end - begin;
+  const { rowCount, features, featureOffsets, featureBinCounts, hist } = m;
   for (let j = firstFeature; j < lastFeature; j++) {
     const f = features[j]!;
     const start = histBase + featureOffsets[f]! * 3;
     hist.fill(0, start, start + featureBinCounts[f]! * 3);
   }
+  const rows = m.rows.byteOffset + 4 * begin;
+  const size = end - begin;
+  // Byte addresses of a feature's bin column and histogram: binsAt + f x rowCount, histAt + 24 x offset.
+  const binsAt = m.bins.byteOffset;
+  const histAt = hist.byteOffset + 8 * histBase;
   let j = firstFeature;
   for (; j + 4 <= lastFeature; j += 4) {
     const f0 = features[j]!;
     const f1 = features[j + 1]!;
     const f2 = features[j + 2]!;
     const f3 = features[j + 3]!;
-    const c0 = f0 * rowCount;
-    const c1 = f1 * rowCount;
-    const c2 = f2 * rowCount;
-    const c3 = f3 * rowCount;
-    const b0 = histBase + featureOffsets[f0]! * 3;
-    const b1 = histBase + featureOffsets[f1]! * 3;
-    const b2 = histBase + featureOffsets[f2]! * 3;
-    const b3 = histBase + featureOffsets[f3]! * 3;
-    for (let i = 0; i < size; i++) {
-      const row = identity ? begin + i : rows[begin + i]!;
-      const g = gradients[gradientBase + 2 * i]!;
-      const h = gradients[gradientBase + 2 * i + 1]!;
-      let at = b0 + bins[c0 + row]! * 3;
-      hist[at] += g;
-      hist[at + 1] += h;
-      hist[at + 2] += 1;
-      at = b1 + bins[c1 + row]! * 3;
-      hist[at] += g;
-      hist[at + 1] += h;
-      hist[at + 2] += 1;
-      at = b2 + bins[c2 + row]! * 3;
-      hist[at] += g;
-      hist[at + 1] += h;
-      hist[at + 2] += 1;
-      at = b3 + bins[c3 + row]! * 3;
-      hist[at] += g;
-      hist[at + 1] += h;
-      hist[at + 2] += 1;
-    }
+    wasm.histogram4(
+      rows,
+      grads,
+      size,
+      binsAt + f0 * rowCount,
+      binsAt + f1 * rowCount,
+      binsAt + f2 * rowCount,
+      binsAt + f3 * rowCount,
+      histAt + 24 * featureOffsets[f0]!,
+      histAt + 24 * featureOffsets[f1]!,
+      histAt + 24 * featureOffsets[f2]!,
+      histAt + 24 * featureOffsets[f3]!,
+    );
   }
   const rest = lastFeature - j;
   if (rest === 3) {
-    const c0 = features[j]! * rowCount;
-    const c1 = features[j + 1]! * rowCount;
-    const c2 = features[j + 2]! * rowCount;
-    const b0 = histBase + featureOffsets[features[j]!]! * 3;
-    const b1 = histBase + featureOffsets[features[j + 1]!]! * 3;
-    const b2 = histBase + featureOffsets[features[j + 2]!]! * 3;
-    for (let i = 0; i < size; i++) {
-      const row = identity ? begin + i : rows[begin + i]!;
-      const g = gradients[gradientBase + 2 * i]!;
-      const h = gradients[gradientBase + 2 * i + 1]!;
-      let at = b0 + bins[c0 + row]! * 3;
-      hist[at] += g;
-      hist[at + 1] += h;
-      hist[at + 2] += 1;
-      at = b1 + bins[c1 + row]! * 3;
-      hist[at] += g;
-      hist[at + 1] += h;
-      hist[at + 2] += 1;
-      at = b2 + bins[c2 + row]! * 3;
-      hist[at] += g;
-      hist[at + 1] += h;
-      hist[at + 2] += 1;
-    }
+    const f0 = features[j]!;
+    const f1 = features[j + 1]!;
+    const f2 = features[j + 2]!;
+    wasm.histogram3(
+      rows,
+      grads,
+      size,
+      binsAt + f0 * rowCount,
+      binsAt + f1 * rowCount,
+      binsAt + f2 * rowCount,
+      histAt + 24 * featureOffsets[f0]!,
+      histAt + 24 * featureOffsets[f1]!,
+      histAt + 24 * featureOffsets[f2]!,
+    );
   } else if (rest === 2) {
-    const c0 = features[j]! * rowCount;
-    const c1 = features[j + 1]! * rowCount;
-    const b0 = histBase + featureOffsets[features[j]!]! * 3;
-    const b1 = histBase + featureOffsets[features[j + 1]!]! * 3;
-    for (let i = 0; i < size; i++) {
-      const row = identity ? begin + i : rows[begin + i]!;
-      const g = gradients[gradientBase + 2 * i]!;
-      const h = gradients[gradientBase + 2 * i + 1]!;
-      let at = b0 + bins[c0 + row]! * 3;
-      hist[at] += g;
-      hist[at + 1] += h;
-      hist[at + 2] += 1;
-      at = b1 + bins[c1 + row]! * 3;
-      hist[at] += g;
-      hist[at + 1] += h;
-      hist[at + 2] += 1;
-    }
+    const f0 = features[j]!;
+    const f1 = features[j + 1]!;
+    wasm.histogram2(
+      rows,
+      grads,
+      size,
+      binsAt + f0 * rowCount,
+      binsAt + f1 * rowCount,
+      histAt + 24 * featureOffsets[f0]!,
+      histAt + 24 * featureOffsets[f1]!,
+    );
   } else if (rest === 1) {
-    const c0 = features[j]! * rowCount;
-    const b0 = histBase + featureOffsets[features[j]!]! * 3;
-    for (let i = 0; i < size; i++) {
-      const row = identity ? begin + i : rows[begin + i]!;
-      const at = b0 + bins[c0 + row]! * 3;
-      hist[at] += gradients[gradientBase + 2 * i]!;
-      hist[at + 1] += gradients[gradientBase + 2 * i + 1]!;
-      hist[at + 2] += 1;
-    }
+    const f0 = features[j]!;
+    wasm.histogram1(rows, grads, size, binsAt + f0 * rowCount, histAt + 24 * featureOffsets[f0]!);
   }
 }
 
@@ -232,17 +189,12 @@ const GATHER_ROWS = 8192;
  * Kernel: copies the gradient pairs of positions [begin + task·a[7], …) of rows[begin, end) into
  * memory.ordered, in row order, for histogramFeatureKernel. Same parameters as buildHistogram's kernels.
  */
-export function gatherGradientsKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+export function gatherGradientsKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const begin = a[0]!;
   const from = task * a[7]!;
   const to = Math.min(a[1]! - begin, from + a[7]!);
-  const gradOffset = a[3]!;
-  const { gradHess, rows, ordered } = m;
-  for (let i = from; i < to; i++) {
-    const at = gradOffset + rows[begin + i]! * 2;
-    ordered[2 * i] = gradHess[at]!;
-    ordered[2 * i + 1] = gradHess[at + 1]!;
-  }
+  const gradHess = m.gradHess.byteOffset + 8 * a[3]!;
+  s.wasm.gather(m.rows.byteOffset + 4 * (begin + from), to - from, gradHess, m.ordered.byteOffset + 16 * from);
 }
 
 /** hist[parent] -= hist[child] over the first `featureCount` features: the sibling's histogram. */

@@ -1,8 +1,9 @@
 /**
- * The training working memory every thread sees: typed arrays (over SharedArrayBuffers when worker
- * threads run) plus a few sizes. Kernels (self-contained functions, see executor.ts) read and write
+ * The training working memory every thread sees: typed arrays (views of one shared WebAssembly memory,
+ * see wasm.ts) plus a few sizes. Kernels (self-contained functions, see executor.ts) read and write
  * only this object, their parameters and their thread's scratch.
  */
+import type { WasmKernels } from './wasm.ts';
 
 export interface TrainingMemory {
   /** Column-major bins of the training rows: feature f of row r at f * rowCount + r. */
@@ -25,6 +26,8 @@ export interface TrainingMemory {
   readonly rows: Uint32Array;
   /** Partition output before it is copied back into `rows`. */
   readonly spareRows: Uint32Array;
+  /** Per thread (main = 0), 2 x blockRows doubles: ThreadScratch.gradients. */
+  readonly threadGradients: Float64Array;
   /** A one-block node's gradient pairs in row order (for histogramFeatureKernel). */
   readonly ordered: Float64Array;
   /** Features of the current tree (ascending); the count is a kernel parameter. */
@@ -63,10 +66,12 @@ export interface TrainingMemory {
 
 /** Per-thread scratch of a kernel. */
 export interface ThreadScratch {
-  /** Ordered gradients of one row block: 2 x blockRows doubles. */
+  /** Ordered gradients of one row block: 2 x blockRows doubles (in the training memory). */
   readonly gradients: Float64Array;
   /** Side (1 = left) of each bin value, for partitions. */
   readonly sides: Uint8Array;
+  /** The WebAssembly kernels, bound to the training memory. */
+  readonly wasm: WasmKernels;
 }
 
 /** Parameters of one kernel run (an Int32Array shared with the workers: int32 keeps V8's loop indices integers). */

@@ -1,0 +1,128 @@
+;; The inner loops of GBDT training, in WebAssembly (see wasm.ts for why and how they are loaded).
+;; Source of kernels-wasm.ts: after editing, run `npm run build:wasm` (a test checks the two agree).
+;;
+;; Every address is a byte offset into the one shared memory that holds all training arrays
+;; (memory.ts): typed-array views over it pass `byteOffset` + index x element size.
+;; Histogram bins are 3 doubles [gradient, hessian, count] (histogram.ts, BIN_STRIDE); a gradient
+;; pair is 2 doubles [gradient, hessian]. The gradient and hessian of a bin are added as one f64x2
+;; (two IEEE additions, each exactly the scalar one), so sums are bit-identical to a scalar loop
+;; that visits the rows in the same order.
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; Adds `size` rows into the histograms of four features. Row i: index at rows + 4i, gradient pair
+  ;; at grads + 16i (gathered in row order); colK: feature K's bin column (a byte per row);
+  ;; histK: feature K's histogram. Four features share each pass over the rows.
+  (func (export "histogram4")
+    (param $rows i32) (param $grads i32) (param $size i32)
+    (param $col0 i32) (param $col1 i32) (param $col2 i32) (param $col3 i32)
+    (param $hist0 i32) (param $hist1 i32) (param $hist2 i32) (param $hist3 i32)
+    (local $end i32) (local $row i32) (local $gh v128) (local $at i32)
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $size) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
+        (local.set $row (i32.load (local.get $rows)))
+        (local.set $gh (v128.load (local.get $grads)))
+        (local.set $at (i32.add (local.get $hist0)
+          (i32.mul (i32.load8_u (i32.add (local.get $col0) (local.get $row))) (i32.const 24))))
+        (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (local.get $gh)))
+        (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+        (local.set $at (i32.add (local.get $hist1)
+          (i32.mul (i32.load8_u (i32.add (local.get $col1) (local.get $row))) (i32.const 24))))
+        (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (local.get $gh)))
+        (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+        (local.set $at (i32.add (local.get $hist2)
+          (i32.mul (i32.load8_u (i32.add (local.get $col2) (local.get $row))) (i32.const 24))))
+        (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (local.get $gh)))
+        (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+        (local.set $at (i32.add (local.get $hist3)
+          (i32.mul (i32.load8_u (i32.add (local.get $col3) (local.get $row))) (i32.const 24))))
+        (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (local.get $gh)))
+        (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+        (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
+        (local.set $grads (i32.add (local.get $grads) (i32.const 16)))
+        (br $next))))
+
+  ;; histogram4 for three features.
+  (func (export "histogram3")
+    (param $rows i32) (param $grads i32) (param $size i32)
+    (param $col0 i32) (param $col1 i32) (param $col2 i32)
+    (param $hist0 i32) (param $hist1 i32) (param $hist2 i32)
+    (local $end i32) (local $row i32) (local $gh v128) (local $at i32)
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $size) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
+        (local.set $row (i32.load (local.get $rows)))
+        (local.set $gh (v128.load (local.get $grads)))
+        (local.set $at (i32.add (local.get $hist0)
+          (i32.mul (i32.load8_u (i32.add (local.get $col0) (local.get $row))) (i32.const 24))))
+        (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (local.get $gh)))
+        (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+        (local.set $at (i32.add (local.get $hist1)
+          (i32.mul (i32.load8_u (i32.add (local.get $col1) (local.get $row))) (i32.const 24))))
+        (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (local.get $gh)))
+        (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+        (local.set $at (i32.add (local.get $hist2)
+          (i32.mul (i32.load8_u (i32.add (local.get $col2) (local.get $row))) (i32.const 24))))
+        (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (local.get $gh)))
+        (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+        (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
+        (local.set $grads (i32.add (local.get $grads) (i32.const 16)))
+        (br $next))))
+
+  ;; histogram4 for two features.
+  (func (export "histogram2")
+    (param $rows i32) (param $grads i32) (param $size i32)
+    (param $col0 i32) (param $col1 i32)
+    (param $hist0 i32) (param $hist1 i32)
+    (local $end i32) (local $row i32) (local $gh v128) (local $at i32)
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $size) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
+        (local.set $row (i32.load (local.get $rows)))
+        (local.set $gh (v128.load (local.get $grads)))
+        (local.set $at (i32.add (local.get $hist0)
+          (i32.mul (i32.load8_u (i32.add (local.get $col0) (local.get $row))) (i32.const 24))))
+        (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (local.get $gh)))
+        (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+        (local.set $at (i32.add (local.get $hist1)
+          (i32.mul (i32.load8_u (i32.add (local.get $col1) (local.get $row))) (i32.const 24))))
+        (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (local.get $gh)))
+        (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+        (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
+        (local.set $grads (i32.add (local.get $grads) (i32.const 16)))
+        (br $next))))
+
+  ;; histogram4 for one feature.
+  (func (export "histogram1")
+    (param $rows i32) (param $grads i32) (param $size i32) (param $col0 i32) (param $hist0 i32)
+    (local $end i32) (local $at i32)
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $size) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
+        (local.set $at (i32.add (local.get $hist0)
+          (i32.mul (i32.load8_u (i32.add (local.get $col0) (i32.load (local.get $rows)))) (i32.const 24))))
+        (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at)) (v128.load (local.get $grads))))
+        (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+        (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
+        (local.set $grads (i32.add (local.get $grads) (i32.const 16)))
+        (br $next))))
+
+  ;; Copies the gradient pairs of `size` rows into `to`, in row order ("ordered gradients"): pair i is
+  ;; the one at from + 16 x (index at rows + 4i).
+  (func (export "gather") (param $rows i32) (param $size i32) (param $from i32) (param $to i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $size) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
+        (v128.store (local.get $to)
+          (v128.load (i32.add (local.get $from) (i32.shl (i32.load (local.get $rows)) (i32.const 4)))))
+        (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
+        (local.set $to (i32.add (local.get $to) (i32.const 16)))
+        (br $next))))
+)

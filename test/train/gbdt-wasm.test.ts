@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { assembleKernels, GENERATED_PATH, generatedSource } from '../../scripts/build-wasm.ts';
+import { Random } from '../../src/lib/random.ts';
+import {
+  allocateTrainingArrays,
+  instantiateKernels,
+  kernelModule,
+  type WasmKernels,
+} from '../../src/train/gbdt/wasm.ts';
+
+describe('WebAssembly kernels', () => {
+  test('kernels-wasm.ts is assembled from kernels.wat (run npm run build:wasm)', async () => {
+    expect(readFileSync(GENERATED_PATH, 'utf8')).toBe(generatedSource(await assembleKernels()));
+  });
+
+  const ROWS = 5000;
+  const FEATURES = 4;
+  const BINS = 256;
+  function setup() {
+    const { memory, arrays } = allocateTrainingArrays({
+      bins: ['u8', FEATURES * ROWS],
+      rows: ['u32', ROWS],
+      gradHess: ['f64', 2 * ROWS],
+      ordered: ['f64', 2 * ROWS],
+      hist: ['f64', FEATURES * BINS * 3],
+    });
+    const random = new Random(5);
+    for (let i = 0; i < arrays.bins.length; i++) arrays.bins[i] = random.int(i % 3 === 0 ? 4 : BINS);
+    for (let i = 0; i < arrays.gradHess.length; i++) arrays.gradHess[i] = random.next() * 2 - 1;
+    // A node's rows: about 40%, ascending.
+    let size = 0;
+    for (let r = 0; r < ROWS; r++) if (random.next() < 0.4) arrays.rows[size++] = r;
+    return { kernels: instantiateKernels(kernelModule(), memory), ...arrays, size };
+  }
+
+  test('gather copies each row’s gradient pair in row order', () => {
+    const { kernels, rows, gradHess, ordered, size } = setup();
+    kernels.gather(rows.byteOffset, size, gradHess.byteOffset, ordered.byteOffset);
+    for (let i = 0; i < size; i++) {
+      expect(ordered[2 * i]).toBe(gradHess[2 * rows[i]!]);
+      expect(ordered[2 * i + 1]).toBe(gradHess[2 * rows[i]! + 1]);
+    }
+    expect(ordered[2 * size]).toBe(0);
+  });
+
+  test.each([1, 2, 3, 4])('histogram%i sums bit-identically to a scalar loop over the rows in order', (count) => {
+    const { kernels, rows, gradHess, ordered, bins, hist, size } = setup();
+    kernels.gather(rows.byteOffset, size, gradHess.byteOffset, ordered.byteOffset);
+    // Features in reverse order, to show each histogram follows its own column.
+    const features = Array.from({ length: count }, (_, k) => FEATURES - 1 - k);
+    const columns = features.map((f) => bins.byteOffset + f * ROWS);
+    const targets = features.map((_, k) => hist.byteOffset + k * BINS * 24);
+    const call: Record<number, (k: WasmKernels) => void> = {
+      1: (k) => k.histogram1(rows.byteOffset, ordered.byteOffset, size, columns[0]!, targets[0]!),
+      2: (k) => k.histogram2(rows.byteOffset, ordered.byteOffset, size, ...pair(columns), ...pair(targets)),
+      3: (k) => k.histogram3(rows.byteOffset, ordered.byteOffset, size, ...triple(columns), ...triple(targets)),
+      4: (k) => k.histogram4(rows.byteOffset, ordered.byteOffset, size, ...quad(columns), ...quad(targets)),
+    };
+    call[count]!(kernels);
+    const expected = new Float64Array(hist.length);
+    for (let i = 0; i < size; i++) {
+      const row = rows[i]!;
+      features.forEach((f, k) => {
+        const at = (k * BINS + bins[f * ROWS + row]!) * 3;
+        expected[at] += gradHess[2 * row]!;
+        expected[at + 1] += gradHess[2 * row + 1]!;
+        expected[at + 2] += 1;
+      });
+    }
+    expect(Array.from(hist)).toEqual(Array.from(expected));
+    expect(expected.slice(0, BINS * 3).some((v) => v !== 0)).toBe(true);
+  });
+
+  test('training arrays: zeroed, aligned, disjoint views of one shared memory; too large is refused', () => {
+    const { memory, arrays } = allocateTrainingArrays({ a: ['u8', 3], b: ['f64', 5], c: ['i32', 7] });
+    expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const views = [arrays.a, arrays.b, arrays.c];
+    for (const view of views) {
+      expect(view.buffer).toBe(memory.buffer);
+      expect(view.byteOffset % 64).toBe(0);
+      expect(Array.from(view).every((v) => v === 0)).toBe(true);
+    }
+    expect(arrays.a.byteOffset + 3).toBeLessThanOrEqual(arrays.b.byteOffset);
+    expect(arrays.b.byteOffset + 40).toBeLessThanOrEqual(arrays.c.byteOffset);
+    expect(() => allocateTrainingArrays({ bins: ['u8', 3 * 2 ** 30], hist: ['f64', 2 ** 28] })).toThrow(
+      /training needs 5\.0 GiB of working memory .* more than the 4 GiB limit: use fewer rows/,
+    );
+  });
+});
+
+function pair(values: number[]): [number, number] {
+  return [values[0]!, values[1]!];
+}
+function triple(values: number[]): [number, number, number] {
+  return [values[0]!, values[1]!, values[2]!];
+}
+function quad(values: number[]): [number, number, number, number] {
+  return [values[0]!, values[1]!, values[2]!, values[3]!];
+}
