@@ -24,6 +24,8 @@ describe('WebAssembly kernels', () => {
       gradHess: ['f64', 2 * ROWS],
       ordered: ['f64', 2 * ROWS],
       hist: ['f64', FEATURES * BINS * 3],
+      spare: ['u32', ROWS],
+      sides: ['u8', 256],
     });
     const random = new Random(5);
     for (let i = 0; i < arrays.bins.length; i++) arrays.bins[i] = random.int(i % 3 === 0 ? 4 : BINS);
@@ -70,6 +72,41 @@ describe('WebAssembly kernels', () => {
     }
     expect(Array.from(hist)).toEqual(Array.from(expected));
     expect(expected.slice(0, BINS * 3).some((v) => v !== 0)).toBe(true);
+  });
+
+  test('partition: left rows in place, right rows to spare, both in row order; partitionChunk: right ones reversed', () => {
+    const { kernels, rows, bins, spare, sides, size } = setup();
+    const random = new Random(8);
+    for (let b = 0; b < 256; b++) sides[b] = random.next() < 0.3 ? 1 : 0;
+    const column = 2 * ROWS;
+    const before = Array.from(rows.subarray(0, size));
+    const goesLeft = (row: number) => sides[bins[column + row]!] === 1;
+    const left = before.filter(goesLeft);
+    const right = before.filter((row) => !goesLeft(row));
+    expect(left.length).toBeGreaterThan(0);
+    expect(right.length).toBeGreaterThan(0);
+
+    const chunkLeft = kernels.partitionChunk(
+      rows.byteOffset,
+      size,
+      bins.byteOffset + column,
+      sides.byteOffset,
+      spare.byteOffset,
+    );
+    expect(chunkLeft).toBe(left.length);
+    expect(Array.from(spare.subarray(0, size))).toEqual([...left, ...right.reverse()]);
+    right.reverse();
+
+    const count = kernels.partition(
+      rows.byteOffset,
+      size,
+      bins.byteOffset + column,
+      sides.byteOffset,
+      spare.byteOffset,
+    );
+    expect(count).toBe(left.length);
+    expect(Array.from(rows.subarray(0, count))).toEqual(left);
+    expect(Array.from(spare.subarray(0, size - count))).toEqual(right);
   });
 
   test('training arrays: zeroed, aligned, disjoint views of one shared memory; too large is refused', () => {

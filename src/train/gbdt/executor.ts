@@ -122,7 +122,8 @@ export class Executor {
   private readonly args: Int32Array;
   private readonly control: Int32Array;
   private readonly errorText: Uint8Array;
-  private readonly scratch: ThreadScratch;
+  /** The main thread's scratch (thread 0). */
+  readonly scratch: ThreadScratch;
   private readonly workers: Worker[] = [];
   private closed = false;
 
@@ -155,6 +156,7 @@ export class Executor {
       rows: ['u32', rowCount],
       ordered: ['f64', 2 * Math.min(rowCount, blockRows)],
       threadGradients: ['f64', threads * 2 * blockRows],
+      threadSides: ['u8', threads * 256],
       spareRows: ['u32', rowCount],
       features: ['i32', featureCount],
       hist: ['f64', (options.slots + partials) * histDoubles],
@@ -320,7 +322,7 @@ function threadScratch(m: TrainingMemory, thread: number, wasm: WasmKernels): Th
   const size = 2 * m.blockRows;
   return {
     gradients: m.threadGradients.subarray(thread * size, (thread + 1) * size),
-    sides: new Uint8Array(256),
+    sides: m.threadSides.subarray(thread * 256, (thread + 1) * 256),
     wasm,
   };
 }
@@ -353,7 +355,8 @@ function workerLoop(
   const wasm = new WebAssembly.Instance(d.module, { env: { memory: d.wasmMemory } }).exports as unknown as WasmKernels;
   const size = 2 * d.memory.blockRows;
   const gradients = d.memory.threadGradients.subarray(d.thread * size, (d.thread + 1) * size);
-  const scratch: ThreadScratch = { gradients, sides: new Uint8Array(256), wasm };
+  const sides = d.memory.threadSides.subarray(d.thread * 256, (d.thread + 1) * 256);
+  const scratch: ThreadScratch = { gradients, sides, wasm };
   let seen = 0;
   port.postMessage('ready');
   for (;;) {

@@ -125,4 +125,50 @@
         (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
         (local.set $to (i32.add (local.get $to) (i32.const 16)))
         (br $next))))
+
+  ;; Stable partition of the `size` row indices at `rows` by their bins in `column` (a byte per row):
+  ;; rows whose bin b has sides[b] = 1 go left, compacted in place in row order; the others are written
+  ;; to `spare` in row order (the caller copies them back after the left ones). Returns the left count.
+  ;; Branch-free: both cursors are written, one advances (a left/right branch is mispredicted half the time).
+  (func (export "partition")
+    (param $rows i32) (param $size i32) (param $column i32) (param $sides i32) (param $spare i32) (result i32)
+    (local $read i32) (local $end i32) (local $write i32) (local $row i32) (local $left i32)
+    (local.set $read (local.get $rows))
+    (local.set $write (local.get $rows))
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $size) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $read) (local.get $end)))
+        (local.set $row (i32.load (local.get $read)))
+        (local.set $left
+          (i32.load8_u (i32.add (local.get $sides) (i32.load8_u (i32.add (local.get $column) (local.get $row))))))
+        (i32.store (local.get $write) (local.get $row))
+        (i32.store (local.get $spare) (local.get $row))
+        (local.set $write (i32.add (local.get $write) (i32.shl (local.get $left) (i32.const 2))))
+        (local.set $spare (i32.add (local.get $spare) (i32.shl (i32.xor (local.get $left) (i32.const 1)) (i32.const 2))))
+        (local.set $read (i32.add (local.get $read) (i32.const 4)))
+        (br $next)))
+    (i32.shr_u (i32.sub (local.get $write) (local.get $rows)) (i32.const 2)))
+
+  ;; One chunk of a parallel partition: the `size` row indices at `rows` go to `out` (size entries): left
+  ;; ones ascending from its start, right ones descending from its end. Returns the left count.
+  (func (export "partitionChunk")
+    (param $rows i32) (param $size i32) (param $column i32) (param $sides i32) (param $out i32) (result i32)
+    (local $read i32) (local $end i32) (local $right i32) (local $row i32) (local $left i32) (local $write i32)
+    (local.set $read (local.get $rows))
+    (local.set $write (local.get $out))
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $size) (i32.const 2))))
+    (local.set $right (i32.sub (i32.add (local.get $out) (i32.shl (local.get $size) (i32.const 2))) (i32.const 4)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $read) (local.get $end)))
+        (local.set $row (i32.load (local.get $read)))
+        (local.set $left
+          (i32.load8_u (i32.add (local.get $sides) (i32.load8_u (i32.add (local.get $column) (local.get $row))))))
+        (i32.store (select (local.get $write) (local.get $right) (local.get $left)) (local.get $row))
+        (local.set $write (i32.add (local.get $write) (i32.shl (local.get $left) (i32.const 2))))
+        (local.set $right (i32.sub (local.get $right) (i32.shl (i32.xor (local.get $left) (i32.const 1)) (i32.const 2))))
+        (local.set $read (i32.add (local.get $read) (i32.const 4)))
+        (br $next)))
+    (i32.shr_u (i32.sub (local.get $write) (local.get $out)) (i32.const 2)))
 )

@@ -28,6 +28,8 @@ export interface TrainingMemory {
   readonly spareRows: Uint32Array;
   /** Per thread (main = 0), 2 x blockRows doubles: ThreadScratch.gradients. */
   readonly threadGradients: Float64Array;
+  /** Per thread, 256 bytes: ThreadScratch.sides. */
+  readonly threadSides: Uint8Array;
   /** A one-block node's gradient pairs in row order (for histogramFeatureKernel). */
   readonly ordered: Float64Array;
   /** Features of the current tree (ascending); the count is a kernel parameter. */
@@ -68,7 +70,7 @@ export interface TrainingMemory {
 export interface ThreadScratch {
   /** Ordered gradients of one row block: 2 x blockRows doubles (in the training memory). */
   readonly gradients: Float64Array;
-  /** Side (1 = left) of each bin value, for partitions. */
+  /** Side (1 = left) of each bin value, for partitions (256 bytes in the training memory). */
   readonly sides: Uint8Array;
   /** The WebAssembly kernels, bound to the training memory. */
   readonly wasm: WasmKernels;

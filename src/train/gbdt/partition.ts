@@ -23,7 +23,7 @@ export function partitionRows(
   const m = executor.memory;
   const size = end - begin;
   if (executor.threads === 1 || size < 2 * MIN_CHUNK_ROWS) {
-    return partitionSerial(m, begin, end, feature, leftMask);
+    return partitionSerial(m, executor.scratch, begin, end, feature, leftMask);
   }
   // A stable partition is unique, so chunks may follow the thread count: about four per thread.
   const chunkRows = Math.max(MIN_CHUNK_ROWS, Math.ceil(size / (4 * executor.threads)));
@@ -52,26 +52,20 @@ const MIN_CHUNK_ROWS = 4096;
  * Kernel: partitions chunk `task` of rows[begin, end) into the same positions of spareRows: left rows
  * ascending from the chunk's start, right rows descending from its end; counts the left ones
  * (blockCounts[task]). a = [begin, end, column (feature x rowCount), chunkRows, then the 8 words of the
- * left mask]. Branch-free like partitionSerial.
+ * left mask]. The row loop is kernels.wat's partitionChunk.
  */
 export function partitionChunkKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const begin = a[0]! + task * a[3]!;
   const end = Math.min(a[1]!, begin + a[3]!);
-  const column = a[2]!;
-  // Side of each bin, so the row loop has no unpredictable branch.
   const side = s.sides;
   for (let b = 0; b < 256; b++) side[b] = (a[4 + (b >>> 5)]! >>> (b & 31)) & 1;
-  const { rows, bins, spareRows } = m;
-  let left = begin;
-  let right = end - 1;
-  for (let i = begin; i < end; i++) {
-    const row = rows[i]!;
-    const goesLeft = side[bins[column + row]!]!;
-    spareRows[right + goesLeft * (left - right)] = row;
-    left += goesLeft;
-    right -= 1 - goesLeft;
-  }
-  m.blockCounts[task] = left - begin;
+  m.blockCounts[task] = s.wasm.partitionChunk(
+    m.rows.byteOffset + 4 * begin,
+    end - begin,
+    m.bins.byteOffset + a[2]!,
+    side.byteOffset,
+    m.spareRows.byteOffset + 4 * begin,
+  );
 }
 
 /**
@@ -91,33 +85,27 @@ export function partitionPlaceKernel(task: number, m: TrainingMemory, a: Int32Ar
 }
 
 /**
- * The serial pass (one thread, or a range of one block): left rows compacted in place, right rows via
- * spareRows. Branch-free (a 256-entry side table, both cursors written, one advanced): a left/right
- * branch per row is mispredicted half the time and made this loop 4x slower.
+ * The serial pass (one thread, or a range of one block), on the calling thread's scratch: left rows
+ * compacted in place, right rows via spareRows (kernels.wat's partition, branch-free with a side per bin).
  */
 export function partitionSerial(
   m: TrainingMemory,
+  s: ThreadScratch,
   begin: number,
   end: number,
   feature: number,
   leftMask: Int32Array,
 ): number {
-  const { rows, bins, spareRows } = m;
-  const column = feature * m.rowCount;
-  const side = SIDE;
+  const side = s.sides;
   for (let b = 0; b < 256; b++) side[b] = (leftMask[b >>> 5]! >>> (b & 31)) & 1;
-  let write = begin;
-  let spilled = 0;
-  for (let i = begin; i < end; i++) {
-    const row = rows[i]!;
-    const goesLeft = side[bins[column + row]!]!;
-    rows[write] = row;
-    spareRows[spilled] = row;
-    write += goesLeft;
-    spilled += 1 - goesLeft;
-  }
-  rows.set(spareRows.subarray(0, spilled), write);
-  return write - begin;
+  const { rows, spareRows } = m;
+  const left = s.wasm.partition(
+    rows.byteOffset + 4 * begin,
+    end - begin,
+    m.bins.byteOffset + feature * m.rowCount,
+    side.byteOffset,
+    spareRows.byteOffset,
+  );
+  rows.set(spareRows.subarray(0, end - begin - left), begin + left);
+  return left;
 }
-
-const SIDE = new Uint8Array(256);

@@ -1,5 +1,6 @@
 /**
- * The WebAssembly inner loops of training (kernels.wat): histogram sums and the gradient gather.
+ * The WebAssembly inner loops of training (kernels.wat): histogram sums, the gradient gather and row
+ * partitions.
  *
  * Why WebAssembly: in the histogram loop every row adds a gradient, a hessian and a count to a bin of each
  * feature. In JavaScript each of those typed-array accesses is bounds-checked; WebAssembly's memory
@@ -41,6 +42,8 @@ export interface WasmKernels {
   histogram2(rows: number, grads: number, size: number, col0: number, col1: number, hist0: number, hist1: number): void;
   histogram1(rows: number, grads: number, size: number, col0: number, hist0: number): void;
   gather(rows: number, size: number, from: number, to: number): void;
+  partition(rows: number, size: number, column: number, sides: number, spare: number): number;
+  partitionChunk(rows: number, size: number, column: number, sides: number, out: number): number;
 }
 
 /** Largest training memory: 65,536 pages of 64 KiB, WebAssembly's 32-bit address space. */
