@@ -10,8 +10,10 @@
  * in TypeScript does not load under Node 20 — neither under `npx tsx` (its loader hooks are not active
  * in worker threads) nor under vitest, nor under the package bin (tsx registered programmatically) —
  * while a function's source text is plain JavaScript under all of them (and any bundler). Memory sits
- * in SharedArrayBuffers; a run is a kernel index and 16 parameters in shared memory plus
- * Atomics.notify; all threads (the main one too) pull tasks from a shared counter.
+ * in one shared WebAssembly.Memory (wasm.ts): every thread has typed-array views of it and its own
+ * instance of the WebAssembly kernels (kernels.wat) bound to it. A run is a kernel index and 16
+ * parameters in shared memory plus Atomics.notify; all threads (the main one too) pull tasks from a
+ * shared counter.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -78,7 +80,7 @@ const SPIN = 20_000;
 /** Bytes of the shared buffer a failing worker writes its error message into. */
 const ERROR_BYTES = 1024;
 
-// Control words (Int32Array over a SharedArrayBuffer).
+// Control words (an Int32Array in the shared memory).
 const GENERATION = 0;
 const KERNEL = 1;
 const TASKS = 2;

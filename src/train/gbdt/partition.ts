@@ -28,7 +28,7 @@ export function partitionRows(
   // A stable partition is unique, so chunks may follow the thread count: about four per thread.
   const chunkRows = Math.max(MIN_CHUNK_ROWS, Math.ceil(size / (4 * executor.threads)));
   const chunks = Math.ceil(size / chunkRows);
-  const args = [begin, end, feature * m.rowCount, chunkRows, ...leftMask];
+  const args = [begin, end, feature, chunkRows, ...leftMask];
   executor.run(partitionChunkKernel, chunks, args);
   let totalLeft = 0;
   for (let t = 0; t < chunks; t++) totalLeft += m.blockCounts[t]!;
@@ -51,7 +51,7 @@ const MIN_CHUNK_ROWS = 4096;
 /**
  * Kernel: partitions chunk `task` of rows[begin, end) into the same positions of spareRows: left rows
  * ascending from the chunk's start, right rows descending from its end; counts the left ones
- * (blockCounts[task]). a = [begin, end, column (feature x rowCount), chunkRows, then the 8 words of the
+ * (blockCounts[task]). a = [begin, end, feature, chunkRows, then the 8 words of the
  * left mask]. The row loop is kernels.wat's partitionChunk.
  */
 export function partitionChunkKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
@@ -62,7 +62,7 @@ export function partitionChunkKernel(task: number, m: TrainingMemory, a: Int32Ar
   m.blockCounts[task] = s.wasm.partitionChunk(
     m.rows.byteOffset + 4 * begin,
     end - begin,
-    m.bins.byteOffset + a[2]!,
+    m.bins.byteOffset + a[2]! * m.rowCount,
     side.byteOffset,
     m.spareRows.byteOffset + 4 * begin,
   );
