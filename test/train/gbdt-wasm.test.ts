@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { assembleKernels, GENERATED_PATH, generatedSource } from '../../scripts/build-wasm.ts';
 import { Random } from '../../src/lib/random.ts';
@@ -108,6 +110,27 @@ describe('WebAssembly kernels', () => {
     expect(Array.from(rows.subarray(0, count))).toEqual(left);
     expect(Array.from(spare.subarray(0, size - count))).toEqual(right);
   });
+
+  test('without WebAssembly (node --jitless) training says so and what to do', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const entry = `
+      import { trainGbdt } from './src/train/gbdt/index.ts';
+      import { binaryData, trainInput } from './test/train/gbdt-data.ts';
+      try {
+        await trainGbdt(trainInput(binaryData(200, 3), { n_trees: 2 }));
+        console.log('trained');
+      } catch (error) {
+        console.log(error.message);
+      }
+    `;
+    const run = spawnSync(process.execPath, ['--jitless', '--import', 'tsx', '--input-type=module', '-e', entry], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/GBDT training needs WebAssembly, .*--jitless.* trainer\.algorithm: linear/);
+  }, 60_000);
 
   test('training arrays: zeroed, aligned, disjoint views of one shared memory; too large is refused', () => {
     const { memory, arrays } = allocateTrainingArrays({ a: ['u8', 3], b: ['f64', 5], c: ['i32', 7] });

@@ -54,6 +54,7 @@ let compiled: WebAssembly.Module | undefined;
 
 /** The compiled kernels module (compiled once per process; workers receive it ready to instantiate). */
 export function kernelModule(): WebAssembly.Module {
+  assertWebAssembly();
   compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM, 'base64'));
   return compiled;
 }
@@ -61,6 +62,16 @@ export function kernelModule(): WebAssembly.Module {
 /** The kernels bound to `memory` (one instance per thread). */
 export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): WasmKernels {
   return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmKernels;
+}
+
+/** Node run with --jitless has no WebAssembly at all: say so rather than fail on an undefined global. */
+function assertWebAssembly(): void {
+  if (typeof WebAssembly === 'undefined') {
+    throw new Error(
+      'GBDT training needs WebAssembly, which this Node process does not have (started with --jitless?): ' +
+        'run it without that flag, or use trainer.algorithm: linear',
+    );
+  }
 }
 
 type ArrayKind = 'u8' | 'i32' | 'u32' | 'f64';
@@ -95,6 +106,7 @@ export function allocateTrainingArrays<S extends Record<string, readonly [ArrayK
         'use fewer rows (subsample the table), fewer features, or fewer bins (max_bins)',
     );
   }
+  assertWebAssembly();
   const pages = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
   const buffer = memory.buffer;
