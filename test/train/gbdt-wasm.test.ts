@@ -111,6 +111,26 @@ describe('WebAssembly kernels', () => {
     expect(Array.from(spare.subarray(0, size - count))).toEqual(right);
   });
 
+  test('addLeafValue adds the value to each listed row’s score (a strided output) and scales its e^-score', () => {
+    const { memory, arrays } = allocateTrainingArrays({
+      rows: ['u32', 3],
+      scores: ['f64', 2 * 6],
+      exp: ['f64', 6],
+    });
+    const kernels = instantiateKernels(kernelModule(), memory);
+    arrays.rows.set([4, 1, 5]);
+    arrays.scores.fill(0.5);
+    arrays.exp.fill(2);
+    // Output 1 of two: scores of row r at 2r + 1.
+    kernels.addLeafValue(arrays.rows.byteOffset, 3, arrays.scores.byteOffset + 8, 16, arrays.exp.byteOffset, 0.25, 3);
+    expect(Array.from(arrays.scores)).toEqual([0.5, 0.5, 0.5, 0.75, 0.5, 0.5, 0.5, 0.5, 0.5, 0.75, 0.5, 0.75]);
+    expect(Array.from(arrays.exp)).toEqual([2, 6, 2, 2, 6, 6]);
+    // exp = 0: no e^-scores kept (objectives other than binary log-loss).
+    kernels.addLeafValue(arrays.rows.byteOffset, 1, arrays.scores.byteOffset, 16, 0, -1, 3);
+    expect(arrays.scores[8]).toBe(-0.5);
+    expect(Array.from(arrays.exp)).toEqual([2, 6, 2, 2, 6, 6]);
+  });
+
   test('without WebAssembly (node --jitless) training says so and what to do', () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const entry = `

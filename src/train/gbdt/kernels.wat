@@ -171,4 +171,24 @@
         (local.set $read (i32.add (local.get $read) (i32.const 4)))
         (br $next)))
     (i32.shr_u (i32.sub (local.get $write) (local.get $out)) (i32.const 2)))
+
+  ;; Score update of one leaf: for the `size` row indices at `rows`, adds `value` to the f64 at
+  ;; scores + stride x row and, when `exp` is not 0, multiplies the f64 at exp + 8 x row by `factor`.
+  (func (export "addLeafValue")
+    (param $rows i32) (param $size i32) (param $scores i32) (param $stride i32) (param $exp i32)
+    (param $value f64) (param $factor f64)
+    (local $end i32) (local $row i32) (local $at i32)
+    (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $size) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
+        (local.set $row (i32.load (local.get $rows)))
+        (local.set $at (i32.add (local.get $scores) (i32.mul (local.get $row) (local.get $stride))))
+        (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (local.get $value)))
+        (if (local.get $exp)
+          (then
+            (local.set $at (i32.add (local.get $exp) (i32.shl (local.get $row) (i32.const 3))))
+            (f64.store (local.get $at) (f64.mul (f64.load (local.get $at)) (local.get $factor)))))
+        (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
+        (br $next))))
 )

@@ -3,7 +3,7 @@
  * take their leaf from the partition (leaf ranges of `rows`); others (row sampling, validation rows)
  * are routed through the tree on their bins. Row-block kernels; each row is written by one task.
  */
-import type { TrainingMemory } from './memory.ts';
+import type { ThreadScratch, TrainingMemory } from './memory.ts';
 
 /**
  * Int32 values per node in memory.treeNodes: feature, left, right, then the 8 words of the mask of bins
@@ -16,13 +16,13 @@ export const TREE_NODE_STRIDE = 11;
  * the position to the row's score of output k (and multiplies its expScores by the leaf's factor).
  * a = [size, leafCount, k]; memory.leafRanges holds [begin, end) per leaf, sorted, covering [0, size).
  */
-export function leafScoresKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+export function leafScoresKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const from = task * m.blockRows;
   const to = Math.min(a[0]!, from + m.blockRows);
   const leafCount = a[1]!;
-  const k = a[2]!;
-  const { rows, scores, leafRanges, leafValues, leafFactors, expScores, outputs } = m;
-  const exp = expScores.length > 0;
+  const { rows, leafRanges, leafValues, leafFactors, expScores, outputs } = m;
+  const scores = m.scores.byteOffset + 8 * a[2]!;
+  const exp = expScores.length > 0 ? expScores.byteOffset : 0;
   // First leaf ending after `from` (binary search over the sorted ranges).
   let lo = 0;
   let hi = leafCount - 1;
@@ -31,20 +31,11 @@ export function leafScoresKernel(task: number, m: TrainingMemory, a: Int32Array)
     if (leafRanges[2 * mid + 1]! > from) hi = mid;
     else lo = mid + 1;
   }
-  let leaf = lo;
-  let leafEnd = leafRanges[2 * leaf + 1]!;
-  let value = leafValues[leaf]!;
-  let factor = leafFactors[leaf]!;
-  for (let i = from; i < to; i++) {
-    while (i >= leafEnd) {
-      leaf++;
-      leafEnd = leafRanges[2 * leaf + 1]!;
-      value = leafValues[leaf]!;
-      factor = leafFactors[leaf]!;
-    }
-    const row = rows[i]!;
-    scores[row * outputs + k] += value;
-    if (exp) expScores[row]! *= factor;
+  for (let leaf = lo, begin = from; begin < to; leaf++) {
+    const end = Math.min(to, leafRanges[2 * leaf + 1]!);
+    const at = rows.byteOffset + 4 * begin;
+    s.wasm.addLeafValue(at, end - begin, scores, 8 * outputs, exp, leafValues[leaf]!, leafFactors[leaf]!);
+    begin = end;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * The WebAssembly inner loops of training (kernels.wat): histogram sums, the gradient gather and row
- * partitions.
+ * The WebAssembly inner loops of training (kernels.wat): histogram sums, the gradient gather, row
+ * partitions and leaf score updates.
  *
  * Why WebAssembly: in the histogram loop every row adds a gradient, a hessian and a count to a bin of each
  * feature. In JavaScript each of those typed-array accesses is bounds-checked; WebAssembly's memory
@@ -44,6 +44,15 @@ export interface WasmKernels {
   gather(rows: number, size: number, from: number, to: number): void;
   partition(rows: number, size: number, column: number, sides: number, spare: number): number;
   partitionChunk(rows: number, size: number, column: number, sides: number, out: number): number;
+  addLeafValue(
+    rows: number,
+    size: number,
+    scores: number,
+    stride: number,
+    exp: number,
+    value: number,
+    factor: number,
+  ): void;
 }
 
 /** Largest training memory: 65,536 pages of 64 KiB, WebAssembly's 32-bit address space. */
