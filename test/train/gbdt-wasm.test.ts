@@ -76,7 +76,7 @@ describe('WebAssembly kernels', () => {
     expect(expected.slice(0, BINS * 3).some((v) => v !== 0)).toBe(true);
   });
 
-  test('partition: left rows in place, right rows to spare, both in row order; partitionChunk: right ones reversed', () => {
+  test('partition: left rows in place, right rows to spare, both in row order; partitionChunk: right ones reversed, copyReversed puts them back', () => {
     const { kernels, rows, bins, spare, sides, size } = setup();
     const random = new Random(8);
     for (let b = 0; b < 256; b++) sides[b] = random.next() < 0.3 ? 1 : 0;
@@ -96,8 +96,11 @@ describe('WebAssembly kernels', () => {
       spare.byteOffset,
     );
     expect(chunkLeft).toBe(left.length);
-    expect(Array.from(spare.subarray(0, size))).toEqual([...left, ...right.reverse()]);
-    right.reverse();
+    expect(Array.from(spare.subarray(0, size))).toEqual([...left, ...[...right].reverse()]);
+    // The chunk's right part back in row order (partitionPlaceKernel), here into rows.
+    kernels.copyReversed(spare.byteOffset + 4 * chunkLeft, size - chunkLeft, rows.byteOffset);
+    expect(Array.from(rows.subarray(0, size - chunkLeft))).toEqual(right);
+    rows.set(before);
 
     const count = kernels.partition(
       rows.byteOffset,

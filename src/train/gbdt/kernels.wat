@@ -191,4 +191,18 @@
             (f64.store (local.get $at) (f64.mul (f64.load (local.get $at)) (local.get $factor)))))
         (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
         (br $next))))
+
+  ;; Copies `count` row indices stored backwards (the last one at `from`, the first at from + 4 (count - 1))
+  ;; to `to` in row order: the right part of a partitionChunk.
+  (func (export "copyReversed") (param $from i32) (param $count i32) (param $to i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $to) (i32.shl (local.get $count) (i32.const 2))))
+    (local.set $from (i32.add (local.get $from) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $to) (local.get $end)))
+        (local.set $from (i32.sub (local.get $from) (i32.const 4)))
+        (i32.store (local.get $to) (i32.load (local.get $from)))
+        (local.set $to (i32.add (local.get $to) (i32.const 4)))
+        (br $next))))
 )

@@ -51,8 +51,8 @@ const MIN_CHUNK_ROWS = 4096;
 /**
  * Kernel: partitions chunk `task` of rows[begin, end) into the same positions of spareRows: left rows
  * ascending from the chunk's start, right rows descending from its end; counts the left ones
- * (blockCounts[task]). a = [begin, end, feature, chunkRows, then the 8 words of the
- * left mask]. The row loop is kernels.wat's partitionChunk.
+ * (blockCounts[task]). a = [begin, end, feature, chunkRows, then the 8 words of the left mask]. The row
+ * loop is kernels.wat's partitionChunk.
  */
 export function partitionChunkKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const begin = a[0]! + task * a[3]!;
@@ -73,15 +73,14 @@ export function partitionChunkKernel(task: number, m: TrainingMemory, a: Int32Ar
  * blockOffsets[2 task] on, the right part (stored backwards) to blockOffsets[2 task + 1] on, in row
  * order. Same parameters as partitionChunkKernel; each chunk writes only its own final positions.
  */
-export function partitionPlaceKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+export function partitionPlaceKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const begin = a[0]! + task * a[3]!;
   const end = Math.min(a[1]!, begin + a[3]!);
   const { rows, spareRows } = m;
   const leftEnd = begin + m.blockCounts[task]!;
-  let to = m.blockOffsets[2 * task]!;
-  for (let i = begin; i < leftEnd; i++) rows[to++] = spareRows[i]!;
-  to = m.blockOffsets[2 * task + 1]!;
-  for (let i = end - 1; i >= leftEnd; i--) rows[to++] = spareRows[i]!;
+  rows.set(spareRows.subarray(begin, leftEnd), m.blockOffsets[2 * task]!);
+  const to = rows.byteOffset + 4 * m.blockOffsets[2 * task + 1]!;
+  s.wasm.copyReversed(spareRows.byteOffset + 4 * leftEnd, end - leftEnd, to);
 }
 
 /**

@@ -44,6 +44,7 @@ export interface WasmKernels {
   gather(rows: number, size: number, from: number, to: number): void;
   partition(rows: number, size: number, column: number, sides: number, spare: number): number;
   partitionChunk(rows: number, size: number, column: number, sides: number, out: number): number;
+  copyReversed(from: number, count: number, to: number): void;
   addLeafValue(
     rows: number,
     size: number,
