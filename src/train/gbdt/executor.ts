@@ -56,10 +56,10 @@ const KERNELS: readonly Kernel[] = [
 ];
 
 /**
- * Functions the kernels call by name; workers declare them under the same names. (They live in the
- * kernels' own modules, so every toolchain keeps the call and the declaration names equal.)
+ * Functions the kernels (and workerLoop) call by name; workers declare them under the same names. (They
+ * live in their callers' own modules, so every toolchain keeps the call and the declaration names equal.)
  */
-const HELPERS: readonly ((...args: never[]) => unknown)[] = [accumulateRows];
+const HELPERS: readonly ((...args: never[]) => unknown)[] = [accumulateRows, threadScratch];
 
 /** Smallest row block. */
 export const MIN_BLOCK_ROWS = 16_384;
@@ -319,7 +319,7 @@ export class Executor {
   }
 }
 
-/** Thread `thread`'s scratch: its slice of memory.threadGradients (workerLoop builds the same). */
+/** Thread `thread`'s scratch: its slices of memory.threadGradients and threadSides, and its kernels. */
 function threadScratch(m: TrainingMemory, thread: number, wasm: WasmKernels): ThreadScratch {
   const size = 2 * m.blockRows;
   return {
@@ -355,10 +355,7 @@ function workerLoop(
 ): void {
   const c = d.control;
   const wasm = new WebAssembly.Instance(d.module, { env: { memory: d.wasmMemory } }).exports as unknown as WasmKernels;
-  const size = 2 * d.memory.blockRows;
-  const gradients = d.memory.threadGradients.subarray(d.thread * size, (d.thread + 1) * size);
-  const sides = d.memory.threadSides.subarray(d.thread * 256, (d.thread + 1) * 256);
-  const scratch: ThreadScratch = { gradients, sides, wasm };
+  const scratch = threadScratch(d.memory, d.thread, wasm);
   let seen = 0;
   port.postMessage('ready');
   for (;;) {
