@@ -132,12 +132,8 @@ export class Executor {
   private constructor(options: ExecutorOptions, threads: number) {
     this.threads = threads;
     const { featureCount, rowCount, outputs, validRowCount } = options;
-    const featureOffsets = new Int32Array(featureCount);
     let totalBins = 0;
-    for (let f = 0; f < featureCount; f++) {
-      featureOffsets[f] = totalBins;
-      totalBins += options.featureBinCounts[f]!;
-    }
+    for (let f = 0; f < featureCount; f++) totalBins += options.featureBinCounts[f]!;
     const histDoubles = totalBins * 3;
     // Depends on the data's shape only, never on the thread count (see the module comment).
     const maxBlocks = Math.max(1, Math.min(MAX_BLOCKS, Math.floor(PARTIAL_BYTES / (histDoubles * 8))));
@@ -182,9 +178,13 @@ export class Executor {
       control: ['i32', CONTROL_WORDS],
       errorText: ['u8', ERROR_BYTES],
     });
-    arrays.featureOffsets.set(featureOffsets);
     arrays.featureBinCounts.set(options.featureBinCounts);
-    for (let f = 0; f < featureCount; f++) arrays.missingBins[f] = options.featureBinCounts[f]! - 1;
+    let offset = 0;
+    for (let f = 0; f < featureCount; f++) {
+      arrays.featureOffsets[f] = offset;
+      arrays.missingBins[f] = options.featureBinCounts[f]! - 1;
+      offset += options.featureBinCounts[f]!;
+    }
     const { args, control, errorText, ...views } = arrays;
     this.memory = {
       ...views,

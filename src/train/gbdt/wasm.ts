@@ -57,7 +57,7 @@ export interface WasmKernels {
 }
 
 /** Largest training memory: 65,536 pages of 64 KiB, WebAssembly's 32-bit address space. */
-export const MAX_MEMORY_BYTES = 2 ** 32;
+const MAX_MEMORY_BYTES = 2 ** 32;
 const PAGE_BYTES = 65_536;
 
 let compiled: WebAssembly.Module | undefined;
