@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
+import { historyActor } from '../lib/actor.ts';
 import { PRODUCTION_ALIAS } from '../pipeline/baseline.ts';
 import { createRegistry } from '../registry/index.ts';
 import type { ModelRegistry } from '../registry/types.ts';
@@ -33,7 +34,7 @@ export async function registryCommand(input: RegistryCommandInput): Promise<unkn
   const registry = createRegistry(registryConfig, env, { cwd, onWarning: (m) => input.log(`warning: ${m}`) });
   const name = input.model ?? config.model.name;
   const [action, ...rest] = input.args;
-  const actor = env.GITHUB_ACTOR || env.USER || 'unknown';
+  const actor = historyActor(env, cwd);
   const need = (count: number) => {
     if (rest.length !== count) throw new InputError(USAGE);
   };

@@ -5,6 +5,7 @@
 import { buildModelCard, modelCardSchema, renderCardMarkdown } from '../../card/index.ts';
 import { ModelRejectedError, ParityError } from '../../errors.ts';
 import { checkParity } from '../../export/index.ts';
+import { historyActor } from '../../lib/actor.ts';
 import { readOnnxInfo } from '../../model/onnx.ts';
 import { predict } from '../../model/predict.ts';
 import type { AliasChange, ModelVersion } from '../../registry/index.ts';
@@ -110,7 +111,7 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
       ? `  registered ${config.model.name} ${label} (${registry.backend} registry: ${result.version.location})`
       : `  ${config.model.name} ${label} was already registered by this run: nothing new published`,
   );
-  const actor = ctx.env.GITHUB_ACTOR || ctx.env.USER || 'unknown';
+  const actor = historyActor(ctx.env, ctx.cwd);
   const aliases: AliasChange[] = [];
   for (const alias of options.register?.aliases ?? config.registry.promote_on_register) {
     const change = await registry.setAlias(config.model.name, alias, label, {
