@@ -9,7 +9,7 @@ import type { ModelRegistry } from './types.ts';
 
 export { aliasAt, aliasStack } from './aliases.ts';
 export { digestOf, registryCardSchema } from './card.ts';
-export { IntegrityError, NotFoundError, RegistryError } from './errors.ts';
+export { AliasMovedError, IntegrityError, NotFoundError, RegistryError } from './errors.ts';
 export { GitHubRegistry, type GitHubRegistryOptions, registryTag, versionTag } from './github.ts';
 export { LocalRegistry, type LocalRegistryOptions } from './local.ts';
 export { LATEST, parseRef, versionLabel } from './refs.ts';
