@@ -17,6 +17,7 @@ import { trainStage } from '../pipeline/stages/train.ts';
 import { validateDataStage } from '../pipeline/stages/validate-data.ts';
 import { validateModelStage } from '../pipeline/stages/validate-model.ts';
 import { serveCli } from '../serve/cli.ts';
+import { infraValidateCli } from './infra-validate-command.ts';
 import { registryCommand } from './registry-command.ts';
 
 export const USAGE = `Usage: conveyor <command> [options]
@@ -37,6 +38,7 @@ Registry
 
 Serving
   serve             Open Inference Protocol v2 server (conveyor serve --help)
+  infra-validate    send a version's golden requests to a serving image (conveyor infra-validate --help)
 
 Options
   --config PATH     config file (default: ${DEFAULT_CONFIG_PATH})
@@ -139,6 +141,7 @@ const commands: Record<string, Command> = {
 export async function main(argv: readonly string[]): Promise<number> {
   // serve has its own flags and owns the process signals until it stops.
   if (argv[0] === 'serve') return serveCli(argv.slice(1));
+  if (argv[0] === 'infra-validate') return infraValidateCli(argv.slice(1));
   let flags: Flags;
   let command: string | undefined;
   try {
