@@ -35,6 +35,7 @@ RUN if [ -f .build-ca.pem ]; then export NODE_EXTRA_CA_CERTS="$PWD/.build-ca.pem
   && rm -f .build-ca.pem \
   && find node_modules/onnxruntime-node/bin -mindepth 3 -maxdepth 3 -type d \
        ! -path "*/linux/$(node -p process.arch)" -exec rm -rf {} + \
+  && find node_modules/onnxruntime-node/bin -type d -empty -delete \
   && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -delete
 RUN mkdir -p /rootfs/usr/local/bin /rootfs/etc /rootfs/tmp /rootfs/app/logs \
   && cp /usr/local/bin/node /rootfs/usr/local/bin/node \

@@ -14,10 +14,6 @@
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE}
-ARG SOURCE_REVISION=
-LABEL org.opencontainers.image.title="conveyor-pipeline" \
-      org.opencontainers.image.description="Conveyor training pipeline: conveyor pipeline or any one stage" \
-      org.opencontainers.image.revision="${SOURCE_REVISION}"
 ENV NODE_ENV=production ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /app
 COPY package.json package-lock.json .build-ca.pem* ./
@@ -27,9 +23,15 @@ RUN if [ -f .build-ca.pem ]; then export NODE_EXTRA_CA_CERTS="$PWD/.build-ca.pem
   && rm -f .build-ca.pem \
   && find node_modules/onnxruntime-node/bin -mindepth 3 -maxdepth 3 -type d \
        ! -path "*/linux/$(node -p process.arch)" -exec rm -rf {} + \
+  && find node_modules/onnxruntime-node/bin -type d -empty -delete \
   && ln -s /app/bin/conveyor.js /usr/local/bin/conveyor
 COPY bin ./bin
 COPY src ./src
+# Last, so a new commit does not invalidate the dependency layer.
+ARG SOURCE_REVISION=
+LABEL org.opencontainers.image.title="conveyor-pipeline" \
+      org.opencontainers.image.description="Conveyor training pipeline: conveyor pipeline or any one stage" \
+      org.opencontainers.image.revision="${SOURCE_REVISION}"
 WORKDIR /workspace
 USER node
 ENTRYPOINT ["node", "/app/bin/conveyor.js"]
