@@ -25,6 +25,7 @@ import {
   type RowBlock,
 } from './codec.ts';
 import { ModelLoadError } from './errors.ts';
+import { countUnseen, readVocabularies, type Vocabularies } from './vocabulary.ts';
 
 /** Files of one model version. */
 export interface ModelFiles {
@@ -71,6 +72,8 @@ export class ServedModel {
     private readonly session: ort.InferenceSession,
     /** Where the model was loaded from (for logs). */
     readonly source: string,
+    /** Known categories per feature index (from the graph), to count unseen ones. */
+    private readonly vocabularies: Vocabularies,
   ) {}
 
   /**
@@ -101,7 +104,8 @@ export class ServedModel {
     try {
       const card = files.card === undefined ? undefined : readCard(files.card);
       const { name, version } = identify(info, bytes, files, card);
-      const model = new ServedModel(name, version, sha256, info, session, files.onnx);
+      const vocabularies = readVocabularies(bytes, info.signature);
+      const model = new ServedModel(name, version, sha256, info, session, files.onnx, vocabularies);
       await model.warmUp();
       return model;
     } catch (error) {
@@ -125,13 +129,18 @@ export class ServedModel {
   }
 
   /** An OIP infer request body → validated rows and the outputs asked for (throws InvalidRequestError). */
-  preprocessInfer(body: unknown): DecodedInferRequest {
-    return decodeInferRequest(body, this.signature);
+  preprocessInfer(body: unknown, maxRows?: number): DecodedInferRequest {
+    return decodeInferRequest(body, this.signature, maxRows);
   }
 
   /** `/predict` records → validated rows (throws InvalidRequestError). */
-  preprocessRecords(body: unknown): RowBlock {
-    return decodeRecords(body, this.signature);
+  preprocessRecords(body: unknown, maxRows?: number): RowBlock {
+    return decodeRecords(body, this.signature, maxRows);
+  }
+
+  /** Per feature index, the block's non-missing categories the model does not know; undefined when none. */
+  unseenCategories(block: RowBlock): number[] | undefined {
+    return countUnseen(block, this.vocabularies);
   }
 
   /** One session run over the block's rows. */
