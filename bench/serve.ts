@@ -28,9 +28,9 @@ import { loadOnnxSession, tableToFeeds } from '../src/model/onnx.ts';
 import type { ModelSignature } from '../src/model/types.ts';
 import { prepareData } from '../src/prepare/index.ts';
 import { type RunningServer, startServer } from '../src/serve/index.ts';
-import { heyFixedRate, startBareEcho, wrkLoad } from './http-load.ts';
 import { trainModel } from '../src/train/index.ts';
 import type { Dataset } from '../src/train/types.ts';
+import { heyFixedRate, startBareEcho, wrkLoad } from './http-load.ts';
 
 interface LoadOptions {
   readonly url: string;
@@ -78,11 +78,13 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: '0' },
       'prediction-log': { type: 'string', default: 'on' },
       'floor-only': { type: 'boolean', default: false },
+      'session-thread': { type: 'string', default: 'off' },
     },
   });
   settings.threads = Number(values.threads);
   rounds = Number(values.rounds);
   settings.predictionLog = values['prediction-log'] !== 'off';
+  settings.sessionThread = values['session-thread'] === 'on';
   const wanted = new Set(values.models.split(','));
   const duration = Number(values.duration);
   const soak = Number(values.soak);
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
   out(`Load: autocannon in a child process, ${duration} s per cell; single-row OIP infer requests.`);
 
   out(
-    `Server: onnxruntime threads ${settings.threads || 'default (one per core)'}, prediction log ${settings.predictionLog ? 'on (every request)' : 'off'}.`,
+    `Server: onnxruntime threads ${settings.threads || 'default (one per core)'}, prediction log ${settings.predictionLog ? 'on (every request)' : 'off'}, session ${settings.sessionThread ? 'in a worker thread' : 'on the HTTP thread'}.`,
   );
   const models = await buildModels(work, wanted);
   try {
@@ -129,7 +131,7 @@ interface BenchModel {
 }
 
 /** Server settings every run uses (from the flags). */
-const settings = { threads: 0, predictionLog: true };
+const settings = { threads: 0, predictionLog: true, sessionThread: false };
 /** Repetitions of each HTTP cell (the median is reported). */
 let rounds = 3;
 
@@ -489,6 +491,7 @@ async function serve(model: BenchModel, work: string, batching: boolean): Promis
   const predictionLog = settings.predictionLog;
   return startServer({
     ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
+    ...(settings.sessionThread ? { sessionThread: true } : {}),
     source: { kind: 'dir', path: model.dir },
     port: 0,
     logger: 'warn',

@@ -58,6 +58,8 @@ export interface DataPlaneOptions {
   readonly logger: Logger;
   readonly predictionLog?: PredictionLog;
   readonly intraOpNumThreads?: number;
+  /** Run onnxruntime in a worker thread (see ServeOptions.sessionThread). */
+  readonly sessionThread?: boolean;
   /** Requests being received but not yet handed to the data plane (see Batcher's `arriving`). */
   readonly arriving?: () => number;
 }
@@ -185,6 +187,7 @@ export class DataPlane {
       try {
         model = await ServedModel.load(resolved.files, {
           ...(this.options.intraOpNumThreads ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
+          ...(this.options.sessionThread ? { sessionThread: true } : {}),
         });
       } finally {
         await resolved.cleanup();

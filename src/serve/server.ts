@@ -47,6 +47,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logger,
     ...(predictionLog ? { predictionLog } : {}),
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    ...(options.sessionThread ? { sessionThread: true } : {}),
   });
   const app = createHttpApp(plane, metrics, {
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,

@@ -70,6 +70,11 @@ export interface ServeOptions {
   readonly logger?: Logger | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** onnxruntime threads per run (default: onnxruntime's, one per core). */
   readonly intraOpNumThreads?: number;
+  /**
+   * Run onnxruntime in a worker thread, so the HTTP loop keeps parsing and batching while a batch runs
+   * (default false: runs on the HTTP loop's thread).
+   */
+  readonly sessionThread?: boolean;
   /** Registers extra routes on the fastify instance before it listens (a benchmark's echo route, a probe). */
   readonly configure?: (app: FastifyInstance) => void;
 }

@@ -419,6 +419,35 @@ describe('hot reload', () => {
 });
 
 describe('other sources and lifecycles', () => {
+  it('runs onnxruntime in a worker thread with the same answers, batching concurrent requests', async () => {
+    const threaded = await startServer({
+      source: { kind: 'dir', path: penguins.dir },
+      port: 0,
+      logger: 'silent',
+      sessionThread: true,
+      batching: { maxBatchSize: 64, maxQueueDelayMs: 20 },
+    });
+    try {
+      const url = `${threaded.url}/v2/models/penguins/infer`;
+      const rows = penguins.holdout.rowCount;
+      const answers = await Promise.all(
+        Array.from({ length: rows }, (_, r) =>
+          postJson(url, { inputs: oipInputs(penguins.signature, penguins.holdout, r, r + 1) }),
+        ),
+      );
+      answers.forEach((answer, r) => {
+        expect(answer.status).toBe(200);
+        expectRowsMatchReference(answer.body, r, r + 1);
+      });
+      const whole = await postJson(url, { inputs: oipInputs(penguins.signature, penguins.holdout, 0, rows) });
+      expectRowsMatchReference(whole.body, 0, rows);
+      const text = await (await fetch(`${threaded.url}/metrics`)).text();
+      expect(metricValue(text, 'conveyor_batch_rows_count')).toBeLessThan(rows / 2);
+    } finally {
+      await threaded.close();
+    }
+  });
+
   it('serves a regression model from a file and answers {value}', async () => {
     const regression = await startServer({
       source: { kind: 'file', onnx: join(mass.dir, 'model.onnx') },
