@@ -50,7 +50,9 @@ describe('network failures talking to GitHub', () => {
     expect(networkFailure(error)?.description).toMatch(/^DNS lookup failed: no such host \(getaddrinfo ENOTFOUND/);
     expect(retryDecision(error, 1, DEFAULT_RETRY)).toBeUndefined();
     // A busy resolver is worth another attempt.
-    expect(retryDecision(dnsFailure('EAI_AGAIN'), 1, DEFAULT_RETRY)?.reason).toMatch(/^DNS lookup failed \(temporary\)/);
+    expect(retryDecision(dnsFailure('EAI_AGAIN'), 1, DEFAULT_RETRY)?.reason).toMatch(
+      /^DNS lookup failed \(temporary\)/,
+    );
   });
 
   it('reports an unresolvable host at once with the URL', async () => {
