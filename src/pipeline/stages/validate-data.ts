@@ -50,7 +50,6 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
     data: paths,
   };
   const existing = existsSync(schemaPath) ? readSchema(schemaPath) : null;
-  if (existing) checkSchemaOwner(existing, owner);
   const columnTypes: Record<string, ColumnType> = { ...schemaTypes(existing), ...config.data.features };
   const data = await loadData({
     paths,
@@ -76,6 +75,8 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
       );
     }
   }
+  // After the target check: a misspelt target is reported as such, not as a schema of another pipeline.
+  if (existing) checkSchemaOwner(existing, owner);
   const profile = computeProfile(data.table, { bins: config.validation.data.drift.bins });
   const schema = existing ?? {
     ...inferSchema(profile, { target: config.data.target }),
