@@ -136,7 +136,8 @@ export const configSchema = z
       .prefault({}),
     trainer: z
       .discriminatedUnion('algorithm', [
-        z.object({ algorithm: z.literal('gbdt'), params: gbdtParamsSchema.prefault({}) }).strict(),
+        // `algorithm` may be left out: gbdt is the default, so `trainer: {params: {...}}` means gbdt.
+        z.object({ algorithm: z.literal('gbdt').default('gbdt'), params: gbdtParamsSchema.prefault({}) }).strict(),
         z.object({ algorithm: z.literal('linear'), params: linearParamsSchema.prefault({}) }).strict(),
       ])
       .prefault({ algorithm: 'gbdt' }),
