@@ -21,11 +21,7 @@ export function prepareData(table: Table, options: PrepareOptions): PreparedData
   if (!target) {
     throw new ConfigError(configFile, 'data.target', `column "${options.target}" not found; columns are: ${names()}`);
   }
-  for (const column of options.drop) {
-    if (!byName.has(column)) {
-      throw new ConfigError(configFile, 'data.drop', `column "${column}" not found; columns are: ${names()}`);
-    }
-  }
+  // `drop` columns are usually gone already (the loader does not read them); those still here are not features.
   for (const column of options.slices) {
     const found = byName.get(column);
     if (!found)

@@ -11,6 +11,7 @@
  * - shape [N, 1] or [N]; `data` flattened row-major, or nested arrays of the same shape; every input has the
  *   same N ≥ 1; every model input is required.
  */
+import { columnRecord, ownValue } from '../data/column-keys.ts';
 import type { FeatureSpec, ModelSignature } from '../model/types.ts';
 import { ONNX_OUTPUTS } from '../model/types.ts';
 import { InvalidRequestError } from './errors.ts';
@@ -262,7 +263,7 @@ export function decodeRecords(body: unknown, signature: ModelSignature): RowBloc
       throw new InvalidRequestError(`record ${r} must be an object of column: value, got ${show(record)}`);
     }
     signature.features.forEach((feature, j) => {
-      const value = record[feature.name];
+      const value = ownValue(record, feature.name);
       if (value === undefined) {
         throw new InvalidRequestError(
           `record ${r}: column "${feature.name}" is missing (null marks a missing value); the model's columns are: ${featureList(signature)}`,
@@ -316,7 +317,7 @@ export function encodePredictions(outputs: ModelOutputs, signature: ModelSignatu
   const classes = signature.classes ?? [];
   const k = classes.length;
   for (let r = 0; r < outputs.rows; r++) {
-    const probabilities: Record<string, number> = {};
+    const probabilities = columnRecord<number>();
     for (let c = 0; c < k; c++) probabilities[classes[c]!] = outputs.probabilities![r * k + c]!;
     predictions[r] = { label: outputs.label![r]!, probabilities };
   }

@@ -4,9 +4,11 @@
  * `predict` (rows → outputs, one onnxruntime session run) and `postprocess` (outputs → response) are the
  * three timed steps of a request.
  */
+
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import ort from 'onnxruntime-node';
+import { columnRecord } from '../data/column-keys.ts';
 import { describeError } from '../errors.ts';
 import { loadOnnxSession, type OnnxInfo, sha256Hex } from '../model/onnx.ts';
 import { type ModelSignature, ONNX_OUTPUTS } from '../model/types.ts';
@@ -136,7 +138,7 @@ export class ServedModel {
 
   /** One session run over the block's rows. */
   async predict(block: RowBlock): Promise<ModelOutputs> {
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds = columnRecord<ort.Tensor>();
     this.signature.features.forEach((feature, j) => {
       const column = block.columns[j]!;
       feeds[feature.name] =

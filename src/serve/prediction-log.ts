@@ -25,9 +25,11 @@
  * counted rather than slowing requests down. Lines are formatted early so that requests' arrays do not
  * outlive them (they would otherwise survive into the old generation and cost GC time).
  */
+
 import { existsSync, mkdirSync } from 'node:fs';
 import { type FileHandle, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { columnRecord } from '../data/column-keys.ts';
 import { Random } from '../lib/random.ts';
 import type { ModelSignature } from '../model/types.ts';
 import type { ModelOutputs, RowBlock } from './codec.ts';
@@ -238,7 +240,7 @@ async function exists(path: string): Promise<boolean> {
 /** One record as a JSON line (see the module comment). */
 export function formatLine(record: PredictionRecord): string {
   const { signature, block, outputs } = record;
-  const inputs: Record<string, readonly (number | string | null)[]> = {};
+  const inputs = columnRecord<readonly (number | string | null)[]>();
   signature.features.forEach((feature, j) => {
     const sent = block.sent[j] ?? [];
     inputs[feature.name] = feature.type === 'numeric' ? sent : (sent as string[]).map((s) => (s === '' ? null : s));

@@ -1,10 +1,13 @@
 /** validate-data executor: load the configured files, infer or read the schema, profile, check, persist. */
+
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Config } from '../../config/schema.ts';
+import { columnRecord } from '../../data/column-keys.ts';
 import { loadData } from '../../data/load.ts';
 import { writeTable } from '../../data/table.ts';
 import type { ColumnType } from '../../data/types.ts';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError, type ConfigProblem } from '../../errors.ts';
 import { writeJson } from '../../lib/files.ts';
 import {
   computeProfile,
@@ -36,7 +39,10 @@ export async function validateDataStage(ctx: RunContext, reference: DataProfile 
   const { config, cwd, layout } = ctx;
   const schemaPath = resolve(cwd, config.data.schema);
   const existing = existsSync(schemaPath) ? readSchema(schemaPath) : null;
-  const columnTypes: Record<string, ColumnType> = { ...schemaTypes(existing), ...config.data.features };
+  const columnTypes = columnRecord<ColumnType>([
+    ...(existing?.columns ?? []).map((c) => [c.name, c.type] as const),
+    ...Object.entries(config.data.features),
+  ]);
   const paths = typeof config.data.path === 'string' ? [config.data.path] : config.data.path;
   const data = await loadData({
     paths,
@@ -46,22 +52,8 @@ export async function validateDataStage(ctx: RunContext, reference: DataProfile 
     missingValues: config.data.missing_values,
   });
   const columns = data.table.columns.map((c) => c.name);
-  if (!columns.includes(config.data.target)) {
-    throw new ConfigError(
-      ctx.configFile,
-      'data.target',
-      `column "${config.data.target}" not found; columns are: ${columns.map((c) => JSON.stringify(c)).join(', ')}`,
-    );
-  }
-  for (const name of Object.keys(config.data.features)) {
-    if (!columns.includes(name)) {
-      throw new ConfigError(
-        ctx.configFile,
-        `data.features.${name}`,
-        `column "${name}" not found; columns are: ${columns.join(', ')}`,
-      );
-    }
-  }
+  const problems = columnNameProblems(config, columns, new Set(data.files.flatMap((f) => f.columns)));
+  if (problems.length > 0) throw ConfigError.of(ctx.configFile, problems);
   const profile = computeProfile(data.table, { bins: config.validation.data.drift.bins });
   const schema = existing ?? inferSchema(profile, { target: config.data.target });
   if (!existing) writeSchema(schemaPath, schema);
@@ -86,10 +78,20 @@ export async function validateDataStage(ctx: RunContext, reference: DataProfile 
   return { report, schemaPath, schemaCreated: !existing, rows: data.table.rowCount, files: data.files.length };
 }
 
-function schemaTypes(schema: DataSchema | null): Record<string, ColumnType> {
-  const types: Record<string, ColumnType> = {};
-  for (const column of schema?.columns ?? []) types[column.name] = column.type;
-  return types;
+/** Config keys that name columns the data does not have (dropped columns are read from the file headers). */
+function columnNameProblems(config: Config, columns: readonly string[], headers: ReadonlySet<string>): ConfigProblem[] {
+  const listed = columns.map((c) => JSON.stringify(c)).join(', ');
+  const notFound = (name: string) => `column ${JSON.stringify(name)} not found; columns are: ${listed}`;
+  const problems: ConfigProblem[] = [];
+  if (!columns.includes(config.data.target))
+    problems.push({ key: 'data.target', detail: notFound(config.data.target) });
+  for (const name of Object.keys(config.data.features)) {
+    if (!columns.includes(name)) problems.push({ key: `data.features.${name}`, detail: notFound(name) });
+  }
+  for (const name of config.data.drop) {
+    if (!headers.has(name)) problems.push({ key: 'data.drop', detail: notFound(name) });
+  }
+  return problems;
 }
 
 function indent(text: string): string {
