@@ -31,18 +31,35 @@ export function renderCardMarkdown(card: ModelCard): string {
   lines.push('## Metrics (holdout)', '');
   const baselineMetrics = (card.baseline?.metrics ?? {}) as Record<string, number | null | undefined>;
   const hasBaseline = card.baseline !== null;
+  // The naive baseline (a model ignoring the features) shows what the metrics are worth on this holdout.
+  const naive = evaluation.naive_baseline ?? null;
+  const naiveMetrics = (naive?.metrics ?? {}) as Record<string, number | null | undefined>;
+  const headers = [
+    'metric',
+    'value',
+    ...(hasBaseline ? [`production ${card.baseline!.version}`] : []),
+    ...(naive ? ['naive baseline'] : []),
+    'better',
+  ];
   lines.push(
-    hasBaseline ? `| metric | value | production ${card.baseline!.version} | better |` : '| metric | value | better |',
+    `| ${headers.join(' | ')} |`,
+    `| --- | ---: |${headers
+      .slice(2, -1)
+      .map(() => ' ---: |')
+      .join('')} --- |`,
   );
-  lines.push(hasBaseline ? '| --- | ---: | ---: | --- |' : '| --- | ---: | --- |');
   for (const [metric, value] of Object.entries(evaluation.metrics)) {
     const better = evaluation.higher_is_better[metric as keyof typeof evaluation.higher_is_better] ? 'higher' : 'lower';
-    lines.push(
-      hasBaseline
-        ? `| ${metric} | ${fmt(value)} | ${fmt(baselineMetrics[metric] ?? null)} | ${better} |`
-        : `| ${metric} | ${fmt(value)} | ${better} |`,
-    );
+    const cells = [
+      metric,
+      fmt(value),
+      ...(hasBaseline ? [fmt(baselineMetrics[metric] ?? null)] : []),
+      ...(naive ? [fmt(naiveMetrics[metric] ?? null)] : []),
+      better,
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
   }
+  if (naive) lines.push('', `Naive baseline: ${naive.description}.`);
   lines.push('');
 
   lines.push('## Blessing', '');

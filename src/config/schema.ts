@@ -213,6 +213,12 @@ export const configSchema = z
               .min(0)
               .default(0.05)
               .describe('How much worse than production any slice may be on the primary metric.'),
+            beat_naive_baseline: z
+              .boolean()
+              .default(true)
+              .describe(
+                'The primary metric must be better than that of a model ignoring the features (majority class / training mean), on the same holdout.',
+              ),
             thresholds: z
               .partialRecord(metricNameSchema, boundsSchema)
               .default({})

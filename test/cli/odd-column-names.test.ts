@@ -94,6 +94,13 @@ describe('columns named like Object.prototype properties', () => {
       'Dream',
       'Torgersen',
     ]);
+    // The card shows the naive baseline the model had to beat.
+    expect(card.blessing.checks).toContainEqual(
+      expect.objectContaining({ kind: 'naive_baseline', name: 'naive_baseline:macro_f1', passed: true }),
+    );
+    expect(readFileSync(join(dir, 'models/odd/v1/card.md'), 'utf8')).toMatch(
+      /\| metric \| value \| naive baseline \| better \|[\s\S]*Naive baseline: always "Adelie"/,
+    );
     const used = card.evaluation.importance.features.filter((f: { importance: number }) => f.importance > 0);
     expect(used.map((f: { feature: string }) => f.feature)).toEqual(
       expect.arrayContaining(['constructor', '__proto__']),

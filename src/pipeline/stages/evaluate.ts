@@ -12,7 +12,8 @@ export async function evaluateStage(ctx: RunContext): Promise<EvaluationReport> 
   const model = readRunModel(layout);
   const data = readDataset(layout, 'holdout', signature);
   const predictions = predict(model, data.table);
-  const report = evaluateModel({ data, predictions, model, slices: config.evaluation.slices });
+  const trainTarget = readDataset(layout, 'train', signature).target;
+  const report = evaluateModel({ data, predictions, model, slices: config.evaluation.slices, trainTarget });
   writeJson(layout.evaluationJson, report);
   ctx.log(
     formatEvaluation(report)
