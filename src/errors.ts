@@ -59,6 +59,21 @@ export class InputError extends ConveyorError {
   override readonly exitCode = 2;
 }
 
+/**
+ * A run-folder file a stage needs is missing or does not hold what the stage contract says. `stage` is the
+ * reader (a stage name, or the tool reading the run), `file` the path.
+ */
+export class ArtifactError extends InputError {
+  constructor(
+    readonly stage: string,
+    readonly file: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** The candidate model is not good enough to register (blessing refused). */
 export class ModelRejectedError extends ConveyorError {
   override readonly exitCode = 3;
