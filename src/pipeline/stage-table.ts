@@ -82,7 +82,7 @@ export const stageSpecs: { readonly [N in StageName]: StageSpec<N> } = {
   evaluate: spec({
     name: 'evaluate',
     summary: 'holdout metrics, slices, feature importance',
-    reads: ['config', 'split', 'holdout-table', 'model'],
+    reads: ['config', 'split', 'train-table', 'holdout-table', 'model'],
     writes: ['evaluation'],
     external: [],
     load: async () => (await import('./stages/evaluate.ts')).evaluateStage,
