@@ -9,6 +9,7 @@ import {
   DataValidationError,
   formatValidationReport,
   inferSchema,
+  unusableData,
   validateData,
   validationReportSchema,
 } from '../../src/validate/index.ts';
@@ -245,13 +246,37 @@ describe('validateData', () => {
     );
   });
 
+  it('reports a target without a value in any row as an error naming the files, before and in validation', () => {
+    const noTarget = buildLoaded(
+      [
+        { path: B1, columns: { species: [null, null], bill_length_mm: [40, 41] } },
+        { path: B2, columns: { species: [null], bill_length_mm: [42] } },
+      ],
+      { types: { species: 'categorical' } },
+    );
+    const expected = {
+      kind: 'empty_target',
+      severity: 'error',
+      column: 'species',
+      message: `target column "species" has no value in any row of ${B1} (2 rows), ${B2} (1 rows); every cell is empty or a missing-value marker (data.missing_values)`,
+    };
+    expect(unusableData(noTarget, 'species')).toEqual([expect.objectContaining(expected)]);
+    const report = validateData({ data: noTarget, schema, options: validationOptions(), target: 'species' });
+    expect(report.ok).toBe(false);
+    expect(only(report.anomalies, 'empty_target')).toMatchObject(expected);
+    // One value anywhere is enough; rows without one are prepare's business (dropped with a warning).
+    const [b1] = files();
+    expect(unusableData(buildLoaded([b1!]), 'species')).toEqual([]);
+  });
+
   it('reports no rows at all as an error and an empty file as a warning', () => {
     const none = validate(buildLoaded([{ path: B1, columns: { species: [], bill_length_mm: [] } }]));
     expect(none.ok).toBe(false);
     expect(only(none.anomalies, 'empty_data')).toMatchObject({
       severity: 'error',
-      message: `the data has no rows (1 file(s): ${B1})`,
+      message: `the data has no rows: ${B1} has a header but no data rows`,
     });
+    expect(unusableData(buildLoaded([{ path: B1, columns: { species: [] } }]), 'species')).toHaveLength(1);
     const [b1] = files();
     const oneEmpty = validate(
       buildLoaded([b1, { path: B2, columns: { species: [], bill_length_mm: [], island: [] } }]),

@@ -16,6 +16,7 @@ import {
   formatValidationReport,
   inferSchema,
   readSchema,
+  unusableData,
   type ValidationReport,
   validateData,
 } from '../../validate/index.ts';
@@ -54,9 +55,20 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
   const columns = data.table.columns.map((c) => c.name);
   const problems = columnNameProblems(config, columns, new Set(data.files.flatMap((f) => f.columns)));
   if (problems.length > 0) throw ConfigError.of(ctx.configFile, problems);
+  const unusable = unusableData(data, config.data.target);
+  if (unusable.length > 0) {
+    ctx.log(indent(unusable.map((anomaly) => `error: ${anomaly.message}`).join('\n')));
+    throw new DataValidationError(unusable);
+  }
   const profile = computeProfile(data.table, { bins: config.validation.data.drift.bins });
   const schema = existing ?? inferSchema(profile, { target: config.data.target });
-  const report = validateData({ data, schema, options: config.validation.data, ...(reference ? { reference } : {}) });
+  const report = validateData({
+    data,
+    schema,
+    options: config.validation.data,
+    target: config.data.target,
+    ...(reference ? { reference } : {}),
+  });
 
   await writeArtifact(
     dir,
