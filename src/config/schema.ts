@@ -3,6 +3,7 @@
  * README's key reference) derives from this file.
  */
 import { z } from 'zod';
+import { isKnownEncoding } from '../data/text-check.ts';
 
 const columnName = z.string().min(1, 'expected a column name');
 const fraction = z.number().gt(0).lt(1);
@@ -118,6 +119,19 @@ export const configSchema = z
           .array(z.string())
           .default(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None'])
           .describe('Cell texts read as missing.'),
+        encoding: z
+          .string()
+          .refine(isKnownEncoding, 'expected an encoding label such as utf-8, latin1, windows-1252 or utf-16le')
+          .default('utf-8')
+          .describe(
+            'Text encoding of CSV/TSV files. Bytes that are not valid in it stop the run with the file and line (never replaced).',
+          ),
+        delimiter: z
+          .string()
+          .length(1, 'expected one character, e.g. ";" or "\\t"')
+          .refine((c) => !['"', '\n', '\r'].includes(c), 'a quote or line break cannot separate fields')
+          .optional()
+          .describe('Field delimiter of every CSV/TSV file. Default: "," for .csv, tab for .tsv.'),
         schema: z
           .string()
           .default('data/schema.json')

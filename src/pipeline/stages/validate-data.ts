@@ -51,6 +51,8 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
     columnTypes,
     drop: config.data.drop,
     missingValues: config.data.missing_values,
+    encoding: config.data.encoding,
+    ...(config.data.delimiter ? { delimiter: config.data.delimiter } : {}),
   });
   const columns = data.table.columns.map((c) => c.name);
   const problems = columnNameProblems(config, columns, new Set(data.files.flatMap((f) => f.columns)));
