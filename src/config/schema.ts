@@ -173,7 +173,11 @@ export const configSchema = z
               .describe('Share of rows with a category the schema does not list above which it is an anomaly.'),
             severity: z
               .object({
-                out_of_range: severitySchema.default('error').describe('A number outside the schema min/max.'),
+                out_of_range: severitySchema
+                  .default('warning')
+                  .describe(
+                    'A number outside the schema min/max (inferred from the first data: new data may go a little beyond it).',
+                  ),
                 unseen_category: severitySchema
                   .default('warning')
                   .describe('Categories the schema does not list, above unseen_category_max_fraction.'),
