@@ -84,6 +84,11 @@ export class ParityError extends ConveyorError {
   override readonly exitCode = 1;
 }
 
+/** A serving image does not answer the golden requests as the model did at export (infra validation). */
+export class InfraValidationError extends ConveyorError {
+  override readonly exitCode = 1;
+}
+
 /** Turn anything thrown into a one-line message (no stack for our own errors). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;

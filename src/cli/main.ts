@@ -17,6 +17,7 @@ import {
   stageSpecs,
 } from '../pipeline/index.ts';
 import { serveCli } from '../serve/cli.ts';
+import { infraValidateCli } from './infra-validate-command.ts';
 import { registryCommand } from './registry-command.ts';
 
 export const USAGE = `Usage: conveyor <command> [options]
@@ -33,6 +34,7 @@ Registry
 
 Serving
   serve             Open Inference Protocol v2 server (conveyor serve --help)
+  infra-validate    send a version's golden requests to a serving image (conveyor infra-validate --help)
 
 Options
   --config PATH     config file (default: ${DEFAULT_CONFIG_PATH})
@@ -106,14 +108,22 @@ const commands: Record<string, Command> = {
       ...stageOptions(flags),
       log,
     });
-    const registered = result.registration?.version;
-    log(registered ? `done: ${result.runDir} → ${registered.name} v${registered.version}` : `done: ${result.runDir}`);
+    const registration = result.registration;
+    const registered = registration?.version;
+    log(
+      !registered
+        ? `done: ${result.runDir}`
+        : registration.unchanged
+          ? `done: ${result.runDir} (unchanged: ${registered.name} v${registered.version} stays production)`
+          : `done: ${result.runDir} → ${registered.name} v${registered.version}`,
+    );
     return {
       run: result.runDir,
       metrics: result.evaluation.metrics,
       parity: result.export.parity,
       blessed: result.blessing?.blessed ?? null,
       version: registered?.version ?? null,
+      unchanged: registration?.unchanged ?? false,
     };
   },
   ...Object.fromEntries(stageNames.map((name) => [name, stage(name)])),
@@ -132,6 +142,7 @@ const commands: Record<string, Command> = {
 export async function main(argv: readonly string[]): Promise<number> {
   // serve has its own flags and owns the process signals until it stops.
   if (argv[0] === 'serve') return serveCli(argv.slice(1));
+  if (argv[0] === 'infra-validate') return infraValidateCli(argv.slice(1));
   let flags: Flags;
   let command: string | undefined;
   try {

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { dataSchemaFile } from '../../config/index.ts';
 import type { Config } from '../../config/schema.ts';
 import { columnRecord } from '../../data/column-keys.ts';
 import { loadData } from '../../data/index.ts';
@@ -23,6 +24,7 @@ import {
 import { writeArtifact } from '../artifact-io.ts';
 import { referenceProfile } from '../baseline.ts';
 import type { RunContext } from '../context.ts';
+import { checkSchemaOwner, inferredFor, type SchemaOwner } from '../schema-ownership.ts';
 import { indent } from './format.ts';
 
 export interface ValidateDataOutcome {
@@ -38,13 +40,22 @@ const STAGE = 'validate-data';
 export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOutcome> {
   const { config, cwd, dir } = ctx;
   const reference = await referenceProfile(ctx);
-  const schemaPath = resolve(cwd, config.data.schema);
+  const schemaFile = dataSchemaFile(config);
+  const schemaPath = resolve(cwd, schemaFile);
+  const paths = typeof config.data.path === 'string' ? [config.data.path] : config.data.path;
+  const owner: SchemaOwner = {
+    configFile: ctx.configFile,
+    schemaFile,
+    explicit: config.data.schema !== undefined,
+    model: config.model.name,
+    target: config.data.target,
+    data: paths,
+  };
   const existing = existsSync(schemaPath) ? readSchema(schemaPath) : null;
   const columnTypes = columnRecord<ColumnType>([
     ...(existing?.columns ?? []).map((c) => [c.name, c.type] as const),
     ...Object.entries(config.data.features),
   ]);
-  const paths = typeof config.data.path === 'string' ? [config.data.path] : config.data.path;
   const data = await loadData({
     paths,
     cwd,
@@ -62,8 +73,13 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
     ctx.log(indent(unusable.map((anomaly) => `error: ${anomaly.message}`).join('\n')));
     throw new DataValidationError(unusable);
   }
+  // After the target check: a misspelt target is reported as such, not as a schema of another pipeline.
+  if (existing) checkSchemaOwner(existing, owner);
   const profile = computeProfile(data.table, { bins: config.validation.data.drift.bins });
-  const schema = existing ?? inferSchema(profile, { target: config.data.target });
+  const schema = existing ?? {
+    ...inferSchema(profile, { target: config.data.target }),
+    inferred_for: inferredFor(owner),
+  };
   const report = validateData({
     data,
     schema,
@@ -80,7 +96,7 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
       files: data.files,
       rows: data.table.rowCount,
       columns: data.table.columns.map((c) => ({ name: c.name, type: c.type })),
-      schema_file: config.data.schema,
+      schema_file: schemaFile,
       schema_created: !existing,
     },
     STAGE,
@@ -91,7 +107,7 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
   await writeArtifact(dir, 'table', data.table, STAGE);
 
   ctx.log(`  ${data.files.length} file(s), ${data.table.rowCount} rows, ${columns.length} columns`);
-  if (!existing) ctx.log(`  inferred a data schema; it is written to ${config.data.schema} when the run succeeds`);
+  if (!existing) ctx.log(`  inferred a data schema; it is written to ${schemaFile} when the run succeeds`);
   ctx.log(indent(formatValidationReport(report)));
   if (!report.ok) throw new DataValidationError(report.anomalies);
   return { report, schemaPath, schemaCreated: !existing, rows: data.table.rowCount, files: data.files.length };
