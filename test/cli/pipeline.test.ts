@@ -93,7 +93,7 @@ describe('conveyor pipeline (end to end)', () => {
     expect(card.baseline.metrics.accuracy).toBeCloseTo(card.evaluation.metrics.accuracy, 10);
     const markdown = readFileSync(join(dir, 'models/penguins/v2/card.md'), 'utf8');
     expect(markdown).toContain('# penguins v2');
-    expect(markdown).toContain('| metric | value | production v1 | better |');
+    expect(markdown).toContain('| metric | value | production v1 | naive baseline | better |');
     // Same data, config and code: the same model bytes but for the version in the metadata.
     const first = readFileSync(join(dir, 'runs/first/export/model.onnx'));
     const second = readFileSync(join(dir, 'runs/second/export/model.onnx'));
