@@ -180,9 +180,7 @@ describe('conveyor pipeline (end to end)', () => {
     writeFileSync(join(dir, 'broken.yml'), config);
     const { code, stderr } = conveyor(['pipeline', '--config', 'broken.yml', '--run-dir', 'runs/broken']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(
-      /data\/broken\/batch-03\.csv:6: column "body_mass_g": value "heavy" is not numeric/,
-    );
+    expect(stderr).toMatch(/data\/broken\/batch-03\.csv:6: column "body_mass_g": value "heavy" is not numeric/);
     const record = JSON.parse(readFileSync(join(dir, 'runs/broken/run.json'), 'utf8'));
     expect(record.stages.train).toBeUndefined();
   });
