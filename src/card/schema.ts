@@ -86,7 +86,13 @@ export const modelCardSchema = z
         outputs: z.array(tensorSchema),
       })
       .strict(),
-    assets: z.object({ 'model.onnx': digestSchema, 'card.md': digestSchema.optional() }).strict(),
+    assets: z
+      .object({
+        'model.onnx': digestSchema,
+        'card.md': digestSchema.optional(),
+        'golden.json': digestSchema.optional(),
+      })
+      .strict(),
     /** Wall time of each pipeline stage, milliseconds. */
     stage_durations_ms: z.record(z.string(), z.number()),
   })

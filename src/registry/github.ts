@@ -29,6 +29,7 @@ import {
   digestOf,
   type EncodedVersion,
   encodeVersion,
+  GOLDEN_FILE,
   MODEL_FILE,
   parseCard,
   type RegistryCard,
@@ -133,7 +134,7 @@ export class GitHubRegistry implements ModelRegistry {
   async pull(name: string, ref: string, dir: string): Promise<PullResult> {
     const { version, release } = await this.resolveRelease(name, ref);
     const assets = new Map<string, Uint8Array>();
-    for (const file of [MODEL_FILE, CARD_MD_FILE]) {
+    for (const file of [MODEL_FILE, CARD_MD_FILE, ...(version.card.assets[GOLDEN_FILE] ? [GOLDEN_FILE] : [])]) {
       const asset = uploadedAsset(release, file);
       if (!asset) throw new RegistryError(`${release.html_url}: asset ${file} is missing`);
       assets.set(file, await this.download(asset));

@@ -20,7 +20,7 @@ import {
   withAlias,
   withRollback,
 } from './aliases.ts';
-import { CARD_JSON_FILE, CARD_MD_FILE, encodeVersion, MODEL_FILE, parseCard } from './card.ts';
+import { CARD_JSON_FILE, CARD_MD_FILE, encodeVersion, GOLDEN_FILE, MODEL_FILE, parseCard } from './card.ts';
 import { NotFoundError, RegistryError } from './errors.ts';
 import {
   fsyncDir,
@@ -93,7 +93,8 @@ export class LocalRegistry implements ModelRegistry {
   async pull(name: string, ref: string, dir: string): Promise<PullResult> {
     const version = await this.resolve(name, ref);
     const assets = new Map<string, Uint8Array>();
-    for (const file of [MODEL_FILE, CARD_JSON_FILE, CARD_MD_FILE]) {
+    const golden = version.card.assets[GOLDEN_FILE] ? [GOLDEN_FILE] : [];
+    for (const file of [MODEL_FILE, CARD_JSON_FILE, CARD_MD_FILE, ...golden]) {
       assets.set(file, await readFile(join(version.location, file)));
     }
     const files = await writePulledFiles(version, assets, dir, version.location);

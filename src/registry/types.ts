@@ -32,6 +32,8 @@ export interface PublishFiles {
   readonly card: Record<string, unknown>;
   /** Markdown rendering of the card (card.md; also the release notes on GitHub). */
   readonly cardMd: string;
+  /** Bytes of golden.json (infra validation's golden requests); when given, the card lists its digest. */
+  readonly golden?: Uint8Array;
 }
 
 /** Progress of a publish, for logs and tests. */
@@ -59,7 +61,13 @@ export interface PublishResult {
 export interface PullResult {
   readonly version: ModelVersion;
   /** Absolute paths of the verified files written into the target folder. */
-  readonly files: { readonly model: string; readonly cardJson: string; readonly cardMd: string };
+  readonly files: {
+    readonly model: string;
+    readonly cardJson: string;
+    readonly cardMd: string;
+    /** golden.json, when the version has one (the card lists it). */
+    readonly golden?: string;
+  };
 }
 
 /** Who moves an alias and why (kept in the history). */

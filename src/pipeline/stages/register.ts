@@ -5,6 +5,7 @@
 import { buildModelCard, modelCardSchema, renderCardMarkdown } from '../../card/index.ts';
 import { ModelRejectedError, ParityError } from '../../errors.ts';
 import { checkParity } from '../../export/index.ts';
+import { serializeGoldenSet } from '../../golden/index.ts';
 import { readOnnxInfo } from '../../model/onnx.ts';
 import { predict } from '../../model/predict.ts';
 import type { AliasChange, ModelVersion } from '../../registry/index.ts';
@@ -47,6 +48,8 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
   const model = await readArtifact(dir, 'model', STAGE);
   const holdout = await readDataset(dir, 'holdout', split.signature, STAGE);
   const baseline = await readArtifactIfPresent(dir, 'baseline-evaluation', STAGE);
+  const goldenSet = await readArtifactIfPresent(dir, 'golden', STAGE);
+  const golden = goldenSet ? serializeGoldenSet(goldenSet) : undefined;
   const reference = predict(model, holdout.table);
 
   const registry = runRegistry(ctx);
@@ -91,13 +94,14 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
       blessing,
       parity,
       onnx: { bytes: onnx, inputs: info.inputs, outputs: info.outputs },
+      ...(golden ? { golden } : {}),
       stageDurationsMs: Object.fromEntries(
         Object.entries(record.stages).flatMap(([name, s]) =>
           s.duration_ms === undefined ? [] : [[name, s.duration_ms]],
         ),
       ),
     });
-    return { model: onnx, card, cardMd: markdown };
+    return { model: onnx, card, cardMd: markdown, ...(golden ? { golden } : {}) };
   };
 
   const result = await registry.publish(config.model.name, build, {
