@@ -45,8 +45,17 @@ export async function registryCommand(input: RegistryCommandInput): Promise<unkn
     case 'show': {
       need(1);
       const version = await registry.resolve(name, rest[0]!);
+      const image = (await registry.images(name))[version.version];
       input.log(JSON.stringify(version.card, null, 2));
-      return { name, version: version.version, location: version.location, card: version.card };
+      // The serving image continuous delivery pushed for this version, when it did.
+      if (image) input.log(`image: ${image.reference}@${image.digest} (${image.tags.join(', ')})`);
+      return {
+        name,
+        version: version.version,
+        location: version.location,
+        card: version.card,
+        ...(image ? { image } : {}),
+      };
     }
     case 'pull': {
       need(2);

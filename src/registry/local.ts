@@ -13,11 +13,14 @@ import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  type DocumentUpdate,
   emptyDocument,
+  imagesOf,
   parseRegistryDocument,
   type RegistryDocument,
   serializeRegistryDocument,
   withAlias,
+  withImage,
   withRollback,
 } from './aliases.ts';
 import { CARD_JSON_FILE, CARD_MD_FILE, encodeVersion, GOLDEN_FILE, MODEL_FILE, parseCard } from './card.ts';
@@ -37,6 +40,7 @@ import type {
   AliasChange,
   AliasMeta,
   BuildVersion,
+  ImageRecord,
   ModelRegistry,
   ModelVersion,
   PublishOptions,
@@ -145,6 +149,16 @@ export class LocalRegistry implements ModelRegistry {
     return (await this.readDocument(name)).history;
   }
 
+  async recordImage(name: string, ref: string, image: ImageRecord): Promise<number> {
+    const { version } = await this.resolve(name, ref);
+    await this.updateDocument(name, async (doc) => withImage(doc, version, image));
+    return version;
+  }
+
+  async images(name: string): Promise<Record<number, ImageRecord>> {
+    return imagesOf(await this.readDocument(name));
+  }
+
   async setAlias(name: string, alias: string, ref: string, meta: AliasMeta): Promise<AliasChange | undefined> {
     await this.resolve(name, ref); // fail before taking the lock when the model or ref does not exist
     return this.updateDocument(name, async (doc) => {
@@ -248,15 +262,12 @@ export class LocalRegistry implements ModelRegistry {
     }
   }
 
-  /** Read-modify-write registry.json under the lock; writes only when `update` returns a change. */
-  private async updateDocument(
-    name: string,
-    update: (doc: RegistryDocument) => Promise<{ doc: RegistryDocument; change?: AliasChange }>,
-  ): Promise<AliasChange | undefined> {
+  /** Read-modify-write registry.json under the lock; writes only when `update` returns a change (or `dirty`). */
+  private async updateDocument(name: string, update: (doc: RegistryDocument) => Promise<DocumentUpdate>) {
     const modelDir = this.modelDir(name);
     return withLock(join(modelDir, LOCK_FILE), async () => {
       const result = await update(await this.readDocument(name));
-      if (result.change) await replaceFileAtomic(join(modelDir, REGISTRY_FILE), serializeRegistryDocument(result.doc));
+      if (result.change || result.dirty) await replaceFileAtomic(join(modelDir, REGISTRY_FILE), serializeRegistryDocument(result.doc));
       return result.change;
     });
   }
