@@ -65,6 +65,8 @@ export interface CardInputs {
     readonly inputs: readonly CardTensor[];
     readonly outputs: readonly CardTensor[];
   };
+  /** sha256 of the unversioned export (see the card's model_digest). */
+  readonly modelDigest: string;
   readonly stageDurationsMs: Readonly<Record<string, number>>;
   /** Bytes of golden.json (infra validation's golden requests), when the run's export wrote it. */
   readonly golden?: Uint8Array;
@@ -141,6 +143,7 @@ export function buildModelCard(inputs: CardInputs): { card: ModelCard; markdown:
         ? { 'golden.json': { sha256: sha256Hex(inputs.golden), bytes: inputs.golden.byteLength } }
         : {}),
     },
+    model_digest: inputs.modelDigest,
     stage_durations_ms: { ...inputs.stageDurationsMs },
   };
   const markdown = renderCardMarkdown(card);

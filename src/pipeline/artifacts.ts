@@ -139,6 +139,8 @@ export const registrationSchema = z.looseObject({
   version: z.int().min(1),
   /** false when nothing new was published (a re-run, or `unchanged`). */
   created: z.boolean(),
+  /** The model is identical to production (same data digest, config and code): nothing was registered. */
+  unchanged: z.boolean(),
   location: z.string(),
   backend: z.enum(['local', 'github']),
   aliases: z.array(aliasChangeSchema),

@@ -118,6 +118,7 @@ export const stageSpecs: { readonly [N in StageName]: StageSpec<N> } = {
       'model',
       'training',
       'evaluation',
+      'onnx',
       'blessing',
       'baseline-evaluation',
       'golden',

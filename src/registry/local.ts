@@ -267,7 +267,8 @@ export class LocalRegistry implements ModelRegistry {
     const modelDir = this.modelDir(name);
     return withLock(join(modelDir, LOCK_FILE), async () => {
       const result = await update(await this.readDocument(name));
-      if (result.change || result.dirty) await replaceFileAtomic(join(modelDir, REGISTRY_FILE), serializeRegistryDocument(result.doc));
+      if (result.change || result.dirty)
+        await replaceFileAtomic(join(modelDir, REGISTRY_FILE), serializeRegistryDocument(result.doc));
       return result.change;
     });
   }

@@ -62,7 +62,7 @@ describe('image records', () => {
       env: {},
     })) as { image?: ImageRecord };
     expect(shown.image).toEqual(image);
-    expect(lines.at(-1)).toBe(`image: ghcr.io/owner/repo-penguins@${image.digest} (v1, staging, 0123456789ab)`);
+    expect(lines.at(-1)).toBe(`  image     ghcr.io/owner/repo-penguins@${image.digest} (v1, staging, 0123456789ab)`);
   });
 
   it('GitHub registry: recorded in the alias document asset', async () => {
