@@ -33,7 +33,7 @@ export interface FailureReport {
 
 export function failureReport(error: unknown, workspace: string): FailureReport {
   const message = describeError(error);
-  const [firstLine = message] = message.split('\n');
+  const firstLine = oneLine(message);
   const details = message.includes('\n') ? message : null;
   const exitCode = exitCodeOf(error);
   const stack = error instanceof ConveyorError || !(error instanceof Error) ? null : (error.stack ?? null);
@@ -70,6 +70,13 @@ export function failureReport(error: unknown, workspace: string): FailureReport 
     details,
     stack,
   };
+}
+
+/** The first line; a heading that ends in ':' keeps its first item ("… 2 error(s): data.csv:7: …"). */
+function oneLine(message: string): string {
+  const [first = message, second] = message.split('\n');
+  if (first.endsWith(':') && second) return `${first} ${second.trim().replace(/^- /, '')}`;
+  return first;
 }
 
 function titleOf(error: unknown): string {
