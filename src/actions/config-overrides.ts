@@ -1,5 +1,5 @@
 /**
- * The `set` input of the pipeline action: one `dotted.key=value` per line (e.g. `trainer.params.n_trees=50`),
+ * The `set` input of the pipeline action: `dotted.key=value` per line or separated by `;` (e.g. `trainer.params.n_trees=50`),
  * applied to a copy of the config file, so a dispatch can try other trainer settings without a commit. Values are
  * YAML scalars; the copy is validated like any config when the run is created.
  */
@@ -16,13 +16,13 @@ export interface ConfigOverride {
 /** Parse the `set` input; InputError naming the line for anything but `key.path=value`. */
 export function parseOverrides(text: string): ConfigOverride[] {
   const overrides: ConfigOverride[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
+  text.split(/\r?\n|;/).forEach((raw, index) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     const match = /^([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*=(.*)$/.exec(line);
     if (!match) {
       throw new InputError(
-        `input "set", line ${index + 1}: expected key.path=value (e.g. trainer.params.n_trees=50), got "${line}"`,
+        `input "set", item ${index + 1}: expected key.path=value (e.g. trainer.params.n_trees=50), got "${line}"`,
       );
     }
     const value: unknown = parseDocument(match[2]!.trim()).toJS();
