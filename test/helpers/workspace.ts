@@ -3,7 +3,7 @@
  * node_modules/ and package files linked, as after checkout + npm ci) and its own copies of the config and data,
  * which tests edit freely.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPOSITORY_ROOT } from './actions-runner.ts';
@@ -17,10 +17,13 @@ export interface Workspace {
   remove(): void;
 }
 
-export function makeWorkspace(): Workspace {
+/** `from`: a folder holding the config and data to check out (default: this repository's). */
+export function makeWorkspace(from: string = REPOSITORY_ROOT): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'conveyor-workspace-'));
   for (const name of LINKED) symlinkSync(join(REPOSITORY_ROOT, name), join(dir, name));
-  for (const name of COPIED) cpSync(join(REPOSITORY_ROOT, name), join(dir, name), { recursive: true });
+  for (const name of COPIED) {
+    if (existsSync(join(from, name))) cpSync(join(from, name), join(dir, name), { recursive: true });
+  }
   return {
     dir,
     write(path, text) {
