@@ -6,16 +6,17 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
-import { createRun, openRun, type RunContext } from '../pipeline/context.ts';
-import { referenceProfile, step } from '../pipeline/pipeline.ts';
-import { readRunRecord, type StageName, stageNames, writeRunRecord } from '../pipeline/run-record.ts';
-import { evaluateStage } from '../pipeline/stages/evaluate.ts';
-import { exportStage } from '../pipeline/stages/export.ts';
-import { prepareStage } from '../pipeline/stages/prepare.ts';
-import { registerStage } from '../pipeline/stages/register.ts';
-import { trainStage } from '../pipeline/stages/train.ts';
-import { validateDataStage } from '../pipeline/stages/validate-data.ts';
-import { validateModelStage } from '../pipeline/stages/validate-model.ts';
+import {
+  createRun,
+  isStageName,
+  openRun,
+  type RunContext,
+  readArtifact,
+  runStage,
+  type StageName,
+  stageNames,
+  writeArtifact,
+} from '../pipeline/index.ts';
 import { parseOverrides, writeOverriddenConfig } from './config-overrides.ts';
 import type { ActionDeps } from './deps.ts';
 import { failureReport } from './failure.ts';
@@ -24,6 +25,9 @@ import { downloadRunFolder, runArtifactName, uploadRunFolder } from './run-artif
 import { type RunView, readRunView } from './run-view.ts';
 import { renderRunSummary } from './summary.ts';
 import { triggerReason } from './trigger.ts';
+
+/** Who reads run-folder files here, in error messages. */
+const ACTION = 'the pipeline action';
 
 export async function run(deps: ActionDeps): Promise<void> {
   const { inputs } = deps;
@@ -50,8 +54,8 @@ export async function run(deps: ActionDeps): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...deps.env, ...(token ? { GITHUB_TOKEN: token } : {}) };
   const temp = deps.env.RUNNER_TEMP || tmpdir();
   const ctx = await openOrCreate();
-  deps.setOutput('run-id', readRunRecord(ctx.layout.runJson).id);
-  deps.setOutput('run-dir', ctx.layout.dir);
+  deps.setOutput('run-id', (await readArtifact(ctx.dir, 'run', ACTION)).id);
+  deps.setOutput('run-dir', ctx.dir);
 
   const ran: StageName[] = [];
   const skipped: StageName[] = [];
@@ -64,13 +68,13 @@ export async function run(deps: ActionDeps): Promise<void> {
         continue;
       }
       ran.push(stage);
-      await deps.group(stage, () => step(ctx, stage, () => executeStage(ctx, stage, promote)));
+      await deps.group(stage, () => runStage(ctx, stage, promote ? { register: { aliases: promote } } : {}));
     }
   } catch (error) {
     failure = error;
   }
 
-  const view = readRunView(ctx.layout.dir);
+  const view = await readRunView(ctx.dir);
   if (view) {
     setOutputs(deps, view);
     const failed = failure === undefined ? undefined : failureReport(failure, deps.workspace).failure;
@@ -86,7 +90,7 @@ export async function run(deps: ActionDeps): Promise<void> {
   if (artifactPrefix) {
     const name = runArtifactName(artifactPrefix, stages.at(-1)!);
     const uploaded = await deps.group(`Upload run folder as artifact ${name}`, () =>
-      uploadRunFolder(deps.artifact, name, ctx.layout.dir, retentionDays),
+      uploadRunFolder(deps.artifact, name, ctx.dir, retentionDays),
     );
     deps.log(`uploaded ${name} (${uploaded.bytes} bytes)`);
     deps.setOutput('artifact', name);
@@ -101,20 +105,20 @@ export async function run(deps: ActionDeps): Promise<void> {
           : configFile;
       if (overrides.length > 0)
         deps.log(`config ${configFile} with ${overrides.length} override(s): ${effectiveConfig}`);
-      const created = createRun({
+      const created = await createRun({
         configFile: effectiveConfig,
         cwd: deps.workspace,
         env,
         log,
         ...(backend ? { registryBackend: backend } : {}),
       });
-      recordReason(created, triggerReason(deps.env, inputs.get('reason')));
+      await recordReason(created, triggerReason(deps.env, inputs.get('reason')));
       return created;
     }
     const name = runArtifactName(artifactPrefix, stageNames[stageNames.indexOf(stages[0]!) - 1]!);
     const dir = join(temp, 'conveyor-runs', name);
     await deps.group(`Download run folder from artifact ${name}`, () => downloadRunFolder(deps.artifact, name, dir));
-    const opened = openRun({ runDir: dir, configFile, cwd: deps.workspace, env, log });
+    const opened = await openRun({ runDir: dir, configFile, cwd: deps.workspace, env, log });
     return backend
       ? { ...opened, config: { ...opened.config, registry: { ...opened.config.registry, backend } } }
       : opened;
@@ -125,10 +129,10 @@ export async function run(deps: ActionDeps): Promise<void> {
 export function parseStages(text: string): StageName[] {
   const known = stageNames as readonly string[];
   const check = (name: string): StageName => {
-    if (!known.includes(name)) {
+    if (!isStageName(name)) {
       throw new InputError(`input "stages": unknown stage "${name}"; stages are ${stageNames.join(', ')} (or "all")`);
     }
-    return name as StageName;
+    return name;
   };
   if (text === 'all') return [...stageNames];
   const range = /^([\w-]+)\s*\.\.\s*([\w-]+)$/.exec(text);
@@ -164,33 +168,11 @@ function parseRetention(text: string): number {
   return days;
 }
 
-async function executeStage(
-  ctx: RunContext,
-  stage: StageName,
-  promote: readonly string[] | undefined,
-): Promise<unknown> {
-  switch (stage) {
-    case 'validate-data':
-      return validateDataStage(ctx, await referenceProfile(ctx));
-    case 'prepare':
-      return prepareStage(ctx);
-    case 'train':
-      return trainStage(ctx);
-    case 'evaluate':
-      return evaluateStage(ctx);
-    case 'export':
-      return exportStage(ctx);
-    case 'validate-model':
-      return validateModelStage(ctx);
-    case 'register':
-      return registerStage(ctx, promote ? { aliases: promote } : {});
-  }
-}
-
-function recordReason(ctx: RunContext, reason: string | null): void {
-  const record = readRunRecord(ctx.layout.runJson);
+/** Add the trigger's reason to run.json's GitHub context (the card copies it from there). */
+async function recordReason(ctx: RunContext, reason: string | null): Promise<void> {
+  const record = await readArtifact(ctx.dir, 'run', ACTION);
   if (!record.github || !reason) return;
-  writeRunRecord(ctx.layout.runJson, { ...record, github: { ...record.github, reason } });
+  await writeArtifact(ctx.dir, 'run', { ...record, github: { ...record.github, reason } });
   ctx.log(`trigger: ${record.github.trigger} (${reason})`);
 }
 

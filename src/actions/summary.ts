@@ -65,7 +65,7 @@ function trigger(view: RunView): string {
   const github = record.github;
   const items = [`Run \`${record.id}\``];
   if (github) {
-    const reason = 'reason' in github && typeof github.reason === 'string' ? `: ${github.reason}` : '';
+    const reason = github.reason ? `: ${github.reason}` : '';
     items.push(`trigger **${github.trigger}** (${github.event}${github.actor ? ` by ${github.actor}` : ''})${reason}`);
     items.push(`[workflow run](${github.run_url})`);
   }

@@ -9,7 +9,7 @@ import { NODE24_BINARY } from './actions-runner.ts';
 /** `describe` for tests that need Node 24; `body` gets the binary's path. */
 export function describeOnNode24(name: string, body: (node: string) => void): void {
   if (existsSync(NODE24_BINARY)) {
-    describe(name, () => body(NODE24_BINARY));
+    describe(name, { timeout: 180_000 }, () => body(NODE24_BINARY));
   } else if (process.env.CI === 'true') {
     describe(name, () => {
       it('has a Node 24 binary', () => {
