@@ -224,7 +224,7 @@ jobs:
     const problems = wiringProblems('bad.yml', bad).join('\n');
     expect(problems).toContain('actions/checkout@v4 is not pinned by a full commit SHA');
     expect(problems).toContain('passes input "stage", which ./actions/pipeline does not declare');
-    expect(problems).toContain('expands ${{ github.event.head_commit.message }}');
+    expect(problems).toContain(`expands \${{ github.event.head_commit.message }}`);
     expect(problems).toContain('reads steps.p.outputs.nope, which the action does not declare');
     expect(problems).toContain('reads needs.a.outputs.missing, which job a does not declare');
     expect(problems).toContain('./actions/missing: no action.yml there');
