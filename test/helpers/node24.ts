@@ -1,5 +1,5 @@
 /**
- * The real Node 24 binary the action tests run under (the runner's node24), fetched by `scripts/fetch-node.sh 24`
+ * The real Node 24 binary the action tests run under (the runner's node24), fetched by `scripts/ci/provision-node.sh 24 24`
  * (.ci/run does it). Missing locally: the Node 24 tests are skipped and say why. Missing under CI=true: they fail.
  */
 import { existsSync } from 'node:fs';
@@ -14,12 +14,12 @@ export function describeOnNode24(name: string, body: (node: string) => void): vo
     describe(name, () => {
       it('has a Node 24 binary', () => {
         throw new Error(
-          `${NODE24_BINARY} is missing: CI must run "bash scripts/fetch-node.sh 24" first (.ci/run does)`,
+          `${NODE24_BINARY} is missing: CI must run "bash scripts/ci/provision-node.sh 24 24" first (.ci/run does)`,
         );
       });
     });
   } else {
-    describe.skip(`${name} (skipped: no Node 24 at ${NODE24_BINARY}; run "bash scripts/fetch-node.sh 24")`, () => {
+    describe.skip(`${name} (skipped: no Node 24 at ${NODE24_BINARY}; run "bash scripts/ci/provision-node.sh 24 24")`, () => {
       it('runs under Node 24', () => {});
     });
   }
