@@ -18,6 +18,7 @@ import { makeWorkspace } from './workspace.ts';
 export const SKIPPED_ACTIONS: Readonly<Record<string, string>> = {
   'actions/checkout': 'each job gets a fresh copy of the repository',
   'actions/setup-node': 'the action runs on the Node the test chose',
+  'actions/cache': 'node_modules is linked into the checkout',
 };
 /** Scripts the simulation replaces. */
 export const SKIPPED_SCRIPTS: readonly { readonly match: RegExp; readonly why: string }[] = [

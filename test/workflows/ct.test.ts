@@ -70,6 +70,7 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
     expect(run.jobs.validate!.steps.map((s) => `${s.name}: ${s.result}`)).toEqual([
       'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1: skipped',
       'actions/setup-node@820762786026740c76f36085b0efc47a31fe5020: skipped',
+      'actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae: skipped',
       'Install: skipped',
       './actions/pipeline: success',
     ]);
