@@ -23,7 +23,7 @@ import { failureReport } from './failure.ts';
 import { oneOf } from './inputs.ts';
 import { downloadRunFolder, runArtifactName, uploadRunFolder } from './run-artifact.ts';
 import { type RunView, readRunView } from './run-view.ts';
-import { renderRunSummary } from './summary.ts';
+import { renderFailureSummary, renderRunSummary } from './summary.ts';
 import { triggerReason } from './trigger.ts';
 
 /** Who reads run-folder files here, in error messages. */
@@ -53,7 +53,14 @@ export async function run(deps: ActionDeps): Promise<void> {
 
   const env: NodeJS.ProcessEnv = { ...deps.env, ...(token ? { GITHUB_TOKEN: token } : {}) };
   const temp = deps.env.RUNNER_TEMP || tmpdir();
-  const ctx = await openOrCreate();
+  let ctx: RunContext;
+  try {
+    ctx = await openOrCreate();
+  } catch (error) {
+    const failed = failureReport(error, deps.workspace).failure;
+    await deps.summary(renderFailureSummary({ title: failed.title ?? 'Failed', message: failed.message }));
+    throw error;
+  }
   deps.setOutput('run-id', (await readArtifact(ctx.dir, 'run', ACTION)).id);
   deps.setOutput('run-dir', ctx.dir);
 

@@ -32,6 +32,11 @@ export function renderRunSummary(view: RunView, context: SummaryContext): string
   return `${parts.filter((p) => p !== '').join('\n\n')}\n`;
 }
 
+/** The summary of a step that failed before it had a run folder (bad input or config, a missing artifact). */
+export function renderFailureSummary(failure: { readonly title: string; readonly message: string }): string {
+  return `## ❌ ${failure.title}\n\n> ${escapeCell(failure.message)}\n`;
+}
+
 function heading(view: RunView, context: SummaryContext): string {
   const name = view.modelName;
   const registration = view.registration;
