@@ -13,15 +13,39 @@ export class ConveyorError extends Error {
   }
 }
 
-/** A config file key holds a value that is not accepted. `key` is the dotted path (e.g. `data.target`). */
+/** One rejected key of a config (or schema) file: its dotted path and what is wrong with it. */
+export interface ConfigProblem {
+  readonly key: string;
+  readonly detail: string;
+}
+
+/**
+ * A config file key holds a value that is not accepted. `key` is the dotted path (e.g. `data.target`) of the
+ * first problem; `problems` lists every one found, so a user fixes them all in one go.
+ */
 export class ConfigError extends ConveyorError {
   override readonly exitCode = 2;
+  readonly problems: readonly ConfigProblem[];
   constructor(
     readonly file: string,
     readonly key: string,
     readonly detail: string,
+    more: readonly ConfigProblem[] = [],
   ) {
-    super(`${file}: ${key}: ${detail}`);
+    const problems = [{ key, detail }, ...more];
+    super(
+      problems.length === 1
+        ? `${file}: ${key}: ${detail}`
+        : `${file}: ${problems.length} problems:\n${problems.map((p) => `  ${p.key}: ${p.detail}`).join('\n')}`,
+    );
+    this.problems = problems;
+  }
+
+  /** One error for several problems (at least one). */
+  static of(file: string, problems: readonly ConfigProblem[]): ConfigError {
+    const [first, ...more] = problems;
+    if (first === undefined) throw new RangeError('ConfigError.of needs at least one problem');
+    return new ConfigError(file, first.key, first.detail, more);
   }
 }
 
@@ -35,6 +59,21 @@ export class InputError extends ConveyorError {
   override readonly exitCode = 2;
 }
 
+/**
+ * A run-folder file a stage needs is missing or does not hold what the stage contract says. `stage` is the
+ * reader (a stage name, or the tool reading the run), `file` the path.
+ */
+export class ArtifactError extends InputError {
+  constructor(
+    readonly stage: string,
+    readonly file: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** The candidate model is not good enough to register (blessing refused). */
 export class ModelRejectedError extends ConveyorError {
   override readonly exitCode = 3;
@@ -42,6 +81,11 @@ export class ModelRejectedError extends ConveyorError {
 
 /** The exported ONNX model disagrees with the TypeScript model it was exported from. */
 export class ParityError extends ConveyorError {
+  override readonly exitCode = 1;
+}
+
+/** A serving image does not answer the golden requests as the model did at export (infra validation). */
+export class InfraValidationError extends ConveyorError {
   override readonly exitCode = 1;
 }
 

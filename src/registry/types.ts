@@ -3,6 +3,7 @@
  * files (model.onnx, card.json, card.md), plus movable aliases (e.g. `production`) with an append-only history.
  * Backends: a local folder (local.ts) and GitHub Releases (github.ts).
  */
+import { z } from 'zod';
 import type { RegistryCard } from './card.ts';
 
 export type { RegistryCard } from './card.ts';
@@ -31,6 +32,8 @@ export interface PublishFiles {
   readonly card: Record<string, unknown>;
   /** Markdown rendering of the card (card.md; also the release notes on GitHub). */
   readonly cardMd: string;
+  /** Bytes of golden.json (infra validation's golden requests); when given, the card lists its digest. */
+  readonly golden?: Uint8Array;
 }
 
 /** Progress of a publish, for logs and tests. */
@@ -58,27 +61,56 @@ export interface PublishResult {
 export interface PullResult {
   readonly version: ModelVersion;
   /** Absolute paths of the verified files written into the target folder. */
-  readonly files: { readonly model: string; readonly cardJson: string; readonly cardMd: string };
+  readonly files: {
+    readonly model: string;
+    readonly cardJson: string;
+    readonly cardMd: string;
+    /** golden.json, when the version has one (the card lists it). */
+    readonly golden?: string;
+  };
 }
 
 /** Who moves an alias and why (kept in the history). */
 export interface AliasMeta {
   readonly actor: string;
   readonly reason?: string;
+  /**
+   * Compare-and-swap: move the alias only if it points at this version now (null: only if it is unset);
+   * otherwise AliasMovedError. Checked inside the backend's atomic update, so two writers cannot both win.
+   */
+  readonly expect?: number | null;
 }
 
-/** One entry of the alias history (append-only). `from` is null when the alias is first set. */
-export interface AliasChange {
-  readonly alias: string;
-  readonly from: number | null;
-  readonly to: number;
-  /** ISO 8601 timestamp. */
-  readonly at: string;
-  readonly actor: string;
-  readonly reason?: string;
-  /** `rollback` entries undo the latest `set` that is still in effect (see aliasStack). */
-  readonly action: 'set' | 'rollback';
-}
+/**
+ * One entry of the alias history (append-only). `from` is null when the alias is first set; `rollback`
+ * entries undo the latest `set` that is still in effect (see aliasStack); `at` is ISO 8601.
+ */
+export const aliasChangeSchema = z
+  .object({
+    alias: z.string(),
+    from: z.int().min(1).nullable(),
+    to: z.int().min(1),
+    at: z.iso.datetime({ offset: true }),
+    actor: z.string(),
+    reason: z.string().optional(),
+    action: z.enum(['set', 'rollback']),
+  })
+  .strict();
+export type AliasChange = Readonly<z.output<typeof aliasChangeSchema>>;
+
+/** The serving image continuous delivery pushed for a version (`registry show` names it). */
+export const imageRecordSchema = z
+  .object({
+    /** Repository without tag, e.g. ghcr.io/owner/repo-penguins. */
+    reference: z.string().regex(/^[a-z0-9][a-z0-9._/:-]*$/, 'expected an image repository in lower case, no tag'),
+    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 hex digits>'),
+    /** Tags it was pushed with (v3, staging, the commit). */
+    tags: z.array(z.string()),
+    pushed_at: z.iso.datetime({ offset: true }),
+    actor: z.string().min(1),
+  })
+  .strict();
+export type ImageRecord = z.output<typeof imageRecordSchema>;
 
 /** Builds the files of a version once its number is known; may be called again with a higher number on a race. */
 export type BuildVersion = (version: number) => Promise<PublishFiles>;
@@ -101,4 +133,8 @@ export interface ModelRegistry {
   rollback(name: string, alias: string, meta?: AliasMeta): Promise<AliasChange>;
   /** Every alias change, oldest first. */
   history(name: string): Promise<AliasChange[]>;
+  /** Record the serving image pushed for the version `ref` resolves to; returns that version number. */
+  recordImage(name: string, ref: string, image: ImageRecord): Promise<number>;
+  /** The recorded serving image of each version that has one. */
+  images(name: string): Promise<Record<number, ImageRecord>>;
 }

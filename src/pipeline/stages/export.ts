@@ -1,15 +1,17 @@
-/** export executor: model.json → model.onnx, then the parity gate on the holdout rows. */
-
+/**
+ * export executor: model.json → model.onnx, then the parity gate on the holdout rows, then the golden set
+ * (the first holdout rows and the TypeScript predictions for them) that infra validation sends to the image.
+ */
 import { ParityError } from '../../errors.ts';
 import { checkParity, exportOnnx, type ParityReport } from '../../export/index.ts';
-import { writeFileAtomic, writeJson } from '../../lib/files.ts';
+import { buildGoldenSet } from '../../golden/index.ts';
 import { CONVEYOR_VERSION } from '../../lib/version.ts';
 import { predict } from '../../model/predict.ts';
 import type { Model } from '../../model/types.ts';
+import { readArtifact, writeArtifact } from '../artifact-io.ts';
 import type { RunContext } from '../context.ts';
-import { readRunModel } from '../model-file.ts';
 import { readDataset, readSplit } from '../prepared.ts';
-import { readRunRecord } from '../run-record.ts';
+import type { RunRecord } from '../run-record.ts';
 
 export interface ExportOutcome {
   readonly bytes: number;
@@ -19,21 +21,25 @@ export interface ExportOutcome {
 /** Version written into an exported file before the registry assigns one. */
 export const UNREGISTERED_VERSION = 'unregistered';
 
+const STAGE = 'export';
+
 export async function exportStage(ctx: RunContext): Promise<ExportOutcome> {
-  const { layout, config } = ctx;
-  const model = readRunModel(layout);
-  const { signature, digest } = readSplit(layout);
-  const onnx = exportRunModel(ctx, model, digest, UNREGISTERED_VERSION);
-  writeFileAtomic(layout.onnx, onnx);
-  const holdout = readDataset(layout, 'holdout', signature);
+  const { dir, config } = ctx;
+  const model = await readArtifact(dir, 'model', STAGE);
+  const { signature, digest } = await readSplit(dir, STAGE);
+  const record = await readArtifact(dir, 'run', STAGE);
+  const onnx = exportRunModel(ctx, record, model, digest, UNREGISTERED_VERSION);
+  await writeArtifact(dir, 'onnx', onnx, STAGE);
+  const holdout = await readDataset(dir, 'holdout', signature, STAGE);
+  const reference = predict(model, holdout.table);
   const parity = await checkParity({
     model,
     onnx,
     table: holdout.table,
     tolerance: config.validation.model.parity_tolerance,
-    reference: predict(model, holdout.table),
+    reference,
   });
-  writeJson(layout.parityJson, parity);
+  await writeArtifact(dir, 'parity', parity, STAGE);
   ctx.log(`  model.onnx ${(onnx.byteLength / 1024).toFixed(1)} KiB`);
   if (!parity.ok) {
     throw new ParityError(parityMessage(parity));
@@ -41,12 +47,26 @@ export async function exportStage(ctx: RunContext): Promise<ExportOutcome> {
   ctx.log(
     `  parity: onnxruntime agrees with TypeScript on ${parity.rows} holdout rows (max |diff| ${parity.max_abs_diff.toExponential(2)} ≤ ${parity.tolerance})`,
   );
+  const golden = buildGoldenSet({
+    modelName: config.model.name,
+    signature,
+    table: holdout.table,
+    predictions: reference,
+    tolerance: config.validation.model.parity_tolerance,
+  });
+  await writeArtifact(dir, 'golden', golden, STAGE);
+  ctx.log(`  golden requests: ${golden.rows.length} holdout rows and their predictions, for infra validation`);
   return { bytes: onnx.byteLength, parity };
 }
 
 /** Export a run's model with lineage metadata; `version` is the registry version or UNREGISTERED_VERSION. */
-export function exportRunModel(ctx: RunContext, model: Model, digest: string, version: string): Uint8Array {
-  const record = readRunRecord(ctx.layout.runJson);
+export function exportRunModel(
+  ctx: RunContext,
+  record: RunRecord,
+  model: Model,
+  digest: string,
+  version: string,
+): Uint8Array {
   return exportOnnx(model, {
     modelName: ctx.config.model.name,
     modelVersion: version,
