@@ -7,9 +7,11 @@
 import type { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load.ts';
 import { type Config, configSchema } from '../config/schema.ts';
 import { describeError, exitCodeOf, InputError } from '../errors.ts';
+import { serveOptionsFromConfig, startServer } from './server.ts';
 import type { ModelSource, RunningServer } from './types.ts';
 
 export const SERVE_USAGE = `Usage: conveyor serve [--model NAME [--ref REF] | --model-dir DIR] [options]
@@ -75,12 +77,6 @@ export async function serveCli(argv: readonly string[], io: ServeCliIo = {}): Pr
     }
     const config = readConfig(values.config, values['model-dir'] !== undefined);
     const source = modelSource(values, config);
-    // The server (fastify, onnxruntime, pino) loads once the flags are known to be good: --help and a bad
-    // flag answer without it.
-    const [{ serveOptionsFromConfig, startServer }, { pino }] = await Promise.all([
-      import('./server.ts'),
-      import('pino'),
-    ]);
     const fromConfig = serveOptionsFromConfig(config.serve);
     server = await startServer({
       ...fromConfig,
