@@ -5,12 +5,12 @@ import type { Column, ColumnType, Table } from './types.ts';
 
 export { readTable, writeTable } from './table-io.ts';
 
-/** The column called `name`; InputError listing the table's columns when there is none. */
-export function getColumn(table: Table, name: string): Column {
+/** The column called `name`; InputError listing the table's columns when there is none (`what` names it). */
+export function getColumn(table: Table, name: string, what = 'column'): Column {
   const column = table.columns.find((c) => c.name === name);
   if (column === undefined) {
     const names = table.columns.map((c) => JSON.stringify(c.name)).join(', ');
-    throw new InputError(`column "${name}" not found; columns are: ${names}`);
+    throw new InputError(`${what} "${name}" not found; columns are: ${names}`);
   }
   return column;
 }

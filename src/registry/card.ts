@@ -3,8 +3,8 @@
  * passes through untouched (the full card schema belongs to the card stage). Also the asset digests that tie
  * a version's files to its card.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { sha256Hex } from '../lib/files.ts';
 import { IntegrityError, RegistryError } from './errors.ts';
 import type { AssetDigest, PublishFiles } from './types.ts';
 
@@ -38,7 +38,7 @@ export type RegistryCard = z.output<typeof registryCardSchema>;
 
 /** sha256 (lowercase hex) and length of `bytes`. */
 export function digestOf(bytes: Uint8Array): AssetDigest {
-  return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength };
+  return { sha256: sha256Hex(bytes), bytes: bytes.byteLength };
 }
 
 /** Check a card object; `where` names its origin in the error (a file path, a release). */
