@@ -1,19 +1,11 @@
 /** Small operations on a Table: look up, gather, project, build from JSON records, print a cell. */
 import { InputError } from '../errors.ts';
+import { getColumn } from '../lib/columns.ts';
 import { datetimeText, numberText, parseDatetime } from './parse-value.ts';
 import type { Column, ColumnType, Table } from './types.ts';
 
 export { readTable, writeTable } from './table-io.ts';
-
-/** The column called `name`; InputError listing the table's columns when there is none (`what` names it). */
-export function getColumn(table: Table, name: string, what = 'column'): Column {
-  const column = table.columns.find((c) => c.name === name);
-  if (column === undefined) {
-    const names = table.columns.map((c) => JSON.stringify(c.name)).join(', ');
-    throw new InputError(`${what} "${name}" not found; columns are: ${names}`);
-  }
-  return column;
-}
+export { getColumn };
 
 /**
  * The rows at `rows` (table indices, in that order; repeats allowed), all columns. Categorical columns keep

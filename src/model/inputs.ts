@@ -2,9 +2,10 @@
  * Reading model inputs from a table by column name, exactly as the ONNX graph receives them:
  * numbers as float32, categories as strings matched against the model's list.
  */
-import { getColumn } from '../data/index.ts';
+
 import type { Column, Table } from '../data/types.ts';
 import { InputError } from '../errors.ts';
+import { getColumn } from '../lib/columns.ts';
 
 /** The input column called `name` (InputError listing the columns when there is none). */
 export function findColumn(table: Table, name: string): Column {
