@@ -1,7 +1,7 @@
 /**
  * The data schema (TFX SchemaGen): what every batch of data must look like. Inferred once from the data, then
- * committed and edited by hand (data/schema.json by default, config `data.schema`); validation checks each new
- * batch against it.
+ * committed and edited by hand (data/<model.name>.schema.json by default, config `data.schema`); validation
+ * checks each new batch against it.
  *
  * Inference choices:
  * - required = no missing value seen (required columns must be in every file's header);
