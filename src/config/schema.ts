@@ -3,9 +3,18 @@
  * README's key reference) derives from this file.
  */
 import { z } from 'zod';
-import { isKnownEncoding } from '../data/text-check.ts';
 
 const columnName = z.string().min(1, 'expected a column name');
+
+/** Whether TextDecoder knows `label` (WHATWG Encoding Standard labels: utf-8, latin1, windows-1252, utf-16le, ...). */
+function isKnownEncoding(label: string): boolean {
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const fraction = z.number().gt(0).lt(1);
 
 export const featureTypeSchema = z.enum(['numeric', 'categorical']);
