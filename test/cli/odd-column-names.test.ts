@@ -110,10 +110,10 @@ describe('columns named like Object.prototype properties', () => {
     expect(used.map((f: { feature: string }) => f.feature)).toEqual(
       expect.arrayContaining(['constructor', '__proto__']),
     );
-    // A second run reads the schema, the production model and its card back from their files, and finds the
-    // same model (config compared key by key, data.features with its odd name included).
+    // A second run reads the schema, the model and the production profile back from their files.
     const second = conveyor(['pipeline']);
     expect(second.code).toBe(0);
+    // Same data, config and code: the registry keeps v1 (an unchanged model is not registered again).
     expect(second.doc).toMatchObject({ ok: true, version: 1, unchanged: true });
   });
 
