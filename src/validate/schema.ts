@@ -162,8 +162,21 @@ export function parseSchema(text: string, file: string): DataSchema {
         b.path.length - a.path.length ||
         Number(b.issue.code === 'unrecognized_keys') - Number(a.issue.code === 'unrecognized_keys'),
     );
-  const { issue, path } = ranked[0]!;
-  throw new ConfigError(file, keyOf(path) || '(root)', describeIssue(issue, value, text, path));
+  // Every problem at once, the most telling first. A key missing beside an unknown one is the same misspelling.
+  const misspelt = new Set(
+    ranked.filter(({ issue }) => issue.code === 'unrecognized_keys').map(({ issue }) => keyOf(issue.path)),
+  );
+  const problems = ranked
+    .filter(
+      ({ issue, path }) =>
+        !(
+          issue.code === 'invalid_type' &&
+          valueAt(value, path) === undefined &&
+          misspelt.has(keyOf(path.slice(0, -1)))
+        ),
+    )
+    .map(({ issue, path }) => ({ key: keyOf(path) || '(root)', detail: describeIssue(issue, value, text, path) }));
+  throw ConfigError.of(file, [...new Map(problems.map((p) => [`${p.key}\0${p.detail}`, p])).values()]);
 }
 
 /** Keys a schema column may have, for "did you mean" hints. */
