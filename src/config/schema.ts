@@ -3,7 +3,7 @@
  * README's key reference) derives from this file.
  */
 import { z } from 'zod';
-import { isKnownEncoding } from '../data/text-check.ts';
+import { isKnownEncoding } from '../lib/text-encoding.ts';
 
 const columnName = z.string().min(1, 'expected a column name');
 const fraction = z.number().gt(0).lt(1);
