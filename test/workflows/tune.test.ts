@@ -117,7 +117,8 @@ describe('tune', { timeout: 300_000 }, () => {
   it('tune.yml fans out over a bounded matrix on one prepared split and fans in to validate and register', () => {
     const workflow = parse(readFileSync(join(REPOSITORY_ROOT, '.github/workflows/tune.yml'), 'utf8'));
     const candidate = workflow.jobs.candidate;
-    expect(candidate.strategy.matrix.index).toBe(`${{ fromJSON(needs.prepare.outputs.indices) }}`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JavaScript template
+    expect(candidate.strategy.matrix.index).toBe('${{ fromJSON(needs.prepare.outputs.indices) }}');
     expect(candidate.strategy['max-parallel']).toBeLessThanOrEqual(MAX_TUNE_CANDIDATES);
     expect(candidate.strategy['fail-fast']).toBe(false);
     expect(workflow.jobs.best.needs).toEqual(['prepare', 'candidate']);
