@@ -16,12 +16,14 @@ export class ConveyorError extends Error {
 /** A config file key holds a value that is not accepted. `key` is the dotted path (e.g. `data.target`). */
 export class ConfigError extends ConveyorError {
   override readonly exitCode = 2;
-  constructor(
-    readonly file: string,
-    readonly key: string,
-    readonly detail: string,
-  ) {
+  readonly file: string;
+  readonly key: string;
+  readonly detail: string;
+  constructor(file: string, key: string, detail: string) {
     super(`${file}: ${key}: ${detail}`);
+    this.file = file;
+    this.key = key;
+    this.detail = detail;
   }
 }
 

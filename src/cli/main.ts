@@ -4,20 +4,13 @@
  * 0 done, 2 invalid input (config/data), 3 model not good enough to register, 1 anything else.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
+import { DEFAULT_CONFIG_PATH } from '../config/defaults.ts';
 import { describeError, exitCodeOf, InputError } from '../errors.ts';
-import { createRun, openRun, type RunContext } from '../pipeline/context.ts';
-import { referenceProfile, runPipeline, step } from '../pipeline/pipeline.ts';
+import type { RunContext } from '../pipeline/context.ts';
 import type { StageName } from '../pipeline/run-record.ts';
-import { evaluateStage } from '../pipeline/stages/evaluate.ts';
-import { exportStage } from '../pipeline/stages/export.ts';
-import { prepareStage } from '../pipeline/stages/prepare.ts';
-import { registerStage } from '../pipeline/stages/register.ts';
-import { trainStage } from '../pipeline/stages/train.ts';
-import { validateDataStage } from '../pipeline/stages/validate-data.ts';
-import { validateModelStage } from '../pipeline/stages/validate-model.ts';
-import { serveCli } from '../serve/cli.ts';
-import { registryCommand } from './registry-command.ts';
+
+// Every command imports what it needs when it runs (the import() calls below): `--help` and `registry list`
+// must not pay for onnxruntime, fastify, hyparquet or Octokit (see bench/startup.ts).
 
 export const USAGE = `Usage: conveyor <command> [options]
 
@@ -75,8 +68,13 @@ function withRegistry(ctx: RunContext, flags: Flags): RunContext {
 }
 
 const stage =
-  (name: StageName, run: (ctx: RunContext, flags: Flags) => Promise<unknown>): Command =>
+  (name: StageName, load: () => Promise<(ctx: RunContext, flags: Flags) => Promise<unknown>>): Command =>
   async (flags, log) => {
+    const [{ openRun }, { step }, run] = await Promise.all([
+      import('../pipeline/context.ts'),
+      import('../pipeline/pipeline.ts'),
+      load(),
+    ]);
     const ctx = withRegistry(
       openRun({ configFile: flags.config, ...(flags.run ? { runDir: flags.run } : {}), log }),
       flags,
@@ -88,6 +86,7 @@ const stage =
 
 const commands: Record<string, Command> = {
   pipeline: async (flags, log) => {
+    const { runPipeline } = await import('../pipeline/pipeline.ts');
     const result = await runPipeline({
       configFile: flags.config,
       ...(flags.runDir ? { runDir: flags.runDir } : {}),
@@ -107,6 +106,11 @@ const commands: Record<string, Command> = {
     };
   },
   'validate-data': async (flags, log) => {
+    const [{ createRun }, { referenceProfile, step }, { validateDataStage }] = await Promise.all([
+      import('../pipeline/context.ts'),
+      import('../pipeline/pipeline.ts'),
+      import('../pipeline/stages/validate-data.ts'),
+    ]);
     const ctx = createRun({
       configFile: flags.config,
       ...(flags.runDir ? { runDir: flags.runDir } : {}),
@@ -118,14 +122,20 @@ const commands: Record<string, Command> = {
     const outcome = await step(ctx, 'validate-data', () => validateDataStage(ctx, reference));
     return { run: ctx.layout.dir, ok: outcome.report.ok, anomalies: outcome.report.anomalies };
   },
-  prepare: stage('prepare', prepareStage),
-  train: stage('train', trainStage),
-  evaluate: stage('evaluate', evaluateStage),
-  export: stage('export', exportStage),
-  'validate-model': stage('validate-model', validateModelStage),
-  register: stage('register', (ctx, flags) => registerStage(ctx, flags.promote ? { aliases: flags.promote } : {})),
-  registry: (flags, log) =>
-    registryCommand({
+  prepare: stage('prepare', async () => (await import('../pipeline/stages/prepare.ts')).prepareStage),
+  train: stage('train', async () => (await import('../pipeline/stages/train.ts')).trainStage),
+  evaluate: stage('evaluate', async () => (await import('../pipeline/stages/evaluate.ts')).evaluateStage),
+  export: stage('export', async () => (await import('../pipeline/stages/export.ts')).exportStage),
+  'validate-model': stage(
+    'validate-model',
+    async () => (await import('../pipeline/stages/validate-model.ts')).validateModelStage,
+  ),
+  register: stage('register', async () => {
+    const { registerStage } = await import('../pipeline/stages/register.ts');
+    return (ctx, flags) => registerStage(ctx, flags.promote ? { aliases: flags.promote } : {});
+  }),
+  registry: async (flags, log) =>
+    (await import('./registry-command.ts')).registryCommand({
       configFile: flags.config,
       args: flags.args,
       log,
@@ -138,7 +148,7 @@ const commands: Record<string, Command> = {
 /** Run the CLI with these arguments; returns the process exit code (never exits itself). */
 export async function main(argv: readonly string[]): Promise<number> {
   // serve has its own flags and owns the process signals until it stops.
-  if (argv[0] === 'serve') return serveCli(argv.slice(1));
+  if (argv[0] === 'serve') return (await import('../serve/cli.ts')).serveCli(argv.slice(1));
   let flags: Flags;
   let command: string | undefined;
   try {

@@ -6,26 +6,32 @@ export class RegistryError extends ConveyorError {}
 
 /** A ref (`v3`, `3`, an alias or `latest`) names nothing in the registry. */
 export class NotFoundError extends RegistryError {
-  constructor(
-    readonly model: string,
-    readonly ref: string,
-    detail: string,
-  ) {
+  readonly model: string;
+  readonly ref: string;
+  constructor(model: string, ref: string, detail: string) {
     super(`model ${model}: ${ref}: ${detail}`);
+    this.model = model;
+    this.ref = ref;
   }
 }
 
 /** Bytes that do not match the digest or size the model card records for them. */
 export class IntegrityError extends RegistryError {
+  readonly asset: string;
+  readonly expected: { sha256: string; bytes: number };
+  readonly actual: { sha256: string; bytes: number };
   constructor(
-    readonly asset: string,
-    readonly expected: { sha256: string; bytes: number },
-    readonly actual: { sha256: string; bytes: number },
+    asset: string,
+    expected: { sha256: string; bytes: number },
+    actual: { sha256: string; bytes: number },
     where: string,
   ) {
     super(
       `${where}: ${asset} does not match its model card: expected ${expected.bytes} bytes with sha256 ` +
         `${expected.sha256}, got ${actual.bytes} bytes with sha256 ${actual.sha256}`,
     );
+    this.asset = asset;
+    this.expected = expected;
+    this.actual = actual;
   }
 }

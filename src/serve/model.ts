@@ -62,16 +62,30 @@ const DATATYPES: Readonly<Record<string, string>> = {
 export class ServedModel {
   private loaded = true;
 
+  readonly name: string;
+  readonly version: string;
+  /** sha256 (hex) of model.onnx. */
+  readonly sha256: string;
+  readonly info: OnnxInfo;
+  private readonly session: ort.InferenceSession;
+  /** Where the model was loaded from (for logs). */
+  readonly source: string;
+
   private constructor(
-    readonly name: string,
-    readonly version: string,
-    /** sha256 (hex) of model.onnx. */
-    readonly sha256: string,
-    readonly info: OnnxInfo,
-    private readonly session: ort.InferenceSession,
-    /** Where the model was loaded from (for logs). */
-    readonly source: string,
-  ) {}
+    name: string,
+    version: string,
+    sha256: string,
+    info: OnnxInfo,
+    session: ort.InferenceSession,
+    source: string,
+  ) {
+    this.name = name;
+    this.version = version;
+    this.sha256 = sha256;
+    this.info = info;
+    this.session = session;
+    this.source = source;
+  }
 
   /**
    * Opens `files.onnx`, checks that the graph matches the signature it records (src/model/onnx.ts), that
