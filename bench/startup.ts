@@ -1,0 +1,258 @@
+/**
+ * Start-up benchmark: how long a user waits for the CLI and the server, against floors measured in the
+ * same run, hyperfine-style (each command run many times, min / median / max wall time).
+ *
+ *   npx tsx bench/startup.ts [--runs N] [--pipeline-runs N] [--node PATH] [--only help,npx,list,pipeline,serve]
+ *                            [--readme]
+ *
+ * Cases (each a fresh process, commands interleaved round by round so machine load hits all alike):
+ *   floor: node -e 0          the cost of starting Node at all
+ *   floor: npx empty bin      npx running a package bin that does nothing (what npm itself costs)
+ *   conveyor --help           node bin/conveyor.js --help, and through npx (npx conveyor --help)
+ *   registry list             the local registry of a workspace with one registered version
+ *   pipeline                  the whole pipeline on the bundled penguins data; the stages' own time
+ *                             (sum of the run record's stage durations) is shown beside it
+ *   serve to ready            spawn `conveyor serve --model-dir` until GET /v2/health/ready answers 200
+ * The workspace is a temp folder holding conveyor.yml and data/ copied from this repository, as a fresh
+ * clone would; each run uses the bin under --node (default: this process's Node). Run it twice in a row
+ * for warm-cache figures: the first run after an edit under src/ pays for stripping the changed files.
+ * --readme writes the table into the "## Start-up" section of bench/README.md.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const repo = resolve(import.meta.dirname, '..');
+const bin = join(repo, 'bin', 'conveyor.js');
+
+interface Options {
+  runs: number;
+  pipelineRuns: number;
+  node: string;
+  only?: Set<string>;
+  readme: boolean;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { runs: 10, pipelineRuns: 3, node: process.execPath, readme: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`${flag} needs a value`);
+      return next;
+    };
+    if (flag === '--runs') options.runs = Number(value());
+    else if (flag === '--pipeline-runs') options.pipelineRuns = Number(value());
+    else if (flag === '--node') options.node = resolve(value());
+    else if (flag === '--only') options.only = new Set(value().split(','));
+    else if (flag === '--readme') options.readme = true;
+    else throw new Error(`unknown flag ${flag}`);
+  }
+  if (!(options.runs >= 1 && options.pipelineRuns >= 1)) throw new Error('--runs and --pipeline-runs must be ≥ 1');
+  return options;
+}
+
+interface Case {
+  readonly group: string;
+  readonly name: string;
+  /** Runs once, returns wall seconds and optionally a second figure (the stages' own seconds). */
+  readonly run: () => Promise<{ seconds: number; inner?: number }>;
+  readonly rounds: number;
+  readonly times: number[];
+  readonly inner: number[];
+}
+
+/** Runs a command to completion and returns its wall time; a failing command stops the benchmark. */
+function timed(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): number {
+  const start = performance.now();
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const seconds = (performance.now() - start) / 1000;
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${result.status}:\n${result.stdout}${result.stderr}`);
+  }
+  return seconds;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Spawns the server and returns the seconds until /v2/health/ready answers 200; then stops it. */
+async function serveToReady(node: string, cwd: string, modelDir: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const port = await freePort();
+  const start = performance.now();
+  const child: ChildProcess = spawn(node, [bin, 'serve', '--model-dir', modelDir, '--port', String(port)], {
+    cwd,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  let ready = false;
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  while (!ready) {
+    if (gone) throw new Error(`conveyor serve exited before it was ready:\n${stderr}`);
+    if (performance.now() - start > 30_000) throw new Error(`conveyor serve not ready after 30 s:\n${stderr}`);
+    try {
+      ready = (await fetch(`http://127.0.0.1:${port}/v2/health/ready`)).status === 200;
+    } catch {
+      // not listening yet
+    }
+    if (!ready) await new Promise((wait) => setTimeout(wait, 2));
+  }
+  const seconds = (performance.now() - start) / 1000;
+  child.kill('SIGTERM');
+  await exited;
+  return seconds;
+}
+
+/** Sum of the stage durations recorded in a run folder's record (the work itself, without start-up). */
+function stageSeconds(runDir: string): number {
+  const record = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as {
+    stages?: Record<string, { duration_ms?: number }>;
+  };
+  let ms = 0;
+  for (const stage of Object.values(record.stages ?? {})) ms += stage.duration_ms ?? 0;
+  return ms / 1000;
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
+}
+
+function stats(values: readonly number[]): { min: number; median: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: sorted[0]!, median: percentile(sorted, 0.5), max: sorted.at(-1)! };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const want = (name: string): boolean => !options.only || options.only.has(name);
+  const nodeVersion = spawnSync(options.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  // The chosen Node first on PATH, so npx and the bin's `#!/usr/bin/env node` use it too.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${resolve(options.node, '..')}:${process.env.PATH}`,
+    NO_COLOR: '1',
+  };
+  delete env.NODE_OPTIONS;
+
+  const work = mkdtempSync(join(tmpdir(), 'conveyor-bench-startup-'));
+  try {
+    // A fresh clone's data and config; one pipeline run (untimed) gives the registry a version.
+    cpSync(join(repo, 'conveyor.yml'), join(work, 'conveyor.yml'));
+    cpSync(join(repo, 'data'), join(work, 'data'), { recursive: true });
+    const emptyBin = join(work, 'empty-bin');
+    mkdirSync(emptyBin);
+    writeFileSync(join(emptyBin, 'package.json'), JSON.stringify({ name: 'empty-bin', version: '1.0.0', bin: 'empty.js' }));
+    writeFileSync(join(emptyBin, 'empty.js'), '#!/usr/bin/env node\n', { mode: 0o755 });
+    const conveyor = (...args: string[]) => timed(options.node, [bin, ...args], work, env);
+    conveyor('pipeline', '--run-dir', join(work, 'runs', 'setup'));
+    const modelDir = join(work, 'model');
+    conveyor('registry', 'pull', 'production', modelDir);
+    let pipelineRun = 0;
+
+    const cases: Case[] = [];
+    const add = (group: string, name: string, rounds: number, run: Case['run']) => {
+      if (want(group)) cases.push({ group, name, rounds, run, times: [], inner: [] });
+    };
+    add('help', 'floor: node -e 0', options.runs, async () => ({
+      seconds: timed(options.node, ['-e', '0'], work, env),
+    }));
+    add('help', 'node bin/conveyor.js --help', options.runs, async () => ({ seconds: conveyor('--help') }));
+    add('npx', 'floor: npx of an empty bin', options.runs, async () => ({
+      seconds: timed('npx', ['empty-bin'], emptyBin, env),
+    }));
+    add('npx', 'npx conveyor --help', options.runs, async () => ({
+      seconds: timed('npx', ['conveyor', '--help'], repo, env),
+    }));
+    add('list', 'conveyor registry list (local)', options.runs, async () => ({
+      seconds: conveyor('registry', 'list'),
+    }));
+    add('pipeline', 'conveyor pipeline (bundled data)', options.pipelineRuns, async () => {
+      const runDir = join(work, 'runs', `bench-${++pipelineRun}`);
+      const seconds = conveyor('pipeline', '--run-dir', runDir);
+      return { seconds, inner: stageSeconds(runDir) };
+    });
+    add('serve', 'conveyor serve → ready', options.runs, async () => ({
+      seconds: await serveToReady(options.node, work, modelDir, env),
+    }));
+
+    // One warm-up run of each (disk cache, strip cache after an edit), then interleaved rounds.
+    for (const c of cases) await c.run();
+    const rounds = Math.max(...cases.map((c) => c.rounds));
+    for (let round = 0; round < rounds; round++) {
+      for (const c of cases) {
+        if (round >= c.rounds) continue;
+        const { seconds, inner } = await c.run();
+        c.times.push(seconds);
+        if (inner !== undefined) c.inner.push(inner);
+      }
+      process.stderr.write(`round ${round + 1}/${rounds}\r`);
+    }
+    process.stderr.write('\n');
+
+    const lines = [
+      `${new Date().toISOString().slice(0, 10)} · ${cpus().length} vCPU (${cpus()[0]?.model.trim()}), Node ${nodeVersion} · ` +
+        `load average ${loadavg()[0]!.toFixed(1)} at the end · ${options.runs} runs (pipeline ${options.pipelineRuns}) after one warm-up`,
+      '',
+      '| command | runs | min s | median s | max s | median − floor s |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ];
+    const floorOf: Record<string, number> = {};
+    for (const c of cases) {
+      const { min, median, max } = stats(c.times);
+      if (c.name.startsWith('floor')) floorOf[c.group] = median;
+      const floor = c.name.startsWith('floor') ? undefined : floorOf[c.group];
+      lines.push(
+        `| ${c.name} | ${c.times.length} | ${min.toFixed(3)} | ${median.toFixed(3)} | ${max.toFixed(3)} | ` +
+          `${floor === undefined ? '' : (median - floor).toFixed(3)} |`,
+      );
+      if (c.inner.length > 0) {
+        const inner = stats(c.inner);
+        lines.push(
+          `| ↳ its stages (run record) | ${c.inner.length} | ${inner.min.toFixed(3)} | ${inner.median.toFixed(3)} | ` +
+            `${inner.max.toFixed(3)} | start-up and between stages: ${(median - inner.median).toFixed(3)} |`,
+        );
+      }
+    }
+    const table = lines.join('\n');
+    console.log(table);
+    if (options.readme) writeReadme(table);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Replaces the text between the start-up table markers in bench/README.md. */
+function writeReadme(table: string): void {
+  const path = join(repo, 'bench', 'README.md');
+  const text = readFileSync(path, 'utf8');
+  const start = '<!-- startup-table:start -->';
+  const end = '<!-- startup-table:end -->';
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`bench/README.md has no ${start} … ${end} section`);
+  writeFileSync(path, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
+}
+
+await main();
