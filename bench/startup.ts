@@ -2,7 +2,7 @@
  * Start-up benchmark: how long a user waits for the CLI and the server, against floors measured in the
  * same run, hyperfine-style (each command run many times, min / median / max wall time).
  *
- *   npx tsx bench/startup.ts [--runs N] [--pipeline-runs N] [--node PATH] [--only help,npx,list,pipeline,serve]
+ *   npx tsx bench/startup.ts [--runs N] [--pipeline-runs N] [--node PATH] [--only help,npx,pipeline,serve]
  *                            [--readme]
  *
  * Cases (each a fresh process, commands interleaved round by round so machine load hits all alike):
@@ -58,22 +58,40 @@ function parseOptions(argv: readonly string[]): Options {
 interface Case {
   readonly group: string;
   readonly name: string;
-  /** Runs once, returns wall seconds and optionally a second figure (the stages' own seconds). */
-  readonly run: () => Promise<{ seconds: number; inner?: number }>;
+  /** Runs once: wall and CPU seconds, and optionally the stages' own seconds. */
+  readonly run: () => Promise<Timing & { inner?: number }>;
   readonly rounds: number;
   readonly times: number[];
+  readonly cpu: number[];
   readonly inner: number[];
 }
 
-/** Runs a command to completion and returns its wall time; a failing command stops the benchmark. */
-function timed(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): number {
+/**
+ * CPU seconds (user + system) used by this process's finished children, from /proc/self/stat (Linux; 10 ms
+ * ticks). On a shared machine CPU time varies far less than wall time, so the table shows both.
+ */
+function childrenCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime (fields 16 and 17 of stat)
+}
+
+interface Timing {
+  seconds: number;
+  cpu: number;
+}
+
+/** Runs a command to completion and returns its wall and CPU time; a failing command stops the benchmark. */
+function timed(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Timing {
+  const cpuBefore = childrenCpuSeconds();
   const start = performance.now();
   const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const seconds = (performance.now() - start) / 1000;
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${result.status}:\n${result.stdout}${result.stderr}`);
+    throw new Error(
+      `${command} ${args.join(' ')} (in ${cwd}) exited ${result.status}:\n${result.stdout}${result.stderr}`,
+    );
   }
-  return seconds;
+  return { seconds, cpu: childrenCpuSeconds() - cpuBefore };
 }
 
 function freePort(): Promise<number> {
@@ -88,8 +106,9 @@ function freePort(): Promise<number> {
 }
 
 /** Spawns the server and returns the seconds until /v2/health/ready answers 200; then stops it. */
-async function serveToReady(node: string, cwd: string, modelDir: string, env: NodeJS.ProcessEnv): Promise<number> {
+async function serveToReady(node: string, cwd: string, modelDir: string, env: NodeJS.ProcessEnv): Promise<Timing> {
   const port = await freePort();
+  const cpuBefore = childrenCpuSeconds();
   const start = performance.now();
   const child: ChildProcess = spawn(node, [bin, 'serve', '--model-dir', modelDir, '--port', String(port)], {
     cwd,
@@ -119,7 +138,8 @@ async function serveToReady(node: string, cwd: string, modelDir: string, env: No
   const seconds = (performance.now() - start) / 1000;
   child.kill('SIGTERM');
   await exited;
-  return seconds;
+  // CPU includes the drain and exit after SIGTERM (a few ms), as the child is only counted once reaped.
+  return { seconds, cpu: childrenCpuSeconds() - cpuBefore };
 }
 
 /** Sum of the stage durations recorded in a run folder's record (the work itself, without start-up). */
@@ -146,7 +166,7 @@ function stats(values: readonly number[]): { min: number; median: number; max: n
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const want = (name: string): boolean => !options.only || options.only.has(name);
+  const want = (group: string): boolean => !options.only || options.only.has(group);
   const nodeVersion = spawnSync(options.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
   // The chosen Node first on PATH, so npx and the bin's `#!/usr/bin/env node` use it too.
   const env: NodeJS.ProcessEnv = {
@@ -161,10 +181,15 @@ async function main(): Promise<void> {
     // A fresh clone's data and config; one pipeline run (untimed) gives the registry a version.
     cpSync(join(repo, 'conveyor.yml'), join(work, 'conveyor.yml'));
     cpSync(join(repo, 'data'), join(work, 'data'), { recursive: true });
+    // The npx floor: a project whose node_modules/.bin holds a script that does nothing, found by npx the
+    // way it finds node_modules/.bin/conveyor (the bin workspace's link).
     const emptyBin = join(work, 'empty-bin');
-    mkdirSync(emptyBin);
-    writeFileSync(join(emptyBin, 'package.json'), JSON.stringify({ name: 'empty-bin', version: '1.0.0', bin: 'empty.js' }));
-    writeFileSync(join(emptyBin, 'empty.js'), '#!/usr/bin/env node\n', { mode: 0o755 });
+    mkdirSync(join(emptyBin, 'node_modules', '.bin'), { recursive: true });
+    writeFileSync(
+      join(emptyBin, 'package.json'),
+      JSON.stringify({ name: 'empty-bin', version: '1.0.0', private: true }),
+    );
+    writeFileSync(join(emptyBin, 'node_modules', '.bin', 'empty-bin'), '#!/usr/bin/env node\n', { mode: 0o755 });
     const conveyor = (...args: string[]) => timed(options.node, [bin, ...args], work, env);
     conveyor('pipeline', '--run-dir', join(work, 'runs', 'setup'));
     const modelDir = join(work, 'model');
@@ -173,29 +198,18 @@ async function main(): Promise<void> {
 
     const cases: Case[] = [];
     const add = (group: string, name: string, rounds: number, run: Case['run']) => {
-      if (want(group)) cases.push({ group, name, rounds, run, times: [], inner: [] });
+      if (want(group)) cases.push({ group, name, rounds, run, times: [], cpu: [], inner: [] });
     };
-    add('help', 'floor: node -e 0', options.runs, async () => ({
-      seconds: timed(options.node, ['-e', '0'], work, env),
-    }));
-    add('help', 'node bin/conveyor.js --help', options.runs, async () => ({ seconds: conveyor('--help') }));
-    add('npx', 'floor: npx of an empty bin', options.runs, async () => ({
-      seconds: timed('npx', ['empty-bin'], emptyBin, env),
-    }));
-    add('npx', 'npx conveyor --help', options.runs, async () => ({
-      seconds: timed('npx', ['conveyor', '--help'], repo, env),
-    }));
-    add('list', 'conveyor registry list (local)', options.runs, async () => ({
-      seconds: conveyor('registry', 'list'),
-    }));
+    add('help', 'floor: node -e 0', options.runs, async () => timed(options.node, ['-e', '0'], work, env));
+    add('help', 'node bin/conveyor.js --help', options.runs, async () => conveyor('--help'));
+    add('help', 'conveyor registry list (local)', options.runs, async () => conveyor('registry', 'list'));
+    add('npx', 'floor: npx of an empty bin', options.runs, async () => timed('npx', ['empty-bin'], emptyBin, env));
+    add('npx', 'npx conveyor --help', options.runs, async () => timed('npx', ['conveyor', '--help'], repo, env));
     add('pipeline', 'conveyor pipeline (bundled data)', options.pipelineRuns, async () => {
       const runDir = join(work, 'runs', `bench-${++pipelineRun}`);
-      const seconds = conveyor('pipeline', '--run-dir', runDir);
-      return { seconds, inner: stageSeconds(runDir) };
+      return { ...conveyor('pipeline', '--run-dir', runDir), inner: stageSeconds(runDir) };
     });
-    add('serve', 'conveyor serve → ready', options.runs, async () => ({
-      seconds: await serveToReady(options.node, work, modelDir, env),
-    }));
+    add('serve', 'conveyor serve → ready', options.runs, async () => serveToReady(options.node, work, modelDir, env));
 
     // One warm-up run of each (disk cache, strip cache after an edit), then interleaved rounds.
     for (const c of cases) await c.run();
@@ -203,8 +217,9 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const c of cases) {
         if (round >= c.rounds) continue;
-        const { seconds, inner } = await c.run();
+        const { seconds, cpu, inner } = await c.run();
         c.times.push(seconds);
+        c.cpu.push(cpu);
         if (inner !== undefined) c.inner.push(inner);
       }
       process.stderr.write(`round ${round + 1}/${rounds}\r`);
@@ -215,8 +230,8 @@ async function main(): Promise<void> {
       `${new Date().toISOString().slice(0, 10)} · ${cpus().length} vCPU (${cpus()[0]?.model.trim()}), Node ${nodeVersion} · ` +
         `load average ${loadavg()[0]!.toFixed(1)} at the end · ${options.runs} runs (pipeline ${options.pipelineRuns}) after one warm-up`,
       '',
-      '| command | runs | min s | median s | max s | median − floor s |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      '| command | runs | min s | median s | max s | median − floor s | CPU s (median) |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ];
     const floorOf: Record<string, number> = {};
     for (const c of cases) {
@@ -225,13 +240,13 @@ async function main(): Promise<void> {
       const floor = c.name.startsWith('floor') ? undefined : floorOf[c.group];
       lines.push(
         `| ${c.name} | ${c.times.length} | ${min.toFixed(3)} | ${median.toFixed(3)} | ${max.toFixed(3)} | ` +
-          `${floor === undefined ? '' : (median - floor).toFixed(3)} |`,
+          `${floor === undefined ? '' : (median - floor).toFixed(3)} | ${stats(c.cpu).median.toFixed(2)} |`,
       );
       if (c.inner.length > 0) {
         const inner = stats(c.inner);
         lines.push(
           `| ↳ its stages (run record) | ${c.inner.length} | ${inner.min.toFixed(3)} | ${inner.median.toFixed(3)} | ` +
-            `${inner.max.toFixed(3)} | start-up and between stages: ${(median - inner.median).toFixed(3)} |`,
+            `${inner.max.toFixed(3)} | rest: ${(median - inner.median).toFixed(3)} | |`,
         );
       }
     }

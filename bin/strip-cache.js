@@ -1,26 +1,35 @@
 // Type stripping with a cache, for the package bin on Node >= 22.18.
 //
-// Node strips TypeScript types natively, but on Node 22 every run pays for it again: loading the stripper
-// (a WebAssembly build of swc) and stripping each file costs ~0.3 s before the CLI runs a line. This load
-// hook keeps the stripped JavaScript of each .ts file outside node_modules under the sha1 of its source, so
-// a run reads the source, hashes it and reads the cached result; only a changed file is stripped again.
-// Stripping replaces types with spaces, so line and column numbers in stack traces stay those of the .ts
-// file. V8's compile cache (module.enableCompileCache) then skips parsing the JavaScript too.
+// Node strips TypeScript types natively, but every run pays for it again: loading the stripper (a
+// WebAssembly build of swc) and stripping each file cost ~0.3 s of CPU before the CLI runs a line. This
+// module keeps the stripped JavaScript of each .ts file under this package (outside node_modules) in a cache
+// folder, named by the sha1 of its URL and source, so a run reads and hashes the source and finds the
+// stripped file; only a changed file is stripped again (an edit under src/ is used by the next run).
+//
+// Only a resolve hook is registered: it points Node at the cached .mjs file. A load hook would be simpler,
+// but on Node 22 any load hook sends every CommonJS require() through a slow path (yaml +0.15 s, fastify
+// +0.15 s). So the cached file must stand in for its source: import.meta.url/filename/dirname are replaced
+// by the source's values, relative imports are resolved against the source's URL, and a sourceURL comment
+// makes stack traces name the .ts file (stripping keeps line and column numbers). V8's compile cache
+// (module.enableCompileCache) then skips parsing the JavaScript as well.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { enableCompileCache, registerHooks, stripTypeScriptTypes } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+const packageRoot = new URL('..', import.meta.url);
 
-/** Where the cache lives: node_modules/.cache/conveyor, else (read-only install, e.g. a container) the temp folder. */
+/** node_modules/.cache/conveyor-<node version>, else (a read-only install, e.g. a container) the temp folder. */
 function cacheDirectory() {
-  for (const base of [join(packageRoot, 'node_modules', '.cache'), tmpdir()]) {
+  const uid = process.getuid?.() ?? 'user';
+  const bases = [fileURLToPath(new URL('node_modules/.cache', packageRoot)), join(tmpdir(), `conveyor-${uid}`)];
+  for (const base of bases) {
     const dir = join(base, `conveyor-${process.version}`);
     try {
       mkdirSync(join(dir, 'strip'), { recursive: true });
+      writeFileSync(join(dir, 'strip', '.probe'), '');
       return dir;
     } catch {
       // not writable: try the next place
@@ -29,8 +38,8 @@ function cacheDirectory() {
   return undefined;
 }
 
-/** Strips without the one-time "stripTypeScriptTypes is an experimental feature" warning (Node's own loader uses the same stripper without one). */
-function strip(source) {
+/** Strips without the one-time "stripTypeScriptTypes is an experimental feature" warning (Node's own loader uses the same stripper silently). */
+function stripTypes(source) {
   const emitWarning = process.emitWarning;
   process.emitWarning = (warning, ...rest) => {
     if (!String(warning).includes('stripTypeScriptTypes')) emitWarning.call(process, warning, ...rest);
@@ -42,33 +51,54 @@ function strip(source) {
   }
 }
 
-/** Registers the load hook (and V8's compile cache) for the .ts files of this package. */
+/** The JavaScript that stands in for the TypeScript file at `url`. */
+export function standIn(url, source) {
+  const path = fileURLToPath(url);
+  const meta = { url, filename: path, dirname: dirname(path) };
+  const code = stripTypes(source).replace(/\bimport\.meta\.(url|filename|dirname)\b/g, (_, key) =>
+    JSON.stringify(meta[key]),
+  );
+  return `${code}\n//# sourceURL=${url}\n`;
+}
+
+/**
+ * Registers the hook (and V8's compile cache) for the .ts files of this package. Returns false, and leaves
+ * Node to strip types itself on every run, when this Node cannot (no registerHooks) or no folder is writable.
+ */
 export function installStripCache() {
+  if (typeof registerHooks !== 'function') return false;
   const dir = cacheDirectory();
-  if (dir === undefined) return; // Node strips every run: slower, same result
+  if (dir === undefined) return false;
   enableCompileCache(join(dir, 'v8'));
-  const ownFiles = new URL('..', import.meta.url).href;
+  const ownFiles = packageRoot.href;
+  const ownModules = new URL('node_modules/', packageRoot).href;
+  const sourceOf = new Map(); // cached file URL → the .ts URL it stands in for
+
+  const cached = (url) => {
+    const source = readFileSync(fileURLToPath(url), 'utf8');
+    const file = join(dir, 'strip', `${createHash('sha1').update(url).update('\0').update(source).digest('hex')}.mjs`);
+    if (!existsSync(file)) {
+      const temporary = `${file}.${process.pid}`;
+      writeFileSync(temporary, standIn(url, source));
+      renameSync(temporary, file); // atomic: a concurrent run sees the whole file or none
+    }
+    const cachedUrl = pathToFileURL(file).href;
+    sourceOf.set(cachedUrl, url);
+    return cachedUrl;
+  };
+
   registerHooks({
-    load(url, context, nextLoad) {
-      if (!url.endsWith('.ts') || !url.startsWith(ownFiles) || url.includes('/node_modules/')) {
-        return nextLoad(url, context);
-      }
-      const source = readFileSync(fileURLToPath(url), 'utf8');
-      const file = join(dir, 'strip', `${createHash('sha1').update(source).digest('hex')}.js`);
-      let code;
+    resolve(specifier, context, nextResolve) {
+      const parentURL = context.parentURL && (sourceOf.get(context.parentURL) ?? context.parentURL);
+      const resolved = nextResolve(specifier, parentURL === context.parentURL ? context : { ...context, parentURL });
+      const { url } = resolved;
+      if (!url.endsWith('.ts') || !url.startsWith(ownFiles) || url.startsWith(ownModules)) return resolved;
       try {
-        code = readFileSync(file, 'utf8');
+        return { url: cached(url), format: 'module', shortCircuit: true };
       } catch {
-        code = strip(source);
-        try {
-          const temporary = `${file}.${process.pid}`;
-          writeFileSync(temporary, code);
-          renameSync(temporary, file); // atomic: a concurrent run reads the whole file or none
-        } catch {
-          // a cache that cannot be written only costs speed
-        }
+        return resolved; // the cache cannot be written (disk full?): Node strips this file itself
       }
-      return { format: 'module', source: code, shortCircuit: true };
     },
   });
+  return true;
 }

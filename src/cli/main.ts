@@ -7,7 +7,9 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH } from '../config/defaults.ts';
 import { describeError, exitCodeOf, InputError } from '../errors.ts';
 import type { RunContext } from '../pipeline/context.ts';
+import type { ProgressSink } from '../pipeline/progress.ts';
 import type { StageName } from '../pipeline/run-record.ts';
+import { isLiveTerminal, liveProgress } from './live-progress.ts';
 
 // Every command imports what it needs when it runs (the import() calls below): `--help` and `registry list`
 // must not pay for onnxruntime, fastify, hyparquet or Octokit (see bench/startup.ts).
@@ -59,7 +61,8 @@ interface Flags {
   readonly args: readonly string[];
 }
 
-type Command = (flags: Flags, log: (line: string) => void) => Promise<unknown>;
+/** `progress`: a live sink on a terminal; undefined keeps the run's default (plain periodic lines). */
+type Command = (flags: Flags, log: (line: string) => void, progress: ProgressSink | undefined) => Promise<unknown>;
 
 /** Apply --registry to a run's config. */
 function withRegistry(ctx: RunContext, flags: Flags): RunContext {
@@ -69,14 +72,19 @@ function withRegistry(ctx: RunContext, flags: Flags): RunContext {
 
 const stage =
   (name: StageName, load: () => Promise<(ctx: RunContext, flags: Flags) => Promise<unknown>>): Command =>
-  async (flags, log) => {
+  async (flags, log, progress) => {
     const [{ openRun }, { step }, run] = await Promise.all([
       import('../pipeline/context.ts'),
       import('../pipeline/pipeline.ts'),
       load(),
     ]);
     const ctx = withRegistry(
-      openRun({ configFile: flags.config, ...(flags.run ? { runDir: flags.run } : {}), log }),
+      openRun({
+        configFile: flags.config,
+        ...(flags.run ? { runDir: flags.run } : {}),
+        log,
+        ...(progress ? { progress } : {}),
+      }),
       flags,
     );
     ctx.log(`run ${ctx.layout.dir}`);
@@ -85,7 +93,7 @@ const stage =
   };
 
 const commands: Record<string, Command> = {
-  pipeline: async (flags, log) => {
+  pipeline: async (flags, log, progress) => {
     const { runPipeline } = await import('../pipeline/pipeline.ts');
     const result = await runPipeline({
       configFile: flags.config,
@@ -94,6 +102,7 @@ const commands: Record<string, Command> = {
       skipRegister: flags.skipRegister,
       register: flags.promote ? { aliases: flags.promote } : {},
       log,
+      ...(progress ? { progress } : {}),
     });
     const registered = result.registration?.version;
     log(registered ? `done: ${result.runDir} → ${registered.name} v${registered.version}` : `done: ${result.runDir}`);
@@ -203,12 +212,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(`conveyor: ${describeError(error)}`);
     return 2;
   }
-  const log = flags.json ? () => {} : (line: string) => console.log(line);
+  const live = !flags.json && isLiveTerminal(process.stdout, process.env) ? liveProgress(process.stdout) : undefined;
+  const log = flags.json ? () => {} : (live?.log ?? ((line: string) => console.log(line)));
   try {
-    const result = await commands[command]!(flags, log);
+    const result = await commands[command]!(flags, log, live?.progress);
+    live?.clear();
     if (flags.json) console.log(JSON.stringify({ ok: true, command, ...(result as object) }, null, 2));
     return 0;
   } catch (error) {
+    live?.clear();
     const code = exitCodeOf(error);
     const message = describeError(error);
     if (flags.json) console.log(JSON.stringify({ ok: false, command, exit_code: code, error: message }, null, 2));

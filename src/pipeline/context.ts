@@ -11,6 +11,7 @@ import { readJson, writeJson } from '../lib/files.ts';
 import { gitInfo } from '../lib/git.ts';
 import { CONVEYOR_VERSION } from '../lib/version.ts';
 import { LATEST_RUN_FILE, type RunLayout, runLayout } from '../run/layout.ts';
+import { type ProgressSink, periodicProgress } from './progress.ts';
 import { githubContext, readRunRecord, type StageName, writeRunRecord } from './run-record.ts';
 
 export interface RunContext {
@@ -22,6 +23,8 @@ export interface RunContext {
   readonly env: NodeJS.ProcessEnv;
   /** Human-readable progress; silent in --json mode. */
   readonly log: (line: string) => void;
+  /** Live progress of long stages (training); default: a plain line through log every 2 s. */
+  readonly progress: ProgressSink;
 }
 
 export interface CreateRunOptions {
@@ -31,6 +34,7 @@ export interface CreateRunOptions {
   readonly runDir?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
+  readonly progress?: ProgressSink;
   /** Override registry.backend of the config (the --registry flag). */
   readonly registryBackend?: 'local' | 'github';
 }
@@ -67,7 +71,16 @@ export function createRun(options: CreateRunOptions): RunContext {
   });
   mkdirSync(resolve(cwd, config.runs_dir), { recursive: true });
   writeFileSync(resolve(cwd, config.runs_dir, LATEST_RUN_FILE), `${dir}\n`);
-  return { config, configFile: options.configFile, layout, cwd, env, log: options.log ?? (() => {}) };
+  const log = options.log ?? (() => {});
+  return {
+    config,
+    configFile: options.configFile,
+    layout,
+    cwd,
+    env,
+    log,
+    progress: options.progress ?? periodicProgress(log),
+  };
 }
 
 export interface OpenRunOptions {
@@ -77,6 +90,7 @@ export interface OpenRunOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
+  readonly progress?: ProgressSink;
 }
 
 /** Open an existing run to (re)run a stage; its saved config is used, so a stage rerun sees what the run saw. */
@@ -101,13 +115,15 @@ export function openRun(options: OpenRunOptions): RunContext {
   const parsed = configSchema.safeParse(readJson(layout.configJson, 'run config'));
   if (!parsed.success)
     throw new InputError(`${layout.configJson}: invalid saved config (${parsed.error.issues[0]?.message})`);
+  const log = options.log ?? (() => {});
   return {
     config: parsed.data,
     configFile: record.config_file,
     layout,
     cwd,
     env: options.env ?? process.env,
-    log: options.log ?? (() => {}),
+    log,
+    progress: options.progress ?? periodicProgress(log),
   };
 }
 

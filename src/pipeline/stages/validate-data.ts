@@ -79,9 +79,9 @@ export async function validateDataStage(ctx: RunContext, reference: DataProfile 
   writeJson(layout.validationJson, report);
   writeTable(layout.dataTable, data.table);
 
-  ctx.log(`  ${data.files.length} file(s), ${data.table.rowCount} rows, ${columns.length} columns`);
+  ctx.log(`  read ${data.files.length} file(s)`); // rows and columns: in the report below
   if (!existing) ctx.log(`  inferred a data schema and wrote ${config.data.schema}: review and commit it`);
-  ctx.log(indent(formatValidationReport(report)));
+  ctx.log(indent(formatValidationReport(report).trimEnd()));
   if (!report.ok) throw new DataValidationError(report.anomalies);
   return { report, schemaPath, schemaCreated: !existing, rows: data.table.rowCount, files: data.files.length };
 }
