@@ -6,25 +6,21 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH } from '../config/defaults.ts';
 import { describeError, exitCodeOf, InputError } from '../errors.ts';
-import type { RunContext } from '../pipeline/context.ts';
-import type { ProgressSink } from '../pipeline/progress.ts';
-import type { StageName } from '../pipeline/run-record.ts';
+import type { ProgressSink, StageName, StageOptions } from '../pipeline/index.ts';
+import { stageNames, stageSpecs } from '../pipeline/stage-table.ts';
 import { isLiveTerminal, liveProgress } from './live-progress.ts';
 
-// Every command imports what it needs when it runs (the import() calls below): `--help` and `registry list`
-// must not pay for onnxruntime, fastify, hyparquet or Octokit (see bench/startup.ts).
+// Each command imports what it needs when it runs (the import() calls below): `--help` and `registry list`
+// must not pay for onnxruntime, fastify, hyparquet or Octokit (bench/startup.ts, test/cli/startup.test.ts), nor
+// for zod and yaml: hence the stage table from its own file, not from the pipeline barrel.
 
 export const USAGE = `Usage: conveyor <command> [options]
 
 Pipeline
   pipeline          run every stage in a new run folder
-  validate-data     start a run: load the data, infer or check the schema, profile, find anomalies and drift
-  prepare           split train/holdout                          (on --run, default: the latest run)
-  train             fit the model                                (on --run)
-  evaluate          holdout metrics, slices, feature importance  (on --run)
-  export            write model.onnx and run the parity gate     (on --run)
-  validate-model    compare with production and decide blessing  (on --run)
-  register          publish the blessed model to the registry    (on --run)
+${stageNames
+  .map((name, i) => `  ${name.padEnd(18)}${stageSpecs[name].summary}${i === 0 ? ' (starts a run)' : ' (on --run)'}`)
+  .join('\n')}
 
 Registry
   registry list | show <ref> | pull <ref> <dir> | promote <ref> <alias> | rollback [<alias>]
@@ -32,6 +28,7 @@ Registry
 
 Serving
   serve             Open Inference Protocol v2 server (conveyor serve --help)
+  infra-validate    send a version's golden requests to a serving image (conveyor infra-validate --help)
 
 Options
   --config PATH     config file (default: ${DEFAULT_CONFIG_PATH})
@@ -64,43 +61,51 @@ interface Flags {
 /** `progress`: a live sink on a terminal; undefined keeps the run's default (plain periodic lines). */
 type Command = (flags: Flags, log: (line: string) => void, progress: ProgressSink | undefined) => Promise<unknown>;
 
-/** Apply --registry to a run's config. */
-function withRegistry(ctx: RunContext, flags: Flags): RunContext {
-  if (!flags.registry) return ctx;
-  return { ...ctx, config: { ...ctx.config, registry: { ...ctx.config.registry, backend: flags.registry } } };
+/** What a stage command prints with --json besides the run folder. */
+function stageJson(name: StageName, outcome: unknown): object {
+  if (name === 'validate-data') {
+    const { report } = outcome as { report: { ok: boolean; anomalies: unknown } };
+    return { ok: report.ok, anomalies: report.anomalies };
+  }
+  return { result: outcome };
 }
 
+/** A stage command: validate-data starts a new run, the others open one (--run, default the latest). */
 const stage =
-  (name: StageName, load: () => Promise<(ctx: RunContext, flags: Flags) => Promise<unknown>>): Command =>
+  (name: StageName): Command =>
   async (flags, log, progress) => {
-    const [{ openRun }, { step }, run] = await Promise.all([
-      import('../pipeline/context.ts'),
-      import('../pipeline/pipeline.ts'),
-      load(),
-    ]);
-    const ctx = withRegistry(
-      openRun({
-        configFile: flags.config,
-        ...(flags.run ? { runDir: flags.run } : {}),
-        log,
-        ...(progress ? { progress } : {}),
-      }),
-      flags,
-    );
-    ctx.log(`run ${ctx.layout.dir}`);
-    const result = await step(ctx, name, () => run(ctx, flags));
-    return { run: ctx.layout.dir, result };
+    const { createRun, openRun, runStage } = await import('../pipeline/index.ts');
+    const backend = {
+      ...(flags.registry ? { registryBackend: flags.registry } : {}),
+      ...(progress ? { progress } : {}),
+    };
+    const ctx =
+      name === stageNames[0]
+        ? await createRun({
+            configFile: flags.config,
+            ...(flags.runDir ? { runDir: flags.runDir } : {}),
+            ...backend,
+            log,
+          })
+        : await openRun({ configFile: flags.config, ...(flags.run ? { runDir: flags.run } : {}), ...backend, log });
+    ctx.log(`run ${ctx.dir}`);
+    const outcome = await runStage(ctx, name, stageOptions(flags));
+    return { run: ctx.dir, ...stageJson(name, outcome) };
   };
+
+function stageOptions(flags: Flags): StageOptions {
+  return flags.promote ? { register: { aliases: flags.promote } } : {};
+}
 
 const commands: Record<string, Command> = {
   pipeline: async (flags, log, progress) => {
-    const { runPipeline } = await import('../pipeline/pipeline.ts');
+    const { runPipeline } = await import('../pipeline/index.ts');
     const result = await runPipeline({
       configFile: flags.config,
       ...(flags.runDir ? { runDir: flags.runDir } : {}),
       ...(flags.registry ? { registryBackend: flags.registry } : {}),
       skipRegister: flags.skipRegister,
-      register: flags.promote ? { aliases: flags.promote } : {},
+      ...stageOptions(flags),
       log,
       ...(progress ? { progress } : {}),
     });
@@ -114,35 +119,7 @@ const commands: Record<string, Command> = {
       version: registered?.version ?? null,
     };
   },
-  'validate-data': async (flags, log) => {
-    const [{ createRun }, { referenceProfile, step }, { validateDataStage }] = await Promise.all([
-      import('../pipeline/context.ts'),
-      import('../pipeline/pipeline.ts'),
-      import('../pipeline/stages/validate-data.ts'),
-    ]);
-    const ctx = createRun({
-      configFile: flags.config,
-      ...(flags.runDir ? { runDir: flags.runDir } : {}),
-      ...(flags.registry ? { registryBackend: flags.registry } : {}),
-      log,
-    });
-    ctx.log(`run ${ctx.layout.dir}`);
-    const reference = await referenceProfile(ctx);
-    const outcome = await step(ctx, 'validate-data', () => validateDataStage(ctx, reference));
-    return { run: ctx.layout.dir, ok: outcome.report.ok, anomalies: outcome.report.anomalies };
-  },
-  prepare: stage('prepare', async () => (await import('../pipeline/stages/prepare.ts')).prepareStage),
-  train: stage('train', async () => (await import('../pipeline/stages/train.ts')).trainStage),
-  evaluate: stage('evaluate', async () => (await import('../pipeline/stages/evaluate.ts')).evaluateStage),
-  export: stage('export', async () => (await import('../pipeline/stages/export.ts')).exportStage),
-  'validate-model': stage(
-    'validate-model',
-    async () => (await import('../pipeline/stages/validate-model.ts')).validateModelStage,
-  ),
-  register: stage('register', async () => {
-    const { registerStage } = await import('../pipeline/stages/register.ts');
-    return (ctx, flags) => registerStage(ctx, flags.promote ? { aliases: flags.promote } : {});
-  }),
+  ...Object.fromEntries(stageNames.map((name) => [name, stage(name)])),
   registry: async (flags, log) =>
     (await import('./registry-command.ts')).registryCommand({
       configFile: flags.config,
@@ -158,6 +135,8 @@ const commands: Record<string, Command> = {
 export async function main(argv: readonly string[]): Promise<number> {
   // serve has its own flags and owns the process signals until it stops.
   if (argv[0] === 'serve') return (await import('../serve/cli.ts')).serveCli(argv.slice(1));
+  if (argv[0] === 'infra-validate')
+    return (await import('./infra-validate-command.ts')).infraValidateCli(argv.slice(1));
   let flags: Flags;
   let command: string | undefined;
   try {
