@@ -111,7 +111,7 @@ describe.skipIf(!node)('the strip cache (bin/strip-cache.js)', () => {
     join(pkg, 'src', 'main.ts'),
     [
       "import { answer, fail } from './answer.ts';",
-      'const label: string = `answer ${answer()}`;',
+      "const label: string = 'answer ' + String(answer());",
       'console.log(label, import.meta.url, import.meta.dirname);',
       'try { fail(); } catch (error) { console.log((error as Error).stack?.split("\\n")[1]?.trim()); }',
     ].join('\n'),
