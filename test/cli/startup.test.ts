@@ -16,7 +16,7 @@ const bin = join(repo, 'bin', 'conveyor.js');
 
 /** A Node binary with type stripping: this process's, else a provisioned one. */
 function strippingNode(): string | undefined {
-  if ((process.features as { typescript?: unknown }).typescript) return process.execPath;
+  if (process.features.typescript) return process.execPath;
   return ['22', '24']
     .map((major) => join(repo, '.cache', 'node', major, 'bin', 'node'))
     .find((path) => existsSync(path));
