@@ -20,7 +20,9 @@ export type ProgressSink = (update: ProgressUpdate) => void;
 /** "iteration 37/200, valid loss 0.12345, 1.2 s elapsed, ETA 5.3 s" (ETA assumes every iteration runs). */
 export function formatProgress(update: ProgressUpdate): string {
   const parts = [`iteration ${update.done}/${update.total}`];
-  if (update.loss !== undefined) parts.push(`${update.lossOn === 'validation' ? 'valid' : 'train'} loss ${update.loss.toFixed(5)}`);
+  if (update.loss !== undefined) {
+    parts.push(`${update.lossOn === 'validation' ? 'valid' : 'train'} loss ${update.loss.toFixed(5)}`);
+  }
   parts.push(`${seconds(update.elapsedMs)} elapsed`);
   if (update.done > 0 && update.done < update.total) {
     parts.push(`ETA ${seconds((update.elapsedMs / update.done) * (update.total - update.done))}`);
