@@ -3,7 +3,7 @@
  * same run, hyperfine-style (each command run many times, min / median / max wall time).
  *
  *   npx tsx bench/startup.ts [--runs N] [--pipeline-runs N] [--node PATH] [--only help,npx,pipeline,serve]
- *                            [--readme]
+ *                            [--compare CHECKOUT] [--readme]
  *
  * Cases (each a fresh process, commands interleaved round by round so machine load hits all alike):
  *   floor: node -e 0          the cost of starting Node at all
@@ -16,7 +16,8 @@
  * The workspace is a temp folder holding conveyor.yml and data/ copied from this repository, as a fresh
  * clone would; each run uses the bin under --node (default: this process's Node). Run it twice in a row
  * for warm-cache figures: the first run after an edit under src/ pays for stripping the changed files.
- * --readme writes the table into the "## Start-up" section of bench/README.md.
+ * --compare times another checkout's bin (with its own node_modules) in the same rounds, e.g. the commit before
+ * a start-up change. --readme writes the table into the "## Start-up" section of bench/README.md.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,8 @@ interface Options {
   pipelineRuns: number;
   node: string;
   only?: Set<string>;
+  /** Another checkout (with its node_modules) whose bin is timed beside this one, e.g. an older commit. */
+  compare?: string;
   readme: boolean;
 }
 
@@ -49,6 +52,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (flag === '--node') options.node = resolve(value());
     else if (flag === '--only') options.only = new Set(value().split(','));
     else if (flag === '--readme') options.readme = true;
+    else if (flag === '--compare') options.compare = resolve(value());
     else throw new Error(`unknown flag ${flag}`);
   }
   if (!(options.runs >= 1 && options.pipelineRuns >= 1)) throw new Error('--runs and --pipeline-runs must be ≥ 1');
@@ -106,7 +110,13 @@ function freePort(): Promise<number> {
 }
 
 /** Spawns the server and returns the seconds until /v2/health/ready answers 200; then stops it. */
-async function serveToReady(node: string, cwd: string, modelDir: string, env: NodeJS.ProcessEnv): Promise<Timing> {
+async function serveToReady(
+  node: string,
+  bin: string,
+  cwd: string,
+  modelDir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Timing> {
   const port = await freePort();
   const cpuBefore = childrenCpuSeconds();
   const start = performance.now();
@@ -197,19 +207,33 @@ async function main(): Promise<void> {
     let pipelineRun = 0;
 
     const cases: Case[] = [];
+    const groupOrder = ['help', 'npx', 'pipeline', 'serve'];
     const add = (group: string, name: string, rounds: number, run: Case['run']) => {
       if (want(group)) cases.push({ group, name, rounds, run, times: [], cpu: [], inner: [] });
     };
     add('help', 'floor: node -e 0', options.runs, async () => timed(options.node, ['-e', '0'], work, env));
-    add('help', 'node bin/conveyor.js --help', options.runs, async () => conveyor('--help'));
-    add('help', 'conveyor registry list (local)', options.runs, async () => conveyor('registry', 'list'));
     add('npx', 'floor: npx of an empty bin', options.runs, async () => timed('npx', ['empty-bin'], emptyBin, env));
-    add('npx', 'npx conveyor --help', options.runs, async () => timed('npx', ['conveyor', '--help'], repo, env));
-    add('pipeline', 'conveyor pipeline (bundled data)', options.pipelineRuns, async () => {
-      const runDir = join(work, 'runs', `bench-${++pipelineRun}`);
-      return { ...conveyor('pipeline', '--run-dir', runDir), inner: stageSeconds(runDir) };
-    });
-    add('serve', 'conveyor serve → ready', options.runs, async () => serveToReady(options.node, work, modelDir, env));
+    // This checkout, and with --compare the other one (its rows marked "compared"), interleaved.
+    for (const [checkout, mark] of [
+      [repo, ''],
+      ...(options.compare ? [[options.compare, ' (compared)']] : []),
+    ] as const) {
+      const checkoutBin = join(checkout, 'bin', 'conveyor.js');
+      const run = (...args: string[]) => timed(options.node, [checkoutBin, ...args], work, env);
+      add('help', `node bin/conveyor.js --help${mark}`, options.runs, async () => run('--help'));
+      add('help', `conveyor registry list (local)${mark}`, options.runs, async () => run('registry', 'list'));
+      add('npx', `npx conveyor --help${mark}`, options.runs, async () =>
+        timed('npx', ['conveyor', '--help'], checkout, env),
+      );
+      add('pipeline', `conveyor pipeline (bundled data)${mark}`, options.pipelineRuns, async () => {
+        const runDir = join(work, 'runs', `bench-${++pipelineRun}`);
+        return { ...run('pipeline', '--run-dir', runDir), inner: stageSeconds(runDir) };
+      });
+      add('serve', `conveyor serve → ready${mark}`, options.runs, async () =>
+        serveToReady(options.node, checkoutBin, work, modelDir, env),
+      );
+    }
+    cases.sort((a, b) => groupOrder.indexOf(a.group) - groupOrder.indexOf(b.group));
 
     // One warm-up run of each (disk cache, strip cache after an edit), then interleaved rounds.
     for (const c of cases) await c.run();

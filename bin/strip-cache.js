@@ -21,18 +21,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const packageRoot = new URL('..', import.meta.url);
 
-/** node_modules/.cache/conveyor-<node version>, else (a read-only install, e.g. a container) the temp folder. */
+/**
+ * node_modules/.cache/conveyor-<node version>; else (it cannot be created: a read-only install) the temp folder.
+ * A cache that exists but is read-only (an image that stripped its files at build time) is used as it is.
+ */
 function cacheDirectory() {
   const uid = process.getuid?.() ?? 'user';
   const bases = [fileURLToPath(new URL('node_modules/.cache', packageRoot)), join(tmpdir(), `conveyor-${uid}`)];
   for (const base of bases) {
     const dir = join(base, `conveyor-${process.version}`);
+    if (existsSync(join(dir, 'strip'))) return dir;
     try {
       mkdirSync(join(dir, 'strip'), { recursive: true });
-      writeFileSync(join(dir, 'strip', '.probe'), '');
       return dir;
     } catch {
-      // not writable: try the next place
+      // cannot be created here: try the next place
     }
   }
   return undefined;
@@ -96,7 +99,7 @@ export function installStripCache() {
       try {
         return { url: cached(url), format: 'module', shortCircuit: true };
       } catch {
-        return resolved; // the cache cannot be written (disk full?): Node strips this file itself
+        return resolved; // the cache cannot be written (read-only, disk full): Node strips this file itself
       }
     },
   });
