@@ -120,8 +120,11 @@ export const configSchema = z
           .describe('Cell texts read as missing.'),
         schema: z
           .string()
-          .default('data/schema.json')
-          .describe('Data schema file: inferred on the first run, then edited and committed.'),
+          .min(1)
+          .optional()
+          .describe(
+            'Data schema file: inferred on the first run, then edited and committed. Default: data/<model.name>.schema.json, so each pipeline has its own.',
+          ),
       })
       .strict(),
     split: z
@@ -313,3 +316,8 @@ export type LinearParams = z.output<typeof linearParamsSchema>;
 export type TrainerConfig = Config['trainer'];
 export type MetricName = z.output<typeof metricNameSchema>;
 export type FeatureType = z.output<typeof featureTypeSchema>;
+
+/** The data schema file of a pipeline: `data.schema`, else data/<model.name>.schema.json (one per pipeline). */
+export function dataSchemaFile(config: Pick<Config, 'model' | 'data'>): string {
+  return config.data.schema ?? `data/${config.model.name}.schema.json`;
+}

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { dataSchemaFile } from '../../config/index.ts';
 import { loadData } from '../../data/index.ts';
 import type { ColumnType } from '../../data/types.ts';
 import { ConfigError } from '../../errors.ts';
@@ -21,6 +22,7 @@ import {
 import { writeArtifact } from '../artifact-io.ts';
 import { referenceProfile } from '../baseline.ts';
 import type { RunContext } from '../context.ts';
+import { checkSchemaOwner, inferredFor, type SchemaOwner } from '../schema-ownership.ts';
 import { indent } from './format.ts';
 
 export interface ValidateDataOutcome {
@@ -36,10 +38,19 @@ const STAGE = 'validate-data';
 export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOutcome> {
   const { config, cwd, dir } = ctx;
   const reference = await referenceProfile(ctx);
-  const schemaPath = resolve(cwd, config.data.schema);
+  const schemaFile = dataSchemaFile(config);
+  const schemaPath = resolve(cwd, schemaFile);
+  const paths = typeof config.data.path === 'string' ? [config.data.path] : config.data.path;
+  const owner: SchemaOwner = {
+    configFile: ctx.configFile,
+    schemaFile,
+    explicit: config.data.schema !== undefined,
+    model: config.model.name,
+    target: config.data.target,
+    data: paths,
+  };
   const existing = existsSync(schemaPath) ? readSchema(schemaPath) : null;
   const columnTypes: Record<string, ColumnType> = { ...schemaTypes(existing), ...config.data.features };
-  const paths = typeof config.data.path === 'string' ? [config.data.path] : config.data.path;
   const data = await loadData({
     paths,
     cwd,
@@ -64,8 +75,13 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
       );
     }
   }
+  // After the target check: a misspelt target is reported as such, not as a schema of another pipeline.
+  if (existing) checkSchemaOwner(existing, owner);
   const profile = computeProfile(data.table, { bins: config.validation.data.drift.bins });
-  const schema = existing ?? inferSchema(profile, { target: config.data.target });
+  const schema = existing ?? {
+    ...inferSchema(profile, { target: config.data.target }),
+    inferred_for: inferredFor(owner),
+  };
   const report = validateData({ data, schema, options: config.validation.data, ...(reference ? { reference } : {}) });
 
   await writeArtifact(
@@ -76,7 +92,7 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
       files: data.files,
       rows: data.table.rowCount,
       columns: data.table.columns.map((c) => ({ name: c.name, type: c.type })),
-      schema_file: config.data.schema,
+      schema_file: schemaFile,
       schema_created: !existing,
     },
     STAGE,
@@ -87,7 +103,7 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
   await writeArtifact(dir, 'table', data.table, STAGE);
 
   ctx.log(`  read ${data.files.length} file(s)`); // rows and columns: in the report below
-  if (!existing) ctx.log(`  inferred a data schema; it is written to ${config.data.schema} when the run succeeds`);
+  if (!existing) ctx.log(`  inferred a data schema; it is written to ${schemaFile} when the run succeeds`);
   ctx.log(indent(formatValidationReport(report).trimEnd()));
   if (!report.ok) throw new DataValidationError(report.anomalies);
   return { report, schemaPath, schemaCreated: !existing, rows: data.table.rowCount, files: data.files.length };
