@@ -42,15 +42,18 @@ export class IntegrityError extends RegistryError {
  */
 export class AliasMovedError extends RegistryError {
   override readonly exitCode = 3;
-  constructor(
-    readonly model: string,
-    readonly alias: string,
-    readonly expected: number | null,
-    readonly current: number | null,
-  ) {
+  readonly model: string;
+  readonly alias: string;
+  readonly expected: number | null;
+  readonly current: number | null;
+  constructor(model: string, alias: string, expected: number | null, current: number | null) {
     super(
       `model ${model}: ${alias} is ${current === null ? 'unset' : `v${current}`} now, not ` +
         `${expected === null ? 'unset' : `v${expected}`} as expected (another run moved it)`,
     );
+    this.model = model;
+    this.alias = alias;
+    this.expected = expected;
+    this.current = current;
   }
 }

@@ -136,7 +136,7 @@ export class GitHubRegistry implements ModelRegistry {
         : withRetry(
             async () => request(requestOptions),
             retry,
-            `GitHub ${requestOptions.method} ${requestUrl(this.octokit, requestOptions)}`,
+            `GitHub ${requestOptions.method} ${requestUrl(octokit, requestOptions)}`,
           ),
     );
     return octokit;
