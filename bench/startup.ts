@@ -26,7 +26,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..');
-const bin = join(repo, 'bin', 'conveyor.js');
 
 interface Options {
   runs: number;
@@ -188,9 +187,22 @@ async function main(): Promise<void> {
 
   const work = mkdtempSync(join(tmpdir(), 'conveyor-bench-startup-'));
   try {
-    // A fresh clone's data and config; one pipeline run (untimed) gives the registry a version.
-    cpSync(join(repo, 'conveyor.yml'), join(work, 'conveyor.yml'));
-    cpSync(join(repo, 'data'), join(work, 'data'), { recursive: true });
+    /**
+     * A workspace as a fresh clone has it (config and data), for one checkout's bin: one pipeline run
+     * (untimed) gives its registry a version, pulled into model/ for serve. Each checkout gets its own, as
+     * another commit may write a different model card.
+     */
+    const workspace = (checkout: string, name: string) => {
+      const dir = join(work, name);
+      mkdirSync(dir);
+      cpSync(join(checkout, 'conveyor.yml'), join(dir, 'conveyor.yml'));
+      cpSync(join(checkout, 'data'), join(dir, 'data'), { recursive: true });
+      const setup = (...args: string[]) =>
+        timed(options.node, [join(checkout, 'bin', 'conveyor.js'), ...args], dir, env);
+      setup('pipeline', '--run-dir', join(dir, 'runs', 'setup'));
+      setup('registry', 'pull', 'production', join(dir, 'model'));
+      return dir;
+    };
     // The npx floor: a project whose node_modules/.bin holds a script that does nothing, found by npx the
     // way it finds node_modules/.bin/conveyor (the bin workspace's link).
     const emptyBin = join(work, 'empty-bin');
@@ -200,10 +212,6 @@ async function main(): Promise<void> {
       JSON.stringify({ name: 'empty-bin', version: '1.0.0', private: true }),
     );
     writeFileSync(join(emptyBin, 'node_modules', '.bin', 'empty-bin'), '#!/usr/bin/env node\n', { mode: 0o755 });
-    const conveyor = (...args: string[]) => timed(options.node, [bin, ...args], work, env);
-    conveyor('pipeline', '--run-dir', join(work, 'runs', 'setup'));
-    const modelDir = join(work, 'model');
-    conveyor('registry', 'pull', 'production', modelDir);
     let pipelineRun = 0;
 
     const cases: Case[] = [];
@@ -219,18 +227,19 @@ async function main(): Promise<void> {
       ...(options.compare ? [[options.compare, ' (compared)']] : []),
     ] as const) {
       const checkoutBin = join(checkout, 'bin', 'conveyor.js');
-      const run = (...args: string[]) => timed(options.node, [checkoutBin, ...args], work, env);
+      const cwd = workspace(checkout, mark ? 'compared' : 'this');
+      const run = (...args: string[]) => timed(options.node, [checkoutBin, ...args], cwd, env);
       add('help', `node bin/conveyor.js --help${mark}`, options.runs, async () => run('--help'));
       add('help', `conveyor registry list (local)${mark}`, options.runs, async () => run('registry', 'list'));
       add('npx', `npx conveyor --help${mark}`, options.runs, async () =>
         timed('npx', ['conveyor', '--help'], checkout, env),
       );
       add('pipeline', `conveyor pipeline (bundled data)${mark}`, options.pipelineRuns, async () => {
-        const runDir = join(work, 'runs', `bench-${++pipelineRun}`);
+        const runDir = join(cwd, 'runs', `bench-${++pipelineRun}`);
         return { ...run('pipeline', '--run-dir', runDir), inner: stageSeconds(runDir) };
       });
       add('serve', `conveyor serve → ready${mark}`, options.runs, async () =>
-        serveToReady(options.node, checkoutBin, work, modelDir, env),
+        serveToReady(options.node, checkoutBin, cwd, join(cwd, 'model'), env),
       );
     }
     cases.sort((a, b) => groupOrder.indexOf(a.group) - groupOrder.indexOf(b.group));
