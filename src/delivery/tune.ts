@@ -73,18 +73,18 @@ export function rankCandidates(results: readonly CandidateResult[], metric: stri
   const spec = METRICS[metric as keyof typeof METRICS];
   if (!spec) throw new InputError(`unknown primary metric "${metric}"; known: ${Object.keys(METRICS).join(', ')}`);
   if (results.length === 0) throw new InputError('no candidate results to rank (did every matrix job fail?)');
-  const valueOf = (r: CandidateResult) => {
+  const metricValue = (r: CandidateResult) => {
     const v = r.metrics[metric];
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
   };
   const sorted = [...results].sort((a, b) => {
-    const va = valueOf(a);
-    const vb = valueOf(b);
+    const va = metricValue(a);
+    const vb = metricValue(b);
     if (va === null || vb === null) return va === null ? (vb === null ? a.index - b.index : 1) : -1;
     if (va !== vb) return spec.higherIsBetter ? vb - va : va - vb;
     return a.index - b.index;
   });
-  return sorted.map((r, i) => ({ ...r, rank: i + 1, value: valueOf(r) }));
+  return sorted.map((r, i) => ({ ...r, rank: i + 1, value: metricValue(r) }));
 }
 
 /** The ranking as a Markdown table for the job summary. */

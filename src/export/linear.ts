@@ -1,5 +1,7 @@
 /** Linear model → raw scores [N, K] float64: design · weights + bias, all in double precision. */
+
 import { InputError } from '../errors.ts';
+import { ownValue } from '../lib/column-keys.ts';
 import { designColumnCount } from '../model/predict-linear.ts';
 import type { LinearModel } from '../model/types.ts';
 import type { GraphBuilder } from './graph.ts';
@@ -19,10 +21,10 @@ export function linearScores(g: GraphBuilder, model: LinearModel, outputs: numbe
     throw new InputError(`linear model bias has ${model.bias.length} values, expected ${outputs}`);
   }
   for (const feature of model.signature.features) {
-    if (feature.type === 'numeric' && !model.numeric[feature.name]) {
+    if (feature.type === 'numeric' && !ownValue(model.numeric, feature.name)) {
       throw new InputError(`linear model has no numeric transform for feature "${feature.name}"`);
     }
-    if (feature.type === 'categorical' && !model.categories[feature.name]) {
+    if (feature.type === 'categorical' && !ownValue(model.categories, feature.name)) {
       throw new InputError(`linear model has no category list for feature "${feature.name}"`);
     }
   }

@@ -7,7 +7,9 @@
  * float64: Cast to int64 → Gather the leaf values (double) → MatMul with a [T, K] 0/1 tree-to-output
  * matrix → Add baseScore. The sums then match the TypeScript float64 sums to rounding (~1e-12).
  */
+
 import { InputError } from '../errors.ts';
+import { ownValue } from '../lib/column-keys.ts';
 import { codeRangesProblem } from '../model/code-ranges.ts';
 import type { GbdtModel, Tree } from '../model/types.ts';
 import { attr, ELEMENT, type GraphBuilder, ML_DOMAIN } from './graph.ts';
@@ -102,7 +104,7 @@ export function flattenTrees(model: GbdtModel, outputs: number): LeafIndexEnsemb
         const ranges = tree.leftCodeRanges?.[node] ?? [];
         if (ranges.length > 0) {
           const spec = model.signature.features[feature]!;
-          const known = spec.type === 'categorical' ? (model.categoryCodes[spec.name]?.length ?? 0) : 0;
+          const known = spec.type === 'categorical' ? (ownValue(model.categoryCodes, spec.name)?.length ?? 0) : 0;
           const problem = codeRangesProblem(ranges, known);
           if (problem) fail(`node ${node}: category set on "${spec.name}": ${problem}`);
           const list = codeRuns(ranges, known);

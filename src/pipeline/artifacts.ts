@@ -112,6 +112,7 @@ export const splitFileSchema = z.object({
     holdout_fraction: z.number(),
     train_rows: z.int().min(0),
     holdout_rows: z.int().min(0),
+    holdout_share: z.number().min(0).max(1),
     dropped_missing_target: z.int().min(0),
   }),
   digest: z.string(),

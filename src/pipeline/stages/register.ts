@@ -196,7 +196,9 @@ function isUnchanged(
 ): boolean {
   if (chosenAs !== 'production' || production.card.model_digest !== modelDigest) return false;
   const card = parseModelCard(production.card, `${production.name} v${production.version} card.json`);
-  return isDeepStrictEqual(modelDefiningConfig(card.config), modelDefiningConfig(config));
+  // Compared as JSON data: column-keyed maps (data.features) are null-prototype objects in memory, plain in the card.
+  const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
+  return isDeepStrictEqual(asJson(modelDefiningConfig(card.config)), asJson(modelDefiningConfig(config)));
 }
 
 function modelDefiningConfig(config: Config): Omit<Config, 'registry' | 'runs_dir'> {
