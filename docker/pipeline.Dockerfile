@@ -17,6 +17,8 @@ FROM ${NODE_IMAGE}
 ENV NODE_ENV=production ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /app
 COPY package.json package-lock.json .build-ca.pem* ./
+# bin/ is an npm workspace (the conveyor command): its manifest must be there for npm ci.
+COPY bin/package.json ./bin/
 RUN if [ -f .build-ca.pem ]; then export NODE_EXTRA_CA_CERTS="$PWD/.build-ca.pem"; fi \
   && npm ci --omit=dev --no-audit --no-fund \
   && npm cache clean --force \

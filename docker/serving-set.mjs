@@ -99,12 +99,13 @@ export function trimManifests(manifest, lock, keep) {
     ];
     for (const name of names) pending.push(resolveInLock(lock.packages, location, name));
   }
-  const packages = { '': { ...lock.packages[''], dependencies } };
-  delete packages[''].devDependencies;
+  // No workspaces (the CLI's bin/ package): the image starts the server through its own entry.
+  const { devDependencies: _devDeps, workspaces: _lockWorkspaces, ...rootEntry } = lock.packages[''];
+  const packages = { '': { ...rootEntry, dependencies } };
   for (const location of Object.keys(lock.packages).sort()) {
     if (reached.has(location)) packages[location] = lock.packages[location];
   }
-  const { devDependencies: _dev, scripts: _scripts, ...rest } = manifest;
+  const { devDependencies: _dev, scripts: _scripts, workspaces: _workspaces, ...rest } = manifest;
   return { manifest: { ...rest, dependencies }, lock: { ...lock, packages } };
 }
 
