@@ -9,8 +9,12 @@
  *   Evidently uses the natural logarithm (range [0, 0.833]); base 2 gives 1.2× its values.
  * A column drifts when its score is above its threshold; the data set drifts when the share of drifted columns is
  * at least `dataset_share`. Datetime columns are not compared.
+ * Options for live data (the monitor): below `small_sample.rows` current rows both kinds are tested with
+ * chi-squared on the same buckets (chi-squared.ts; drift when p < `small_sample.p_value`), and
+ * `missing_rate_change` flags a column whose share of missing values moved by more than that.
  */
 import type { CategoricalColumn, NumericColumn, Table } from '../data/types.ts';
+import { chiSquaredTest } from './chi-squared.ts';
 import { binCount, binIndex } from './profile.ts';
 import type {
   CategoricalColumnProfile,
@@ -75,6 +79,39 @@ export function computeDriftFromProfiles(
   });
 }
 
+/**
+ * Drift from counts already bucketed the reference's way (a rolling window that keeps them): for each column,
+ * numeric: one count per reference histogram bin then missing; categorical: one per `top` category, other, missing.
+ */
+export function computeDriftFromCounts(
+  reference: DataProfile,
+  counts: ReadonlyMap<string, readonly number[]>,
+  options: DriftColumnOptions,
+): DriftReport {
+  return buildReport(reference, options, (ref) => {
+    const current = counts.get(ref.name);
+    if (!current) return { reason: 'not in the current data' };
+    const expected =
+      ref.type === 'numeric' ? numericReference(ref) : categoricalReference(ref as CategoricalColumnProfile);
+    if (current.length !== expected.length) {
+      return { reason: `${current.length} buckets, the reference has ${expected.length}` };
+    }
+    if (sum(current) === 0) return { reason: 'the current data has no rows' };
+    return { reference: expected, current: [...current] };
+  });
+}
+
+/** Bucket counts of `column` of `table` on the reference's buckets (see computeDriftFromCounts). */
+export function bucketCounts(ref: NumericColumnProfile | CategoricalColumnProfile, table: Table): number[] | undefined {
+  const column = table.columns.find((c) => c.name === ref.name);
+  if (!column || column.type !== ref.type) return undefined;
+  const distributions =
+    ref.type === 'numeric'
+      ? numericFromTable(ref, column as NumericColumn, table.rowCount)
+      : categoricalFromTable(ref as CategoricalColumnProfile, column as CategoricalColumn, table.rowCount);
+  return 'reason' in distributions ? undefined : distributions.current;
+}
+
 function buildReport(
   reference: DataProfile,
   options: DriftColumnOptions,
@@ -95,18 +132,7 @@ function buildReport(
       skipped.push({ column: ref.name, reason: distributions.reason });
       continue;
     }
-    const numeric = ref.type === 'numeric';
-    const score = numeric
-      ? populationStabilityIndex(distributions.reference, distributions.current)
-      : jensenShannonDistance(distributions.reference, distributions.current);
-    const threshold = numeric ? options.psi_threshold : options.js_threshold;
-    columns.push({
-      column: ref.name,
-      method: numeric ? 'psi' : 'jensen_shannon',
-      score,
-      threshold,
-      drifted: score > threshold,
-    });
+    columns.push(columnDrift(ref.name, ref.type === 'numeric', distributions, options));
   }
   const drifted = columns.filter((column) => column.drifted).length;
   const share = columns.length === 0 ? 0 : drifted / columns.length;
@@ -118,6 +144,36 @@ function buildReport(
     dataset_share: options.dataset_share,
     dataset_drift: columns.length > 0 && share >= options.dataset_share,
   };
+}
+
+/** One column's verdict from its bucket counts (the last bucket holds the missing values on both sides). */
+function columnDrift(
+  column: string,
+  numeric: boolean,
+  { reference, current }: { reference: number[]; current: number[] },
+  options: DriftColumnOptions,
+): ColumnDrift {
+  const rows = sum(current);
+  let drift: ColumnDrift;
+  if (options.small_sample && rows < options.small_sample.rows) {
+    const test = chiSquaredTest(reference, current);
+    const threshold = options.small_sample.p_value;
+    drift = { column, method: 'chi_squared', score: test.p_value, threshold, drifted: test.p_value < threshold };
+  } else {
+    const score = numeric ? populationStabilityIndex(reference, current) : jensenShannonDistance(reference, current);
+    const threshold = numeric ? options.psi_threshold : options.js_threshold;
+    drift = { column, method: numeric ? 'psi' : 'jensen_shannon', score, threshold, drifted: score > threshold };
+  }
+  if (options.missing_rate_change === undefined) return drift;
+  const last = reference.length - 1;
+  const missing = {
+    reference: reference[last] / sum(reference),
+    current: current[last] / rows,
+    threshold: options.missing_rate_change,
+    drifted: false,
+  };
+  missing.drifted = Math.abs(missing.current - missing.reference) > missing.threshold;
+  return { ...drift, drifted: drift.drifted || missing.drifted, missing };
 }
 
 /** Reference buckets: histogram bins then missing. */

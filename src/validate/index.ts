@@ -1,6 +1,9 @@
 export { RAGGED_ROWS_LISTED, UNSEEN_EXAMPLES, type ValidateDataInput, validateData } from './anomalies.ts';
+export { type ChiSquaredResult, chiSquaredSurvival, chiSquaredTest, MIN_EXPECTED } from './chi-squared.ts';
 export {
+  bucketCounts,
   computeDrift,
+  computeDriftFromCounts,
   computeDriftFromProfiles,
   type DriftColumnOptions,
   jensenShannonDistance,

@@ -11,6 +11,7 @@ import { checkParity } from '../../export/index.ts';
 import { readJson, sha256Hex, writeFileAtomic, writeJson } from '../../lib/files.ts';
 import { readOnnxInfo } from '../../model/onnx.ts';
 import { predict } from '../../model/predict.ts';
+import { holdoutPredictionProfile } from '../../monitor/index.ts';
 import { createRegistry } from '../../registry/index.ts';
 import type { AliasChange, ModelVersion } from '../../registry/types.ts';
 import { dataProfileSchema, readSchema, validationReportSchema } from '../../validate/index.ts';
@@ -124,6 +125,7 @@ export async function registerStage(ctx: RunContext, options: RegisterOptions = 
       },
       schema,
       training_profile: profile,
+      holdout_predictions: holdoutPredictionProfile(split.signature, reference),
       data_validation: {
         ok: validation.ok,
         errors: validation.errors,

@@ -1,0 +1,8 @@
+export { decide } from './decision.ts';
+export { inputDrift, inputDriftFromCounts, labelProfile, PREDICTION_COLUMN, predictionDrift } from './drift.ts';
+export { type FeedbackRows, feedbackQuality, feedbackRows } from './feedback.ts';
+export { feedbackLines, formatMonitorReport, inputDriftLines, predictionDriftLine } from './format.ts';
+export { MONITOR_DIR, type MonitorInput, type MonitorResult, runMonitor } from './monitor.ts';
+export { buildColumn, type LogWindow, orderLogFiles, readPredictionLog } from './prediction-log.ts';
+export { holdoutPredictionProfile, predictionReference } from './reference.ts';
+export * from './types.ts';
