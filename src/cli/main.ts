@@ -37,6 +37,7 @@ Registry
 
 Serving
   serve             Open Inference Protocol v2 server (conveyor serve --help)
+  monitor           drift and quality of the production model, and the retrain decision (conveyor monitor --help)
 
 Options
   --config PATH     config file (default: ${DEFAULT_CONFIG_PATH})
@@ -139,6 +140,8 @@ const commands: Record<string, Command> = {
 export async function main(argv: readonly string[]): Promise<number> {
   // serve has its own flags and owns the process signals until it stops.
   if (argv[0] === 'serve') return serveCli(argv.slice(1));
+  // monitor has its own flags; loaded on use so --help stays fast.
+  if (argv[0] === 'monitor') return (await import('./monitor-command.ts')).monitorCli(argv.slice(1));
   let flags: Flags;
   let command: string | undefined;
   try {

@@ -118,5 +118,5 @@ function fmt(value: number | null): string {
 }
 
 function pct(value: number): string {
-  return `${(value * 100).toFixed(value < 0.1 && value > 0 ? 1 : 0)}%`;
+  return `${(value * 100).toFixed(1)}%`;
 }
