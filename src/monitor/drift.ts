@@ -65,13 +65,35 @@ export function predictionDrift(
   const type = reference.columns[0]?.type === 'numeric' ? 'numeric' : 'categorical';
   const table: Table = { rowCount: predicted.length, columns: [buildColumn(PREDICTION_COLUMN, type, predicted)] };
   const report = computeDrift(reference, table, { ...driftOptionsOf(options), columns: [PREDICTION_COLUMN] });
+  return predictionVerdict(report, predicted.length);
+}
+
+/** Prediction drift from counts on the reference's buckets (the server's rolling window). */
+export function predictionDriftFromCounts(
+  reference: DataProfile | null,
+  counts: readonly number[],
+  options: MonitorOptions,
+): PredictionDrift {
+  if (!reference) {
+    return { status: 'unavailable', reason: 'the model card records no holdout predictions to compare with' };
+  }
+  const rows = counts.reduce((a, b) => a + b, 0);
+  if (rows < options.min_rows) return { status: 'not_enough_data', rows, min_rows: options.min_rows };
+  const report = computeDriftFromCounts(reference, new Map([[PREDICTION_COLUMN, counts]]), {
+    ...driftOptionsOf(options),
+    columns: [PREDICTION_COLUMN],
+  });
+  return predictionVerdict(report, rows);
+}
+
+function predictionVerdict(report: DriftReport, rows: number): PredictionDrift {
   const column = report.columns[0];
   if (!column) return { status: 'unavailable', reason: report.skipped[0]?.reason ?? 'not comparable' };
   // Predictions are never missing: the missing-rate check says nothing here.
   const { missing: _missing, ...drift } = column;
   const distanceDrifted =
     drift.method === 'chi_squared' ? drift.score < drift.threshold : drift.score > drift.threshold;
-  return { status: 'ok', rows: predicted.length, ...drift, drifted: distanceDrifted };
+  return { status: 'ok', rows, ...drift, drifted: distanceDrifted };
 }
 
 /**

@@ -1,7 +1,16 @@
 export { decide } from './decision.ts';
-export { inputDrift, inputDriftFromCounts, labelProfile, PREDICTION_COLUMN, predictionDrift } from './drift.ts';
+export {
+  inputDrift,
+  inputDriftFromCounts,
+  labelProfile,
+  PREDICTION_COLUMN,
+  predictionDrift,
+  predictionDriftFromCounts,
+} from './drift.ts';
 export { type FeedbackRows, feedbackQuality, feedbackRows } from './feedback.ts';
 export { feedbackLines, formatMonitorReport, inputDriftLines, predictionDriftLine } from './format.ts';
+export { type LiveModel, type LiveReport, LiveWindow, liveModelOf } from './live.ts';
+export { registerLiveGauges } from './live-metrics.ts';
 export { MONITOR_DIR, type MonitorInput, type MonitorResult, runMonitor } from './monitor.ts';
 export { buildColumn, type LogWindow, orderLogFiles, readPredictionLog } from './prediction-log.ts';
 export { holdoutPredictionProfile, predictionReference } from './reference.ts';

@@ -71,6 +71,8 @@ export class ServedModel {
     private readonly session: ort.InferenceSession,
     /** Where the model was loaded from (for logs). */
     readonly source: string,
+    /** The card served beside the model, when there is one (the live monitor reads its profiles). */
+    readonly card?: RegistryCard,
   ) {}
 
   /**
@@ -101,7 +103,7 @@ export class ServedModel {
     try {
       const card = files.card === undefined ? undefined : readCard(files.card);
       const { name, version } = identify(info, bytes, files, card);
-      const model = new ServedModel(name, version, sha256, info, session, files.onnx);
+      const model = new ServedModel(name, version, sha256, info, session, files.onnx, card);
       await model.warmUp();
       return model;
     } catch (error) {

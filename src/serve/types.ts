@@ -63,6 +63,8 @@ export interface ServeOptions {
   readonly logger?: Logger | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** onnxruntime threads per run (default: onnxruntime's, one per core). */
   readonly intraOpNumThreads?: number;
+  /** conveyor.yml `monitor:`: with `live` on, a rolling window serves drift at /v2/models/{name}/monitor. Default: off. */
+  readonly monitor?: Config['monitor'];
   /** Registers extra routes on the fastify instance before it listens (a benchmark's echo route, a probe). */
   readonly configure?: (app: FastifyInstance) => void;
 }

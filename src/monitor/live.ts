@@ -1,0 +1,192 @@
+/**
+ * The server's live view: a rolling window of the last `capacity` rows of inputs and predictions, kept as bucket
+ * indices on the training profile's buckets (numeric: quantile bins + missing; categorical: top categories +
+ * other + missing) in ring buffers, with running counts per bucket. Adding a row is O(features) — a bucket
+ * lookup and two counter updates per column — and memory is fixed (capacity × columns × 2 bytes); the drift
+ * figures are computed from the counts only when asked for (GET /v2/models/{name}/monitor, a /metrics scrape).
+ */
+import { modelCardSchema } from '../card/index.ts';
+import type { ModelSignature } from '../model/types.ts';
+import { binIndex, dataProfileSchema } from '../validate/index.ts';
+import type { CategoricalColumnProfile, DataProfile, NumericColumnProfile } from '../validate/types.ts';
+import { decide } from './decision.ts';
+import { inputDriftFromCounts, PREDICTION_COLUMN, predictionDriftFromCounts } from './drift.ts';
+import { predictionReference } from './reference.ts';
+import type { Decision, InputDrift, MonitorOptions, PredictionDrift } from './types.ts';
+
+/** What the live view knows of its model. */
+export interface LiveModel {
+  readonly name: string;
+  readonly version: string;
+  /** Feature names in the order rows are given (the model signature's). */
+  readonly features: readonly string[];
+  readonly trainingProfile: DataProfile;
+  /** Holdout predictions' profile (one column "prediction"), or null. */
+  readonly predictionProfile: DataProfile | null;
+}
+
+/** The live view's report (the JSON of GET /v2/models/{name}/monitor). */
+export interface LiveReport {
+  readonly retrain: boolean;
+  readonly severity: Decision['severity'];
+  readonly reasons: readonly string[];
+  readonly model: { readonly name: string; readonly version: string };
+  readonly window: {
+    readonly kind: 'server';
+    readonly rows: number;
+    readonly capacity: number;
+    readonly rows_seen: number;
+  };
+  readonly input_drift: InputDrift;
+  readonly prediction_drift: PredictionDrift;
+  readonly decision: Decision;
+}
+
+/** A column tracked in the window: how a value finds its bucket, and the ring of bucket indices. */
+class TrackedColumn {
+  readonly counts: Int32Array;
+  readonly ring: Uint16Array;
+  private readonly categoryBucket: Map<string, number> | undefined;
+  private readonly edges: readonly number[] | undefined;
+  readonly missingBucket: number;
+
+  constructor(
+    readonly name: string,
+    profile: NumericColumnProfile | CategoricalColumnProfile,
+    capacity: number,
+  ) {
+    if (profile.type === 'numeric') {
+      this.edges = profile.histogram.edges;
+      this.missingBucket = profile.histogram.counts.length;
+    } else {
+      this.categoryBucket = new Map(profile.top.map((entry, i) => [entry.value, i]));
+      this.missingBucket = profile.top.length + 1; // after "other"
+    }
+    this.counts = new Int32Array(this.missingBucket + 1);
+    this.ring = new Uint16Array(capacity);
+  }
+
+  bucketOf(value: unknown): number {
+    if (this.edges)
+      return typeof value === 'number' && Number.isFinite(value) ? binIndex(this.edges, value) : this.missingBucket;
+    if (typeof value !== 'string' || value === '') return this.missingBucket;
+    return this.categoryBucket!.get(value) ?? this.missingBucket - 1;
+  }
+}
+
+export class LiveWindow {
+  private readonly inputs: (TrackedColumn | undefined)[];
+  private readonly prediction: TrackedColumn | undefined;
+  private readonly capacity: number;
+  private next = 0;
+  private size = 0;
+  private seen = 0;
+
+  constructor(
+    readonly model: LiveModel,
+    private readonly options: MonitorOptions,
+  ) {
+    this.capacity = options.window;
+    const profiles = new Map(model.trainingProfile.columns.map((c) => [c.name, c]));
+    this.inputs = model.features.map((name) => {
+      const profile = profiles.get(name);
+      return profile && profile.type !== 'datetime' ? new TrackedColumn(name, profile, this.capacity) : undefined;
+    });
+    const predicted = model.predictionProfile?.columns[0];
+    this.prediction =
+      predicted && predicted.type !== 'datetime'
+        ? new TrackedColumn(PREDICTION_COLUMN, predicted, this.capacity)
+        : undefined;
+  }
+
+  /**
+   * Adds `rows` rows: `inputs[j][r]` is feature j of row r as the client sent it (a number or null for numeric
+   * features, a string with "" for missing for categorical ones); `predicted[r]` the label or value.
+   */
+  add(
+    rows: number,
+    inputs: readonly (readonly (number | null)[] | readonly string[])[],
+    predicted: ArrayLike<string | number> | undefined,
+  ): void {
+    for (let r = 0; r < rows; r++) {
+      const slot = this.next;
+      const evict = this.size === this.capacity;
+      for (let j = 0; j < this.inputs.length; j++) {
+        const column = this.inputs[j];
+        if (column) this.put(column, slot, evict, inputs[j]?.[r]);
+      }
+      if (this.prediction && predicted) this.put(this.prediction, slot, evict, predicted[r]);
+      this.next = slot + 1 === this.capacity ? 0 : slot + 1;
+      if (!evict) this.size++;
+      this.seen++;
+    }
+  }
+
+  private put(column: TrackedColumn, slot: number, evict: boolean, value: unknown): void {
+    if (evict) column.counts[column.ring[slot]]--;
+    const bucket = column.bucketOf(value);
+    column.ring[slot] = bucket;
+    column.counts[bucket]++;
+  }
+
+  /** Rows in the window now. */
+  get rows(): number {
+    return this.size;
+  }
+
+  /** The drift figures and decision of the rows in the window (feedback is the CLI's: not part of the live view). */
+  report(): LiveReport {
+    const counts = new Map<string, number[]>();
+    for (const column of this.inputs) if (column) counts.set(column.name, Array.from(column.counts));
+    const inputDrift = inputDriftFromCounts(this.model.trainingProfile, counts, this.size, this.options);
+    const predictionDriftResult = this.predictionReport();
+    const decision = decide({
+      inputDrift,
+      predictionDrift: predictionDriftResult,
+      feedback: { status: 'unavailable', reason: 'feedback is scored by "conveyor monitor", not by the server' },
+    });
+    return {
+      retrain: decision.retrain,
+      severity: decision.severity,
+      reasons: decision.reasons.filter((r) => r.retrain).map((r) => r.message),
+      model: { name: this.model.name, version: this.model.version },
+      window: { kind: 'server', rows: this.size, capacity: this.capacity, rows_seen: this.seen },
+      input_drift: inputDrift,
+      prediction_drift: predictionDriftResult,
+      decision,
+    };
+  }
+
+  private predictionReport(): PredictionDrift {
+    if (!this.prediction) return predictionDriftFromCounts(null, [], this.options);
+    return predictionDriftFromCounts(this.model.predictionProfile, Array.from(this.prediction.counts), this.options);
+  }
+}
+
+/**
+ * The live view's model from a served model's signature and card, or why there is none: the card must carry a
+ * training profile (Conveyor cards do since their first version; a bare folder with only model.onnx does not).
+ */
+export function liveModelOf(
+  name: string,
+  version: string,
+  signature: ModelSignature,
+  card: Readonly<Record<string, unknown>> | undefined,
+): LiveModel | string {
+  if (!card) return 'the model was loaded without a card.json (the training profile is the reference)';
+  const training = dataProfileSchema.safeParse(card.training_profile);
+  if (!training.success) return 'the model card has no valid training_profile';
+  const holdout = dataProfileSchema.safeParse(card.holdout_predictions);
+  let predictionProfile: DataProfile | null = holdout.success ? holdout.data : null;
+  if (!predictionProfile) {
+    const parsed = modelCardSchema.safeParse(card);
+    predictionProfile = parsed.success ? predictionReference(parsed.data) : null;
+  }
+  return {
+    name,
+    version,
+    features: signature.features.map((f) => f.name),
+    trainingProfile: training.data,
+    predictionProfile,
+  };
+}
