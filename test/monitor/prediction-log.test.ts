@@ -56,11 +56,9 @@ describe('prediction log reader', () => {
     const bill = window.inputs.columns[1]!;
     expect(bill.type === 'numeric' && Array.from(bill.values)).toEqual([3, Number.NaN, 4]);
     const island = window.inputs.columns[0]!;
-    expect(island.type === 'categorical' && Array.from(island.codes, (c) => (c < 0 ? null : island.categories[c]))).toEqual([
-      'Torgersen',
-      null,
-      'Biscoe',
-    ]);
+    expect(
+      island.type === 'categorical' && Array.from(island.codes, (c) => (c < 0 ? null : island.categories[c])),
+    ).toEqual(['Torgersen', null, 'Biscoe']);
     expect(window.labels).toEqual(['Adelie', 'Adelie', 'Adelie']);
   });
 
@@ -82,7 +80,9 @@ describe('prediction log reader', () => {
     const window = readPredictionLog([file], signature, 'penguins', 100);
     expect(window.lines).toEqual({ read: 7, malformed: 3, truncated: 1, other_model: 1 });
     expect(window.inputs.rowCount).toBe(2);
-    expect(window.warnings.join('\n')).toMatch(/3 malformed line\(s\) skipped \(first: predictions\.jsonl line 2: not JSON/);
+    expect(window.warnings.join('\n')).toMatch(
+      /3 malformed line\(s\) skipped \(first: predictions\.jsonl line 2: not JSON/,
+    );
     expect(window.warnings.join('\n')).toMatch(/1 truncated line\(s\) skipped \(first: predictions\.jsonl line 7/);
     expect(window.warnings.join('\n')).toMatch(/line\(s\) of other models skipped .*"other-model"/);
   });
