@@ -6,11 +6,12 @@
  * (c) the HTTP ceiling: a JSON echo route on the same fastify instance (same hooks, same process).
  * Load comes from autocannon in a child process (its own event loop). Then p99 at half the peak rate,
  * and memory over a soak run. Two models: the penguins model of the default config, and a 500-tree model.
+ * (d) the live monitoring window (monitor.live): throughput with the window on against off, same model.
  *
  * Prints a Markdown table (paste it into bench/README.md "## Serving").
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +74,8 @@ async function main(): Promise<void> {
       models: { type: 'string', default: 'penguins,trees500' },
       threads: { type: 'string', default: '0' },
       'prediction-log': { type: 'string', default: 'on' },
+      /** Run only the live-monitor comparison (d). */
+      'monitor-only': { type: 'boolean', default: false },
     },
   });
   settings.threads = Number(values.threads);
@@ -97,12 +100,17 @@ async function main(): Promise<void> {
   );
   const models = await buildModels(work, wanted);
   try {
+    if (values['monitor-only']) {
+      for (const model of models) await benchMonitor(model, work, duration, out);
+      return;
+    }
     for (const model of models) {
       out();
       out(`### ${model.title}`);
       out();
       await benchModel(model, work, duration, out, values.quick);
     }
+    for (const model of models) await benchMonitor(model, work, duration, out);
     out();
     if (soak > 0) {
       out(`### Memory over a ${soak} s soak (${models[0]!.name}, batching on, concurrency 16)`);
@@ -379,6 +387,76 @@ async function benchModel(
     );
   } finally {
     await server.close();
+  }
+}
+
+/**
+ * (d) The live monitoring window's cost on the request path: the same model served with monitor.live on (its card
+ * carries the training profile and holdout predictions) and off, batching on, 16 connections, rounds interleaved.
+ */
+async function benchMonitor(model: BenchModel, work: string, duration: number, out: (line?: string) => void) {
+  const { cardFor } = await import('../test/serve/models.ts');
+  const { loadOnnxSession: load1, runOnnx } = await import('../src/model/onnx.ts');
+  const { holdoutPredictionProfile } = await import('../src/monitor/index.ts');
+  const { computeProfile } = await import('../src/validate/index.ts');
+  const { configSchema } = await import('../src/config/schema.ts');
+  const loaded = await load1(model.onnx);
+  const predictions = await runOnnx(loaded.session, model.signature, model.table);
+  await loaded.session.release();
+  const dir = join(work, `${model.name}-monitored`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.onnx'), model.onnx);
+  const card = {
+    ...cardFor(model.onnx, { name: model.name, version: 1 }),
+    training_profile: computeProfile(model.table),
+    holdout_predictions: holdoutPredictionProfile(model.signature, predictions),
+  };
+  writeFileSync(join(dir, 'card.json'), JSON.stringify(card));
+  const monitor = configSchema.shape.monitor.parse({});
+  const start = (live: boolean) =>
+    startServer({
+      source: { kind: 'dir', path: dir },
+      port: 0,
+      logger: 'warn',
+      monitor: { ...monitor, live },
+      ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
+    });
+  const servers = { off: await start(false), on: await start(true) };
+  const bodies = Array.from({ length: 64 }, (_, r) =>
+    inferBody(model.signature, model.table, r % model.table.rowCount),
+  );
+  const results: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  try {
+    for (const kind of ['off', 'on'] as const) {
+      await load({ url: `${servers[kind].url}/v2/models/${model.name}/infer`, bodies, connections: 16, duration: 1 });
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const kind of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        const r = await load({
+          url: `${servers[kind].url}/v2/models/${model.name}/infer`,
+          bodies,
+          connections: 16,
+          duration,
+        });
+        results[kind].push(r.rps);
+      }
+    }
+    const window = (await (await fetch(`${servers.on.url}/v2/models/${model.name}/monitor`)).json()) as {
+      window: { rows: number };
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const on = median(results.on);
+    const off = median(results.off);
+    out();
+    out(
+      `(d) ${model.title}, live monitor window (${monitor.window} rows, ${model.signature.features.length} features): ` +
+        `on ${fmt(on)} req/s, off ${fmt(off)} req/s, on/off ${(on / off).toFixed(3)} (median of ${rounds} interleaved ` +
+        `rounds, batching on, 16 connections; rounds on/off: ${results.on.map(fmt).join(', ')} / ${results.off.map(fmt).join(', ')}; ` +
+        `window held ${window.window.rows} rows at the end).`,
+    );
+  } finally {
+    await servers.off.close();
+    await servers.on.close();
   }
 }
 
