@@ -426,19 +426,25 @@ async function benchMonitor(model: BenchModel, work: string, duration: number, o
     inferBody(model.signature, model.table, r % model.table.rowCount),
   );
   const results: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  // CPU time of this process (both servers live here; autocannon runs in a child) per request served: less
+  // disturbed by other processes on a shared machine than wall-clock throughput.
+  const cpu: Record<'on' | 'off', number[]> = { on: [], off: [] };
   try {
     for (const kind of ['off', 'on'] as const) {
       await load({ url: `${servers[kind].url}/v2/models/${model.name}/infer`, bodies, connections: 16, duration: 1 });
     }
     for (let round = 0; round < rounds; round++) {
       for (const kind of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        const before = process.cpuUsage();
         const r = await load({
           url: `${servers[kind].url}/v2/models/${model.name}/infer`,
           bodies,
           connections: 16,
           duration,
         });
+        const used = process.cpuUsage(before);
         results[kind].push(r.rps);
+        cpu[kind].push((used.user + used.system) / (r.rps * duration));
       }
     }
     const window = (await (await fetch(`${servers.on.url}/v2/models/${model.name}/monitor`)).json()) as {
@@ -447,12 +453,41 @@ async function benchMonitor(model: BenchModel, work: string, duration: number, o
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const on = median(results.on);
     const off = median(results.off);
+    const cpuOn = median(cpu.on);
+    const cpuOff = median(cpu.off);
+    // The window's own cost per row, in-process: add() of the bench rows, many times over.
+    const { LiveWindow, liveModelOf } = await import('../src/monitor/index.ts');
+    const live = liveModelOf(model.name, 'v1', model.signature, card);
+    if (typeof live === 'string') throw new Error(live);
+    const alone = new LiveWindow(live, monitor);
+    const rows = Math.min(model.table.rowCount, 256);
+    const sent = model.signature.features.map((f) => {
+      const column = model.table.columns.find((c) => c.name === f.name)!;
+      return Array.from({ length: rows }, (_, r) => {
+        if (column.type === 'categorical') return column.codes[r]! < 0 ? '' : column.categories[column.codes[r]!]!;
+        return Number.isNaN(column.values[r]!) ? null : column.values[r]!;
+      });
+    }) as (number | null)[][];
+    const predicted = Array.from({ length: rows }, (_, r) =>
+      model.signature.task === 'classification' ? model.signature.classes![r % model.signature.classes!.length]! : r,
+    );
+    let added = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1000) {
+      alone.add(rows, sent, predicted);
+      added += rows;
+    }
+    const nsPerRow = ((performance.now() - t0) * 1e6) / added;
     out();
     out(
       `(d) ${model.title}, live monitor window (${monitor.window} rows, ${model.signature.features.length} features): ` +
         `on ${fmt(on)} req/s, off ${fmt(off)} req/s, on/off ${(on / off).toFixed(3)} (median of ${rounds} interleaved ` +
         `rounds, batching on, 16 connections; rounds on/off: ${results.on.map(fmt).join(', ')} / ${results.off.map(fmt).join(', ')}; ` +
         `window held ${window.window.rows} rows at the end).`,
+    );
+    out(
+      `(d) CPU per request (this process): on ${cpuOn.toFixed(0)} µs, off ${cpuOff.toFixed(0)} µs, off/on ${(cpuOff / cpuOn).toFixed(3)}; ` +
+        `window.add alone: ${nsPerRow.toFixed(0)} ns per row (${((nsPerRow / 1000 / cpuOff) * 100).toFixed(2)}% of a request's CPU).`,
     );
   } finally {
     await servers.off.close();
