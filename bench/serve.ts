@@ -6,7 +6,11 @@
  * (c) the HTTP ceiling: a JSON echo route on the same fastify instance (same hooks, same process).
  * Load comes from autocannon in a child process (its own event loop). Then p99 at half the peak rate,
  * and memory over a soak run. Two models: the penguins model of the default config, and a 500-tree model.
- * (d) the live monitoring window (monitor.live): throughput with the window on against off, same model.
+ * (d) issue 15's figures (bench/http-load.ts): single-row infer throughput under wrk as a ratio to a bare
+ * node:http JSON echo measured in the same run, and p99 at a fixed 3,000 req/s offered by `hey -q` over
+ * 16 connections, beside the echo's. `--floor-only` runs (d) alone.
+ * (e) the live monitoring window (monitor.live): throughput and CPU per request with the window on against off,
+ * same model, and the window's own cost per row. `--monitor-only` runs (e) alone.
  *
  * Prints a Markdown table (paste it into bench/README.md "## Serving").
  */
@@ -28,6 +32,7 @@ import { prepareData } from '../src/prepare/index.ts';
 import { type RunningServer, startServer } from '../src/serve/index.ts';
 import { trainModel } from '../src/train/index.ts';
 import type { Dataset } from '../src/train/types.ts';
+import { heyFixedRate, startBareEcho, wrkLoad } from './http-load.ts';
 
 interface LoadOptions {
   readonly url: string;
@@ -74,13 +79,15 @@ async function main(): Promise<void> {
       models: { type: 'string', default: 'penguins,trees500' },
       threads: { type: 'string', default: '0' },
       'prediction-log': { type: 'string', default: 'on' },
-      /** Run only the live-monitor comparison (d). */
+      'floor-only': { type: 'boolean', default: false },
       'monitor-only': { type: 'boolean', default: false },
+      'session-thread': { type: 'string', default: 'off' },
     },
   });
   settings.threads = Number(values.threads);
   rounds = Number(values.rounds);
   settings.predictionLog = values['prediction-log'] !== 'off';
+  settings.sessionThread = values['session-thread'] === 'on';
   const wanted = new Set(values.models.split(','));
   const duration = Number(values.duration);
   const soak = Number(values.soak);
@@ -96,7 +103,7 @@ async function main(): Promise<void> {
   out(`Load: autocannon in a child process, ${duration} s per cell; single-row OIP infer requests.`);
 
   out(
-    `Server: onnxruntime threads ${settings.threads || 'default (one per core)'}, prediction log ${settings.predictionLog ? 'on (every request)' : 'off'}.`,
+    `Server: onnxruntime threads ${settings.threads || 'default (one per core)'}, prediction log ${settings.predictionLog ? 'on (every request)' : 'off'}, session ${settings.sessionThread ? 'in a worker thread' : 'on the HTTP thread'}.`,
   );
   const models = await buildModels(work, wanted);
   try {
@@ -108,11 +115,11 @@ async function main(): Promise<void> {
       out();
       out(`### ${model.title}`);
       out();
-      await benchModel(model, work, duration, out, values.quick);
+      if (!values['floor-only']) await benchModel(model, work, duration, out, values.quick);
+      await benchAgainstFloor(model, work, duration, out);
     }
-    for (const model of models) await benchMonitor(model, work, duration, out);
     out();
-    if (soak > 0) {
+    if (soak > 0 && !values['floor-only']) {
       out(`### Memory over a ${soak} s soak (${models[0]!.name}, batching on, concurrency 16)`);
       await soakRun(models[0]!, work, soak, out);
     }
@@ -131,7 +138,7 @@ interface BenchModel {
 }
 
 /** Server settings every run uses (from the flags). */
-const settings = { threads: 0, predictionLog: true };
+const settings = { threads: 0, predictionLog: true, sessionThread: false };
 /** Repetitions of each HTTP cell (the median is reported). */
 let rounds = 3;
 
@@ -391,7 +398,64 @@ async function benchModel(
 }
 
 /**
- * (d) The live monitoring window's cost on the request path: the same model served with monitor.live on (its card
+ * (d) Single-row infer (default batching) against a bare node:http JSON echo, both under wrk at 16
+ * connections, interleaved `rounds` times (median ratio); then p99 at a fixed 3,000 req/s (hey, 16 workers
+ * × 188 req/s) for both.
+ */
+async function benchAgainstFloor(
+  model: BenchModel,
+  work: string,
+  duration: number,
+  out: (line?: string) => void,
+): Promise<void> {
+  const bodies = Array.from({ length: 64 }, (_, r) =>
+    inferBody(model.signature, model.table, r % model.table.rowCount),
+  );
+  const echo = await startBareEcho();
+  const server = await serve(model, work, true);
+  const infer = `${server.url}/v2/models/${model.name}/infer`;
+  try {
+    await wrkLoad(echo.url, bodies, 16, 1, work);
+    await wrkLoad(infer, bodies, 16, 1, work);
+    const ratios: number[] = [];
+    const cells: { echo: HttpLoadResultLike; infer: HttpLoadResultLike }[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const e = await wrkLoad(echo.url, bodies, 16, duration, work);
+      const i = await wrkLoad(infer, bodies, 16, duration, work);
+      ratios.push(i.rps / e.rps);
+      cells.push({ echo: e, infer: i });
+    }
+    const order = ratios.map((r, k) => [r, k] as const).sort((a, b) => a[0] - b[0]);
+    const [ratio, k] = order[Math.floor(order.length / 2)]!;
+    const mid = cells[k]!;
+    out();
+    out(
+      `(d) wrk, 16 connections, single-row infer vs a bare node:http JSON echo (median of ${rounds} interleaved pairs): ` +
+        `infer ${fmt(mid.infer.rps)} req/s, echo ${fmt(mid.echo.rps)} req/s: **${ratio.toFixed(2)}×** ` +
+        `(all pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})${errorsNote(cells.flatMap((c) => [c.echo, c.infer]))}.`,
+    );
+    const echoRate = await heyFixedRate(echo.url, bodies[0]!, 16, 188, duration, work);
+    const inferRate = await heyFixedRate(infer, bodies[0]!, 16, 188, duration, work);
+    out(
+      `(d) hey -c 16 -q 188 (3,008 req/s offered): infer ${fmt(inferRate.rps)} req/s, p50 ${inferRate.p50.toFixed(2)} ms, ` +
+        `**p99 ${inferRate.p99.toFixed(2)} ms**; bare echo ${fmt(echoRate.rps)} req/s, p50 ${echoRate.p50.toFixed(2)} ms, ` +
+        `p99 ${echoRate.p99.toFixed(2)} ms${errorsNote([echoRate, inferRate])}.`,
+    );
+  } finally {
+    await server.close();
+    await echo.close();
+  }
+}
+
+type HttpLoadResultLike = { readonly rps: number; readonly errors: number };
+
+function errorsNote(results: readonly HttpLoadResultLike[]): string {
+  const errors = results.reduce((a, r) => a + r.errors, 0);
+  return errors > 0 ? ` (${errors} failed or non-2xx responses)` : '';
+}
+
+/**
+ * (e) The live monitoring window's cost on the request path: the same model served with monitor.live on (its card
  * carries the training profile and holdout predictions) and off, batching on, 16 connections, rounds interleaved.
  */
 async function benchMonitor(model: BenchModel, work: string, duration: number, out: (line?: string) => void) {
@@ -480,13 +544,13 @@ async function benchMonitor(model: BenchModel, work: string, duration: number, o
     const nsPerRow = ((performance.now() - t0) * 1e6) / added;
     out();
     out(
-      `(d) ${model.title}, live monitor window (${monitor.window} rows, ${model.signature.features.length} features): ` +
+      `(e) ${model.title}, live monitor window (${monitor.window} rows, ${model.signature.features.length} features): ` +
         `on ${fmt(on)} req/s, off ${fmt(off)} req/s, on/off ${(on / off).toFixed(3)} (median of ${rounds} interleaved ` +
         `rounds, batching on, 16 connections; rounds on/off: ${results.on.map(fmt).join(', ')} / ${results.off.map(fmt).join(', ')}; ` +
         `window held ${window.window.rows} rows at the end).`,
     );
     out(
-      `(d) CPU per request (this process): on ${cpuOn.toFixed(0)} µs, off ${cpuOff.toFixed(0)} µs, off/on ${(cpuOff / cpuOn).toFixed(3)}; ` +
+      `(e) CPU per request (this process): on ${cpuOn.toFixed(0)} µs, off ${cpuOff.toFixed(0)} µs, off/on ${(cpuOff / cpuOn).toFixed(3)}; ` +
         `window.add alone: ${nsPerRow.toFixed(0)} ns per row (${((nsPerRow / 1000 / cpuOff) * 100).toFixed(2)}% of a request's CPU).`,
     );
   } finally {
@@ -539,6 +603,7 @@ async function serve(model: BenchModel, work: string, batching: boolean): Promis
   const predictionLog = settings.predictionLog;
   return startServer({
     ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
+    ...(settings.sessionThread ? { sessionThread: true } : {}),
     source: { kind: 'dir', path: model.dir },
     port: 0,
     logger: 'warn',

@@ -5,21 +5,9 @@
 import { z } from 'zod';
 import { RegistryError } from './errors.ts';
 import { checkAliasName } from './refs.ts';
-import type { AliasChange, AliasMeta } from './types.ts';
+import { type AliasChange, type AliasMeta, aliasChangeSchema } from './types.ts';
 
 export const REGISTRY_FORMAT = 1;
-
-const aliasChangeSchema = z
-  .object({
-    alias: z.string(),
-    from: z.int().min(1).nullable(),
-    to: z.int().min(1),
-    at: z.iso.datetime({ offset: true }),
-    actor: z.string(),
-    reason: z.string().optional(),
-    action: z.enum(['set', 'rollback']),
-  })
-  .strict();
 
 const registryDocumentSchema = z
   .object({

@@ -1,14 +1,15 @@
-/** validate-data executor: load the configured files, infer or read the schema, profile, check, persist. */
+/**
+ * validate-data executor: load the configured files, infer or read the schema, profile, check, persist.
+ * The schema used is snapshotted into the run folder (later stages and the model card read it from there); an
+ * inferred schema reaches the working tree only when the run succeeds (see inferred-schema.ts).
+ */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadData } from '../../data/load.ts';
-import { writeTable } from '../../data/table.ts';
+import { loadData } from '../../data/index.ts';
 import type { ColumnType } from '../../data/types.ts';
 import { ConfigError } from '../../errors.ts';
-import { writeJson } from '../../lib/files.ts';
 import {
   computeProfile,
-  type DataProfile,
   type DataSchema,
   DataValidationError,
   formatValidationReport,
@@ -16,9 +17,11 @@ import {
   readSchema,
   type ValidationReport,
   validateData,
-  writeSchema,
 } from '../../validate/index.ts';
+import { writeArtifact } from '../artifact-io.ts';
+import { referenceProfile } from '../baseline.ts';
 import type { RunContext } from '../context.ts';
+import { indent } from './format.ts';
 
 export interface ValidateDataOutcome {
   readonly report: ValidationReport;
@@ -28,12 +31,11 @@ export interface ValidateDataOutcome {
   readonly files: number;
 }
 
-/**
- * `reference` is the training-data profile of the model in production (from the registry), against
- * which drift is measured; null for the first model.
- */
-export async function validateDataStage(ctx: RunContext, reference: DataProfile | null): Promise<ValidateDataOutcome> {
-  const { config, cwd, layout } = ctx;
+const STAGE = 'validate-data';
+
+export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOutcome> {
+  const { config, cwd, dir } = ctx;
+  const reference = await referenceProfile(ctx);
   const schemaPath = resolve(cwd, config.data.schema);
   const existing = existsSync(schemaPath) ? readSchema(schemaPath) : null;
   const columnTypes: Record<string, ColumnType> = { ...schemaTypes(existing), ...config.data.features };
@@ -64,23 +66,28 @@ export async function validateDataStage(ctx: RunContext, reference: DataProfile 
   }
   const profile = computeProfile(data.table, { bins: config.validation.data.drift.bins });
   const schema = existing ?? inferSchema(profile, { target: config.data.target });
-  if (!existing) writeSchema(schemaPath, schema);
   const report = validateData({ data, schema, options: config.validation.data, ...(reference ? { reference } : {}) });
 
-  writeJson(layout.dataJson, {
-    paths,
-    files: data.files,
-    rows: data.table.rowCount,
-    columns: data.table.columns.map((c) => ({ name: c.name, type: c.type })),
-    schema_file: config.data.schema,
-    schema_created: !existing,
-  });
-  writeJson(layout.profileJson, profile);
-  writeJson(layout.validationJson, report);
-  writeTable(layout.dataTable, data.table);
+  await writeArtifact(
+    dir,
+    'data',
+    {
+      paths,
+      files: data.files,
+      rows: data.table.rowCount,
+      columns: data.table.columns.map((c) => ({ name: c.name, type: c.type })),
+      schema_file: config.data.schema,
+      schema_created: !existing,
+    },
+    STAGE,
+  );
+  await writeArtifact(dir, 'schema', schema, STAGE);
+  await writeArtifact(dir, 'profile', profile, STAGE);
+  await writeArtifact(dir, 'validation', report, STAGE);
+  await writeArtifact(dir, 'table', data.table, STAGE);
 
   ctx.log(`  ${data.files.length} file(s), ${data.table.rowCount} rows, ${columns.length} columns`);
-  if (!existing) ctx.log(`  inferred a data schema and wrote ${config.data.schema}: review and commit it`);
+  if (!existing) ctx.log(`  inferred a data schema; it is written to ${config.data.schema} when the run succeeds`);
   ctx.log(indent(formatValidationReport(report)));
   if (!report.ok) throw new DataValidationError(report.anomalies);
   return { report, schemaPath, schemaCreated: !existing, rows: data.table.rowCount, files: data.files.length };
@@ -90,11 +97,4 @@ function schemaTypes(schema: DataSchema | null): Record<string, ColumnType> {
   const types: Record<string, ColumnType> = {};
   for (const column of schema?.columns ?? []) types[column.name] = column.type;
   return types;
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => (line ? `  ${line}` : line))
-    .join('\n');
 }
