@@ -4,6 +4,7 @@
  * from the JSON); 2 for unusable input (no production model, unreadable files, a log with no usable line);
  * 1 for anything else.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load.ts';
 import { describeError, exitCodeOf } from '../errors.ts';
@@ -61,7 +62,7 @@ export async function monitorCli(argv: readonly string[], io: MonitorCliIo = {})
       return 0;
     }
     const cwd = io.cwd ?? process.cwd();
-    const config = loadConfig(io.cwd ? `${cwd}/${values.config}` : values.config!);
+    const config = loadConfig(resolve(cwd, values.config!));
     const { report, path } = await runMonitor({
       config,
       cwd,

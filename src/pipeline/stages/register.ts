@@ -7,7 +7,6 @@ import { ModelRejectedError, ParityError } from '../../errors.ts';
 import { checkParity } from '../../export/index.ts';
 import { readOnnxInfo } from '../../model/onnx.ts';
 import { predict } from '../../model/predict.ts';
-import { holdoutPredictionProfile } from '../../monitor/index.ts';
 import type { AliasChange, ModelVersion } from '../../registry/index.ts';
 import { readArtifact, readArtifactIfPresent, writeArtifact } from '../artifact-io.ts';
 import { runRegistry } from '../baseline.ts';
@@ -86,7 +85,7 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
       split,
       schema,
       profile,
-      holdoutPredictions: holdoutPredictionProfile(split.signature, reference),
+      holdoutPredictions: await readArtifact(dir, 'holdout-predictions', STAGE),
       validation,
       evaluation,
       baseline,
