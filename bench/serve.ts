@@ -519,6 +519,9 @@ async function benchMonitor(model: BenchModel, work: string, duration: number, o
     const off = median(results.off);
     const cpuOn = median(cpu.on);
     const cpuOff = median(cpu.off);
+    // Each round runs off and on back to back: the ratio within a round cancels most of the drift in the
+    // machine's load between rounds.
+    const paired = median(results.on.map((x, i) => x / results.off[i]!));
     // The window's own cost per row, in-process: add() of the bench rows, many times over.
     const { LiveWindow, liveModelOf } = await import('../src/monitor/index.ts');
     const live = liveModelOf(model.name, 'v1', model.signature, card);
@@ -545,7 +548,7 @@ async function benchMonitor(model: BenchModel, work: string, duration: number, o
     out();
     out(
       `(e) ${model.title}, live monitor window (${monitor.window} rows, ${model.signature.features.length} features): ` +
-        `on ${fmt(on)} req/s, off ${fmt(off)} req/s, on/off ${(on / off).toFixed(3)} (median of ${rounds} interleaved ` +
+        `on ${fmt(on)} req/s, off ${fmt(off)} req/s, on/off ${(on / off).toFixed(3)}, median of the per-round on/off ratios ${paired.toFixed(3)} (${rounds} interleaved ` +
         `rounds, batching on, 16 connections; rounds on/off: ${results.on.map(fmt).join(', ')} / ${results.off.map(fmt).join(', ')}; ` +
         `window held ${window.window.rows} rows at the end).`,
     );
