@@ -67,6 +67,8 @@ export interface CardInputs {
     readonly inputs: readonly CardTensor[];
     readonly outputs: readonly CardTensor[];
   };
+  /** sha256 of the unversioned export (see the card's model_digest). */
+  readonly modelDigest: string;
   readonly stageDurationsMs: Readonly<Record<string, number>>;
 }
 
@@ -137,6 +139,7 @@ export function buildModelCard(inputs: CardInputs): { card: ModelCard; markdown:
       outputs: inputs.onnx.outputs.map(tensor),
     },
     assets: { 'model.onnx': { sha256: sha256Hex(inputs.onnx.bytes), bytes: inputs.onnx.bytes.byteLength } },
+    model_digest: inputs.modelDigest,
     stage_durations_ms: { ...inputs.stageDurationsMs },
   };
   const markdown = renderCardMarkdown(card);

@@ -1,4 +1,5 @@
 /** card.md: the model card for people (release notes on GitHub, the registry folder locally). */
+import { formatMetric as fmt, formatBytes } from './format.ts';
 import type { ModelCard } from './schema.ts';
 
 /** Markdown of a card. It never shows card.md's own digest, which is computed from this text. */
@@ -31,18 +32,35 @@ export function renderCardMarkdown(card: ModelCard): string {
   lines.push('## Metrics (holdout)', '');
   const baselineMetrics = (card.baseline?.metrics ?? {}) as Record<string, number | null | undefined>;
   const hasBaseline = card.baseline !== null;
+  // The naive baseline (a model ignoring the features) shows what the metrics are worth on this holdout.
+  const naive = evaluation.naive_baseline ?? null;
+  const naiveMetrics = (naive?.metrics ?? {}) as Record<string, number | null | undefined>;
+  const headers = [
+    'metric',
+    'value',
+    ...(hasBaseline ? [`production ${card.baseline!.version}`] : []),
+    ...(naive ? ['naive baseline'] : []),
+    'better',
+  ];
   lines.push(
-    hasBaseline ? `| metric | value | production ${card.baseline!.version} | better |` : '| metric | value | better |',
+    `| ${headers.join(' | ')} |`,
+    `| --- | ---: |${headers
+      .slice(2, -1)
+      .map(() => ' ---: |')
+      .join('')} --- |`,
   );
-  lines.push(hasBaseline ? '| --- | ---: | ---: | --- |' : '| --- | ---: | --- |');
   for (const [metric, value] of Object.entries(evaluation.metrics)) {
     const better = evaluation.higher_is_better[metric as keyof typeof evaluation.higher_is_better] ? 'higher' : 'lower';
-    lines.push(
-      hasBaseline
-        ? `| ${metric} | ${fmt(value)} | ${fmt(baselineMetrics[metric] ?? null)} | ${better} |`
-        : `| ${metric} | ${fmt(value)} | ${better} |`,
-    );
+    const cells = [
+      metric,
+      fmt(value),
+      ...(hasBaseline ? [fmt(baselineMetrics[metric] ?? null)] : []),
+      ...(naive ? [fmt(naiveMetrics[metric] ?? null)] : []),
+      better,
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
   }
+  if (naive) lines.push('', `Naive baseline: ${naive.description}.`);
   lines.push('');
 
   lines.push('## Blessing', '');
@@ -120,14 +138,4 @@ export function renderCardMarkdown(card: ModelCard): string {
     lines.push(`| ${stage} | ${(ms / 1000).toFixed(2)} |`);
   lines.push('');
   return `${lines.join('\n')}\n`;
-}
-
-function fmt(value: number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (!Number.isFinite(value)) return String(value);
-  return Math.abs(value) >= 1000 || Number.isInteger(value) ? String(Math.round(value * 1e4) / 1e4) : value.toFixed(4);
-}
-
-function formatBytes(bytes: number): string {
-  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -109,14 +109,22 @@ const commands: Record<string, Command> = {
       ...stageOptions(flags),
       log,
     });
-    const registered = result.registration?.version;
-    log(registered ? `done: ${result.runDir} → ${registered.name} v${registered.version}` : `done: ${result.runDir}`);
+    const registration = result.registration;
+    const registered = registration?.version;
+    log(
+      !registered
+        ? `done: ${result.runDir}`
+        : registration.unchanged
+          ? `done: ${result.runDir} (unchanged: ${registered.name} v${registered.version} stays production)`
+          : `done: ${result.runDir} → ${registered.name} v${registered.version}`,
+    );
     return {
       run: result.runDir,
       metrics: result.evaluation.metrics,
       parity: result.export.parity,
       blessed: result.blessing?.blessed ?? null,
       version: registered?.version ?? null,
+      unchanged: registration?.unchanged ?? false,
     };
   },
   ...Object.fromEntries(stageNames.map((name) => [name, stage(name)])),

@@ -111,6 +111,7 @@ export const splitFileSchema = z.object({
     holdout_fraction: z.number(),
     train_rows: z.int().min(0),
     holdout_rows: z.int().min(0),
+    holdout_share: z.number().min(0).max(1),
     dropped_missing_target: z.int().min(0),
   }),
   digest: z.string(),
@@ -138,6 +139,8 @@ export const registrationSchema = z.looseObject({
   version: z.int().min(1),
   /** false when nothing new was published (a re-run, or `unchanged`). */
   created: z.boolean(),
+  /** The model is identical to production (same data digest, config and code): nothing was registered. */
+  unchanged: z.boolean(),
   location: z.string(),
   backend: z.enum(['local', 'github']),
   aliases: z.array(aliasChangeSchema),

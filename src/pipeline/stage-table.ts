@@ -66,7 +66,7 @@ export const stageSpecs: { readonly [N in StageName]: StageSpec<N> } = {
   prepare: spec({
     name: 'prepare',
     summary: 'split train/holdout',
-    reads: ['config', 'table'],
+    reads: ['config', 'data', 'table'],
     writes: ['split', 'train-table', 'holdout-table'],
     external: [],
     load: async () => (await import('./stages/prepare.ts')).prepareStage,
@@ -82,7 +82,7 @@ export const stageSpecs: { readonly [N in StageName]: StageSpec<N> } = {
   evaluate: spec({
     name: 'evaluate',
     summary: 'holdout metrics, slices, feature importance',
-    reads: ['config', 'split', 'holdout-table', 'model'],
+    reads: ['config', 'split', 'train-table', 'holdout-table', 'model'],
     writes: ['evaluation', 'holdout-predictions'],
     external: [],
     load: async () => (await import('./stages/evaluate.ts')).evaluateStage,
@@ -119,6 +119,7 @@ export const stageSpecs: { readonly [N in StageName]: StageSpec<N> } = {
       'training',
       'evaluation',
       'holdout-predictions',
+      'onnx',
       'blessing',
       'baseline-evaluation',
     ],

@@ -3,7 +3,7 @@
  * Pure functions: the backends read the document, apply one of these, and store the result atomically.
  */
 import { z } from 'zod';
-import { RegistryError } from './errors.ts';
+import { AliasMovedError, RegistryError } from './errors.ts';
 import { checkAliasName } from './refs.ts';
 import { type AliasChange, type AliasMeta, aliasChangeSchema } from './types.ts';
 
@@ -67,6 +67,7 @@ export function withAlias(
   checkMeta(meta);
   const from = doc.aliases[alias] ?? null;
   if (from === version) return { doc };
+  if (meta.expect !== undefined && meta.expect !== from) throw new AliasMovedError(doc.model, alias, meta.expect, from);
   const change: AliasChange = { alias, from, to: version, at, ...metaFields(meta), action: 'set' };
   return {
     doc: { ...doc, aliases: { ...doc.aliases, [alias]: version }, history: [...doc.history, change] },

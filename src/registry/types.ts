@@ -66,6 +66,11 @@ export interface PullResult {
 export interface AliasMeta {
   readonly actor: string;
   readonly reason?: string;
+  /**
+   * Compare-and-swap: move the alias only if it points at this version now (null: only if it is unset);
+   * otherwise AliasMovedError. Checked inside the backend's atomic update, so two writers cannot both win.
+   */
+  readonly expect?: number | null;
 }
 
 /**

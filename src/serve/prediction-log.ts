@@ -33,6 +33,7 @@
  * counted rather than slowing requests down. Lines are formatted early so that requests' arrays do not
  * outlive them (they would otherwise survive into the old generation and cost GC time).
  */
+
 import { existsSync, mkdirSync } from 'node:fs';
 import { type FileHandle, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';

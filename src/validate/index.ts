@@ -1,4 +1,10 @@
-export { RAGGED_ROWS_LISTED, UNSEEN_EXAMPLES, type ValidateDataInput, validateData } from './anomalies.ts';
+export {
+  RAGGED_ROWS_LISTED,
+  UNSEEN_EXAMPLES,
+  unusableData,
+  type ValidateDataInput,
+  validateData,
+} from './anomalies.ts';
 export { type ChiSquaredResult, chiSquaredSurvival, chiSquaredTest, MIN_EXPECTED } from './chi-squared.ts';
 export {
   bucketCounts,

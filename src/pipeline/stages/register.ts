@@ -2,14 +2,18 @@
  * register executor: publish the blessed model with its card to the registry (atomically, idempotent per
  * run), then move the configured aliases to it. The card is built by src/card from the run folder's files.
  */
-import { buildModelCard, modelCardSchema, renderCardMarkdown } from '../../card/index.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { buildModelCard, modelCardSchema, parseModelCard, renderCardMarkdown } from '../../card/index.ts';
+import type { Config } from '../../config/index.ts';
 import { ModelRejectedError, ParityError } from '../../errors.ts';
 import { checkParity } from '../../export/index.ts';
+import { historyActor } from '../../lib/actor.ts';
+import { sha256Hex } from '../../lib/files.ts';
 import { readOnnxInfo } from '../../model/onnx.ts';
 import { predict } from '../../model/predict.ts';
-import type { AliasChange, ModelVersion } from '../../registry/index.ts';
+import { type AliasChange, AliasMovedError, type ModelVersion, versionLabel } from '../../registry/index.ts';
 import { readArtifact, readArtifactIfPresent, writeArtifact } from '../artifact-io.ts';
-import { runRegistry } from '../baseline.ts';
+import { findBaseline, PRODUCTION_ALIAS, runRegistry } from '../baseline.ts';
 import type { RunContext } from '../context.ts';
 import { persistInferredSchema } from '../inferred-schema.ts';
 import { readDataset, readSplit } from '../prepared.ts';
@@ -22,9 +26,12 @@ export interface RegisterOptions {
 }
 
 export interface RegistrationOutcome {
+  /** The new version; when `unchanged`, the production version this run is identical to. */
   readonly version: ModelVersion;
-  /** false when this run had already registered this version (a re-run). */
+  /** false when nothing was published: a re-run of a run that registered already, or `unchanged`. */
   readonly created: boolean;
+  /** The model is the production model (same data digest, config and code): nothing was registered. */
+  readonly unchanged: boolean;
   readonly aliases: readonly AliasChange[];
 }
 
@@ -55,6 +62,21 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
       ? `github:${ctx.env.GITHUB_REPOSITORY}:${ctx.env.GITHUB_RUN_ID}`
       : `local:${record.id}:${record.created_at}`;
   const existing = await registry.list(config.model.name);
+  const exported = await readArtifact(dir, 'onnx', STAGE);
+  const modelDigest = sha256Hex(exported);
+
+  // Compare-and-swap, step 1: the blessing must have been decided against what production is now.
+  const current = await findBaseline(registry, config.model.name);
+  const reRun = current?.version.card.run_key === runKey;
+  if (current && !reRun && isUnchanged(current.version, current.chosenAs, modelDigest, config)) {
+    return recordUnchanged(ctx, registry.backend, current.version);
+  }
+  const currentLabel = current ? versionLabel(current.version.version) : null;
+  if (!reRun && currentLabel !== blessing.baseline_version) {
+    throw new ModelRejectedError(staleBlessing(blessing.baseline_version, currentLabel, current?.chosenAs, dir));
+  }
+  // Step 2, inside the registry's atomic alias update: production must still be where step 1 saw it.
+  const expectedProduction = current?.chosenAs === 'production' ? current.version.version : null;
 
   const build = async (version: number) => {
     const onnx = exportRunModel(ctx, record, model, split.digest, `v${version}`);
@@ -92,6 +114,7 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
       blessing,
       parity,
       onnx: { bytes: onnx, inputs: info.inputs, outputs: info.outputs },
+      modelDigest,
       stageDurationsMs: Object.fromEntries(
         Object.entries(record.stages).flatMap(([name, s]) =>
           s.duration_ms === undefined ? [] : [[name, s.duration_ms]],
@@ -111,13 +134,27 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
       ? `  registered ${config.model.name} ${label} (${registry.backend} registry: ${result.version.location})`
       : `  ${config.model.name} ${label} was already registered by this run: nothing new published`,
   );
-  const actor = ctx.env.GITHUB_ACTOR || ctx.env.USER || 'unknown';
+  const actor = historyActor(ctx.env, ctx.cwd);
   const aliases: AliasChange[] = [];
   for (const alias of options.register?.aliases ?? config.registry.promote_on_register) {
-    const change = await registry.setAlias(config.model.name, alias, label, {
-      actor,
-      reason: `registered by run ${record.id}`,
-    });
+    const change = await registry
+      .setAlias(config.model.name, alias, label, {
+        actor,
+        reason: `registered by run ${record.id}`,
+        ...(alias === PRODUCTION_ALIAS && !reRun ? { expect: expectedProduction } : {}),
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof AliasMovedError)) throw error;
+        throw new ModelRejectedError(
+          `${config.model.name} ${label} was registered but not made ${alias}: ${staleBlessing(
+            blessing.baseline_version,
+            error.current === null ? null : versionLabel(error.current),
+            'production',
+            dir,
+          )}`,
+          { cause: error },
+        );
+      });
     if (change) {
       aliases.push(change);
       ctx.log(`  ${alias}: ${change.from === null ? '(none)' : `v${change.from}`} → ${label}`);
@@ -135,10 +172,79 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
       created: result.created,
       location: result.version.location,
       backend: registry.backend,
+      unchanged: false,
       aliases,
     },
     STAGE,
   );
   await persistInferredSchema(ctx, STAGE);
-  return { version: result.version, created: result.created, aliases };
+  return { version: result.version, created: result.created, unchanged: false, aliases };
+}
+
+/**
+ * The candidate is the production model again: same unversioned export bytes (which hold the data digest, the
+ * commit and the model) and the same config apart from where runs and models are kept.
+ */
+function isUnchanged(
+  production: ModelVersion,
+  chosenAs: 'production' | 'latest',
+  modelDigest: string,
+  config: Config,
+): boolean {
+  if (chosenAs !== 'production' || production.card.model_digest !== modelDigest) return false;
+  const card = parseModelCard(production.card, `${production.name} v${production.version} card.json`);
+  return isDeepStrictEqual(modelDefiningConfig(card.config), modelDefiningConfig(config));
+}
+
+function modelDefiningConfig(config: Config): Omit<Config, 'registry' | 'runs_dir'> {
+  const { registry: _registry, runs_dir: _runsDir, ...rest } = config;
+  return rest;
+}
+
+/** Nothing is published and no alias moves; the run folder records production's card and `unchanged`. */
+async function recordUnchanged(
+  ctx: RunContext,
+  backend: 'local' | 'github',
+  production: ModelVersion,
+): Promise<RegistrationOutcome> {
+  const label = versionLabel(production.version);
+  ctx.log(
+    `  unchanged: the model is identical to production ${ctx.config.model.name} ${label} (same data digest, config and code); nothing registered`,
+  );
+  const card = modelCardSchema.parse(production.card);
+  await writeArtifact(ctx.dir, 'card', card, STAGE);
+  await writeArtifact(ctx.dir, 'card-md', renderCardMarkdown(card), STAGE);
+  await writeArtifact(
+    ctx.dir,
+    'registration',
+    {
+      name: production.name,
+      version: production.version,
+      created: false,
+      location: production.location,
+      backend,
+      unchanged: true,
+      aliases: [],
+    },
+    STAGE,
+  );
+  await persistInferredSchema(ctx, STAGE);
+  return { version: production, created: false, unchanged: true, aliases: [] };
+}
+
+function staleBlessing(
+  blessedAgainst: string | null,
+  now: string | null,
+  chosenAs: 'production' | 'latest' | undefined,
+  runDir: string,
+): string {
+  const against = blessedAgainst === null ? 'no model (it was the first)' : blessedAgainst;
+  const target =
+    now === null
+      ? 'no model is production'
+      : `${chosenAs === 'latest' ? 'the latest version' : 'production'} is ${now}`;
+  return (
+    `the blessing compared this model with ${against}, but ${target} now (registered by another run since); ` +
+    `validate it again with "conveyor validate-model --run ${runDir}", then register`
+  );
 }
