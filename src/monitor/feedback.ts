@@ -7,6 +7,7 @@
 
 import type { MetricName } from '../config/schema.ts';
 import type { Column, Table } from '../data/types.ts';
+import { DataError } from '../errors.ts';
 import type { EvaluationReport } from '../evaluate/index.ts';
 import type { ModelSignature } from '../model/types.ts';
 import { datasetFromTable } from '../prepare/index.ts';
@@ -24,7 +25,7 @@ export interface FeedbackRows {
  * The feedback table as a Dataset for `signature`: rows without a target are left out; when the feedback lacks
  * any feature column, its rows are joined with the prediction log on `requestIdColumn` (the k-th feedback row of a
  * request takes the request's k-th logged row) and rows without a logged request are left out. Target labels the
- * model does not know are kept (they count as errors). Throws when neither the features nor the join are there.
+ * model does not know are kept (they count as errors). DataError when neither the features nor the join are there.
  */
 export function feedbackRows(
   feedback: Table,
@@ -35,7 +36,7 @@ export function feedbackRows(
 ): FeedbackRows {
   const byName = new Map(feedback.columns.map((c) => [c.name, c]));
   const target = byName.get(signature.target);
-  if (!target) throw new Error(`${where}: no target column "${signature.target}"`);
+  if (!target) throw new DataError(`${where}: no target column "${signature.target}"`);
   const absent = signature.features.filter((f) => !byName.has(f.name)).map((f) => f.name);
   const idColumn = byName.get(requestIdColumn);
   let features: Column[];
@@ -46,12 +47,12 @@ export function feedbackRows(
     keep = [...Array(feedback.rowCount).keys()];
   } else {
     if (idColumn?.type !== 'categorical') {
-      throw new Error(
+      throw new DataError(
         `${where}: feature column(s) ${absent.join(', ')} missing, and no "${requestIdColumn}" column to join with the prediction log (monitor.request_id_column)`,
       );
     }
     if (!log) {
-      throw new Error(
+      throw new DataError(
         `${where}: feature column(s) ${absent.join(', ')} missing; joining on "${requestIdColumn}" needs the prediction log (--predictions)`,
       );
     }

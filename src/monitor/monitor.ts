@@ -248,12 +248,7 @@ async function feedbackCheck(input: {
     missingValues: card.config.data.missing_values,
   });
   const where = loaded.files.map((f) => f.path).join(', ');
-  let rows: ReturnType<typeof feedbackRows>;
-  try {
-    rows = feedbackRows(loaded.table, signature, options.request_id_column, input.log, where);
-  } catch (error) {
-    throw new DataError((error as Error).message);
-  }
+  const rows = feedbackRows(loaded.table, signature, options.request_id_column, input.log, where);
   const count = rows.dataset.table.rowCount;
   if (count < options.min_rows) return { status: 'not_enough_data', rows: count, min_rows: options.min_rows };
   const loadedModel = await loadOnnxSession(input.modelFile, { name: `${input.label} model.onnx` });
