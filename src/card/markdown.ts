@@ -22,7 +22,7 @@ export function renderCardMarkdown(card: ModelCard): string {
   if (card.github) lines.push(`| workflow run | [${card.github.trigger}](${card.github.run_url}) |`);
   lines.push(`| data digest | \`${card.data.digest.slice(0, 16)}…\` (${card.data.files.length} files) |`);
   lines.push(
-    `| rows | ${card.data.rows.train} train, ${card.data.rows.holdout} holdout (${card.data.split.method} split) |`,
+    `| rows | ${card.data.rows.train} train, ${card.data.rows.holdout} holdout (${card.data.split.method} split${heldOut(card.data.split)}) |`,
   );
   lines.push(
     `| model.onnx | ${formatBytes(card.assets['model.onnx'].bytes)}, sha256 \`${card.assets['model.onnx'].sha256.slice(0, 16)}…\` |`,
@@ -138,4 +138,10 @@ export function renderCardMarkdown(card: ModelCard): string {
     lines.push(`| ${stage} | ${(ms / 1000).toFixed(2)} |`);
   lines.push('');
   return `${lines.join('\n')}\n`;
+}
+
+/** ", 20.3% held out" from a split with the realised share (cards before it was recorded have none). */
+function heldOut(split: Record<string, unknown>): string {
+  const share = split.holdout_share;
+  return typeof share === 'number' ? `, ${Number((share * 100).toFixed(1))}% held out` : '';
 }

@@ -5,7 +5,7 @@
 import { canonicalOrder, dataDigest, rowKeys } from '../data/digest.ts';
 import { selectColumns, selectRows } from '../data/table.ts';
 import type { Column, Table } from '../data/types.ts';
-import { ConfigError, DataError } from '../errors.ts';
+import { ConfigError, type ConfigProblem, DataError } from '../errors.ts';
 import type { FeatureSpec, ModelSignature, Task } from '../model/types.ts';
 import type { Dataset } from '../train/types.ts';
 import { holdoutMask } from './holdout.ts';
@@ -18,39 +18,38 @@ export function prepareData(table: Table, options: PrepareOptions): PreparedData
   const { configFile } = options;
   const byName = new Map(table.columns.map((c) => [c.name, c]));
   const names = () => table.columns.map((c) => JSON.stringify(c.name)).join(', ');
+  // Every column the config names is checked before anything throws, so all problems are reported at once.
+  const problems: ConfigProblem[] = [];
   const target = byName.get(options.target);
-  if (!target) {
-    throw new ConfigError(configFile, 'data.target', `column "${options.target}" not found; columns are: ${names()}`);
-  }
+  if (!target)
+    problems.push({ key: 'data.target', detail: `column "${options.target}" not found; columns are: ${names()}` });
   // `drop` columns are usually gone already (the loader does not read them); those still here are not features.
   for (const column of options.slices) {
     const found = byName.get(column);
-    if (!found)
-      throw new ConfigError(configFile, 'evaluation.slices', `column "${column}" not found; columns are: ${names()}`);
-    if (found.type !== 'categorical') {
-      throw new ConfigError(
-        configFile,
-        'evaluation.slices',
-        `column "${column}" is ${found.type}; slices need a categorical column`,
-      );
+    if (!found) {
+      problems.push({ key: 'evaluation.slices', detail: `column "${column}" not found; columns are: ${names()}` });
+    } else if (found.type !== 'categorical') {
+      problems.push({
+        key: 'evaluation.slices',
+        detail: `column "${column}" is ${found.type}; slices need a categorical column`,
+      });
     }
   }
   if (options.timeColumn !== undefined) {
     const time = byName.get(options.timeColumn);
-    if (!time)
-      throw new ConfigError(
-        configFile,
-        'split.time_column',
-        `column "${options.timeColumn}" not found; columns are: ${names()}`,
-      );
-    if (time.type === 'categorical') {
-      throw new ConfigError(
-        configFile,
-        'split.time_column',
-        `column "${options.timeColumn}" holds text; expected dates or numbers`,
-      );
+    if (!time) {
+      problems.push({
+        key: 'split.time_column',
+        detail: `column "${options.timeColumn}" not found; columns are: ${names()}`,
+      });
+    } else if (time.type === 'categorical') {
+      problems.push({
+        key: 'split.time_column',
+        detail: `column "${options.timeColumn}" holds text; expected dates or numbers`,
+      });
     }
   }
+  if (problems.length > 0 || !target) throw ConfigError.of(configFile, problems);
 
   const task = options.task ?? inferTask(target);
   if (task === 'regression' && target.type !== 'numeric') {

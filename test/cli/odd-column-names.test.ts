@@ -101,6 +101,11 @@ describe('columns named like Object.prototype properties', () => {
     expect(readFileSync(join(dir, 'models/odd/v1/card.md'), 'utf8')).toMatch(
       /\| metric \| value \| naive baseline \| better \|[\s\S]*Naive baseline: always "Adelie"/,
     );
+    // The realised holdout share, close to the configured 0.2.
+    expect(card.data.split.holdout_share).toBeCloseTo(0.2, 1);
+    expect(readFileSync(join(dir, 'models/odd/v1/card.md'), 'utf8')).toMatch(
+      /\| rows \| \d+ train, \d+ holdout \(hash split, 2\d(\.\d)?% held out\) \|/,
+    );
     const used = card.evaluation.importance.features.filter((f: { importance: number }) => f.importance > 0);
     expect(used.map((f: { feature: string }) => f.feature)).toEqual(
       expect.arrayContaining(['constructor', '__proto__']),

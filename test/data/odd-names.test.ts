@@ -44,7 +44,7 @@ describe('columns named like Object.prototype properties', () => {
     expect(fromRecords.columns.map((c) => c.name)).toEqual(NAMES);
     // A record without `toString` has it missing, not Object.prototype.toString.
     const partial = tableFromRecords(JSON.parse('[{"__proto__": "a"}, {"__proto__": "b", "toString": "y"}]'));
-    const toString = partial.columns[1]!;
-    expect(toString.type === 'categorical' && Array.from(toString.codes)).toEqual([-1, 0]);
+    const toStringColumn = partial.columns[1]!;
+    expect(toStringColumn.type === 'categorical' && Array.from(toStringColumn.codes)).toEqual([-1, 0]);
   });
 });

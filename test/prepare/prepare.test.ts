@@ -192,6 +192,22 @@ describe('prepareData', () => {
     );
   });
 
+  it('reports every misnamed column of the config at once', () => {
+    let error: unknown;
+    try {
+      prepareData(sample(), { ...options, target: 'species', slices: ['x', 'nope'], timeColumn: 'color' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.key)).toEqual([
+      'data.target',
+      'evaluation.slices',
+      'evaluation.slices',
+      'split.time_column',
+    ]);
+  });
+
   it('drops rows without a target, with a warning', () => {
     const t = table([
       numeric(
