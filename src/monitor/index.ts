@@ -1,13 +1,13 @@
 export { withLiveView } from './combine.ts';
 export { decide } from './decision.ts';
+export { inputDrift, predictionDrift } from './drift.ts';
 export {
-  inputDrift,
+  confusionLabelProfile,
   inputDriftFromCounts,
   labelProfile,
   PREDICTION_COLUMN,
-  predictionDrift,
   predictionDriftFromCounts,
-} from './drift.ts';
+} from './drift-counts.ts';
 export { type FeedbackRows, feedbackQuality, feedbackRows } from './feedback.ts';
 export { feedbackLines, formatMonitorReport, inputDriftLines, predictionDriftLine } from './format.ts';
 export {

@@ -5,13 +5,16 @@
  * lookup and two counter updates per column — and memory is fixed (capacity × columns × 2 bytes); the drift
  * figures are computed from the counts only when asked for (GET /v2/models/{name}/monitor, a /metrics scrape).
  */
-import { modelCardSchema } from '../card/index.ts';
+import { binIndex } from '../drift/buckets.ts';
 import type { ModelSignature } from '../model/types.ts';
-import { binIndex, dataProfileSchema } from '../validate/index.ts';
 import type { CategoricalColumnProfile, DataProfile, NumericColumnProfile } from '../validate/types.ts';
 import { decide } from './decision.ts';
-import { inputDriftFromCounts, PREDICTION_COLUMN, predictionDriftFromCounts } from './drift.ts';
-import { predictionReference } from './reference.ts';
+import {
+  confusionLabelProfile,
+  inputDriftFromCounts,
+  PREDICTION_COLUMN,
+  predictionDriftFromCounts,
+} from './drift-counts.ts';
 import type { Decision, InputDrift, MonitorOptions, PredictionDrift } from './types.ts';
 
 /** What the live view knows of its model. */
@@ -165,7 +168,9 @@ export class LiveWindow {
 
 /**
  * The live view's model from a served model's signature and card, or why there is none: the card must carry a
- * training profile (Conveyor cards do since their first version; a bare folder with only model.onnx does not).
+ * training profile (Conveyor cards do; a bare folder with only model.onnx does not). The card was checked when it
+ * was registered; here only the parts the window reads are checked, by shape, so the server does not load the card
+ * schema (and the evaluation and validation code behind it).
  */
 export function liveModelOf(
   name: string,
@@ -174,19 +179,41 @@ export function liveModelOf(
   card: Readonly<Record<string, unknown>> | undefined,
 ): LiveModel | string {
   if (!card) return 'the model was loaded without a card.json (the training profile is the reference)';
-  const training = dataProfileSchema.safeParse(card.training_profile);
-  if (!training.success) return 'the model card has no valid training_profile';
-  const holdout = dataProfileSchema.safeParse(card.holdout_predictions);
-  let predictionProfile: DataProfile | null = holdout.success ? holdout.data : null;
+  const training = card.training_profile;
+  if (!isProfile(training)) return 'the model card has no usable training_profile';
+  let predictionProfile: DataProfile | null = isProfile(card.holdout_predictions) ? card.holdout_predictions : null;
   if (!predictionProfile) {
-    const parsed = modelCardSchema.safeParse(card);
-    predictionProfile = parsed.success ? predictionReference(parsed.data) : null;
+    const confusion = (card.evaluation as { classification?: { confusion_matrix?: unknown } } | undefined)
+      ?.classification?.confusion_matrix as { labels?: unknown; matrix?: unknown } | undefined;
+    if (Array.isArray(confusion?.labels) && Array.isArray(confusion?.matrix)) {
+      predictionProfile = confusionLabelProfile(confusion as { labels: string[]; matrix: number[][] });
+    }
   }
   return {
     name,
     version,
     features: signature.features.map((f) => f.name),
-    trainingProfile: training.data,
+    trainingProfile: training,
     predictionProfile,
   };
+}
+
+/** The shape of a DataProfile the window relies on: columns with histogram edges/counts or a top list. */
+function isProfile(value: unknown): value is DataProfile {
+  const columns = (value as { columns?: unknown } | null | undefined)?.columns;
+  if (!Array.isArray(columns)) return false;
+  return columns.every((c) => {
+    if (typeof c?.name !== 'string') return false;
+    if (c.type === 'numeric') {
+      return (
+        Array.isArray(c.histogram?.edges) &&
+        Array.isArray(c.histogram?.counts) &&
+        typeof c.histogram?.missing === 'number'
+      );
+    }
+    if (c.type === 'categorical') {
+      return Array.isArray(c.top) && typeof c.other_count === 'number' && typeof c.missing === 'number';
+    }
+    return c.type === 'datetime';
+  });
 }

@@ -7,7 +7,7 @@ import type { Table } from '../data/types.ts';
 import type { ModelSignature, Predictions } from '../model/types.ts';
 import { computeProfile } from '../validate/index.ts';
 import type { DataProfile } from '../validate/types.ts';
-import { labelProfile, PREDICTION_COLUMN } from './drift.ts';
+import { confusionLabelProfile, PREDICTION_COLUMN } from './drift-counts.ts';
 import { buildColumn } from './prediction-log.ts';
 
 /**
@@ -32,13 +32,5 @@ export function holdoutPredictionProfile(signature: ModelSignature, predictions:
 export function predictionReference(card: ModelCard): DataProfile | null {
   if (card.holdout_predictions) return card.holdout_predictions;
   const confusion = card.evaluation.classification?.confusion_matrix;
-  if (!confusion) return null;
-  const counts = new Map<string, number>();
-  confusion.labels.forEach((label, predicted) => {
-    counts.set(
-      label,
-      confusion.matrix.reduce((sum, row) => sum + (row[predicted] ?? 0), 0),
-    );
-  });
-  return labelProfile(counts);
+  return confusion ? confusionLabelProfile(confusion) : null;
 }

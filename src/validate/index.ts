@@ -1,3 +1,4 @@
+export { type ChiSquaredResult, chiSquaredSurvival, chiSquaredTest, MIN_EXPECTED } from '../drift/chi-squared.ts';
 export {
   RAGGED_ROWS_LISTED,
   UNSEEN_EXAMPLES,
@@ -5,7 +6,6 @@ export {
   type ValidateDataInput,
   validateData,
 } from './anomalies.ts';
-export { type ChiSquaredResult, chiSquaredSurvival, chiSquaredTest, MIN_EXPECTED } from './chi-squared.ts';
 export {
   bucketCounts,
   computeDrift,
