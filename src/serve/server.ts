@@ -118,6 +118,7 @@ export function serveOptionsFromConfig(
   | 'drainTimeoutMs'
   | 'predictionLog'
   | 'intraOpNumThreads'
+  | 'sessionThread'
   | 'monitor'
 > {
   const log = serve.prediction_log;
@@ -140,6 +141,7 @@ export function serveOptionsFromConfig(
         }
       : {}),
     ...(serve.threads > 0 ? { intraOpNumThreads: serve.threads } : {}),
+    ...(serve.session_thread ? { sessionThread: true } : {}),
   };
 }
 
