@@ -5,10 +5,12 @@
  * retrain dispatch sent with its reasons; healthy feedback the next day → the same issue edited, no dispatch.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { triggerReason } from '../../src/actions/trigger.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { loadData } from '../../src/data/index.ts';
 import type { Table } from '../../src/data/types.ts';
 import { runPipeline } from '../../src/pipeline/index.ts';
+import { githubContext } from '../../src/pipeline/run-record.ts';
 import { startServer } from '../../src/serve/index.ts';
 import type { RunningServer } from '../../src/serve/types.ts';
 import { runAction } from '../helpers/actions-runner.ts';
@@ -119,6 +121,22 @@ describe('monitor action', () => {
     expect(fake.dispatches[0]!.clientPayload).toMatchObject({ model: 'penguins', version: 1, severity: 'critical' });
     expect((fake.dispatches[0]!.clientPayload as { reason: string }).reason).toMatch(/^monitor: macro_f1 on 344/);
     expect((fake.dispatches[0]!.clientPayload as { monitor_run: string }).monitor_run).toMatch(/\/actions\/runs\/101$/);
+
+    // Closing the loop: the CT run this dispatch starts records trigger "monitor" and the monitor's reasons.
+    const eventPath = `${workspace.dir}/dispatch-event.json`;
+    workspace.write(
+      'dispatch-event.json',
+      JSON.stringify({ action: 'retrain', client_payload: fake.dispatches[0]!.clientPayload }),
+    );
+    const ctEnv = {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_EVENT_NAME: 'repository_dispatch',
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_RUN_ID: '200',
+      GITHUB_REPOSITORY: 'acme/ml',
+    };
+    expect(githubContext(ctEnv)?.trigger).toBe('monitor');
+    expect(triggerReason(ctEnv, '')).toMatch(/^monitor: macro_f1 on 344 feedback rows is 0\.\d{4}/);
   });
 
   it('edits the same issue the next time and sends no dispatch when healthy', async () => {
