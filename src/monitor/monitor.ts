@@ -11,7 +11,7 @@ import { type ModelCard, parseModelCard } from '../card/index.ts';
 import type { Config } from '../config/schema.ts';
 import { loadData } from '../data/index.ts';
 import type { ColumnType, Table } from '../data/types.ts';
-import { DataError, InputError } from '../errors.ts';
+import { InputError } from '../errors.ts';
 import { defaultPrimaryMetric, evaluateModel } from '../evaluate/index.ts';
 import { readJson, writeJson } from '../lib/files.ts';
 import { loadOnnxSession, runOnnx } from '../model/onnx.ts';
