@@ -3,7 +3,7 @@
  * `server-url` is set, write the report to the job summary, keep the "Model health" issue up to date and send the
  * retrain dispatch (src/monitor/health-issue.ts). Inputs are read and checked first; outputs set last.
  */
-import { loadConfig } from '../config/load.ts';
+import { loadConfig } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import {
   feedbackLines,

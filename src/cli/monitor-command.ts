@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load.ts';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/index.ts';
 import { describeError, exitCodeOf } from '../errors.ts';
 import { formatMonitorReport, runMonitor } from '../monitor/index.ts';
 
