@@ -52,12 +52,10 @@ class TrackedColumn {
   private readonly categoryBucket: Map<string, number> | undefined;
   private readonly edges: readonly number[] | undefined;
   readonly missingBucket: number;
+  readonly name: string;
 
-  constructor(
-    readonly name: string,
-    profile: NumericColumnProfile | CategoricalColumnProfile,
-    capacity: number,
-  ) {
+  constructor(name: string, profile: NumericColumnProfile | CategoricalColumnProfile, capacity: number) {
+    this.name = name;
     if (profile.type === 'numeric') {
       this.edges = profile.histogram.edges;
       this.missingBucket = profile.histogram.counts.length;
@@ -84,11 +82,12 @@ export class LiveWindow {
   private next = 0;
   private size = 0;
   private seen = 0;
+  readonly model: LiveModel;
+  private readonly options: MonitorOptions;
 
-  constructor(
-    readonly model: LiveModel,
-    private readonly options: MonitorOptions,
-  ) {
+  constructor(model: LiveModel, options: MonitorOptions) {
+    this.model = model;
+    this.options = options;
     this.capacity = options.window;
     const profiles = new Map(model.trainingProfile.columns.map((c) => [c.name, c]));
     this.inputs = model.features.map((name) => {
