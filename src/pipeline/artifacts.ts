@@ -214,6 +214,12 @@ export const artifacts = {
     writtenBy: 'evaluate',
     codec: jsonCodec(evaluationReportSchema),
   }),
+  'holdout-predictions': artifact({
+    path: 'evaluation/holdout-predictions.json',
+    what: "profile of the model's holdout predictions (the monitor's prediction-drift reference)",
+    writtenBy: 'evaluate',
+    codec: jsonCodec(dataProfileSchema),
+  }),
   onnx: artifact({ path: 'export/model.onnx', what: 'exported ONNX model', writtenBy: 'export', codec: bytesCodec }),
   parity: artifact({
     path: 'export/parity.json',
