@@ -37,6 +37,9 @@ export interface RunLayout {
   readonly cardJson: string;
   readonly cardMd: string;
   readonly registrationJson: string;
+  /** report outputs: the run report for GitHub (Markdown) and for browsers (one self-contained page). */
+  readonly reportMd: string;
+  readonly reportHtml: string;
 }
 
 export function runLayout(dir: string): RunLayout {
@@ -61,6 +64,8 @@ export function runLayout(dir: string): RunLayout {
     cardJson: join(dir, 'register', 'card.json'),
     cardMd: join(dir, 'register', 'card.md'),
     registrationJson: join(dir, 'register', 'registration.json'),
+    reportMd: join(dir, 'report', 'report.md'),
+    reportHtml: join(dir, 'report', 'report.html'),
   };
 }
 
