@@ -35,6 +35,10 @@ Registry
   registry list | show <ref> | pull <ref> <dir> | promote <ref> <alias> | rollback [<alias>]
                     <ref> is a version (v3 or 3), an alias (production) or latest
 
+Reports
+  report            report/report.md and report.html of a run      (on --run; conveyor report --help)
+  site <dir>        static web site of the registry                (conveyor site --help)
+
 Serving
   serve             Open Inference Protocol v2 server (conveyor serve --help)
 
@@ -139,6 +143,8 @@ const commands: Record<string, Command> = {
 export async function main(argv: readonly string[]): Promise<number> {
   // serve has its own flags and owns the process signals until it stops.
   if (argv[0] === 'serve') return serveCli(argv.slice(1));
+  // report and site load the charting library: only when asked for.
+  if (argv[0] === 'report' || argv[0] === 'site') return (await import('./report-command.ts')).reportCli(argv);
   let flags: Flags;
   let command: string | undefined;
   try {

@@ -44,6 +44,7 @@ export function buildRunReport(files: RunFiles): RunReport {
           errors: files.validation.errors,
           warnings: files.validation.warnings,
           anomalies: files.validation.anomalies,
+          messages: [],
           drift: files.validation.drift,
         }
       : null,

@@ -79,9 +79,10 @@ ${htmlTable(['column', 'value', 'rows', 'candidate', 'production', 'Δ', ''], ro
 function validationSection(report: RunReport): string {
   const v = report.validation;
   if (!v) return '';
+  const messages = v.messages.length > 0 ? `<ul>${v.messages.map((m) => `<li>${e(m)}</li>`).join('')}</ul>` : '';
   const anomalies =
     v.anomalies.length === 0
-      ? '<p>No anomalies.</p>'
+      ? messages || '<p>No anomalies.</p>'
       : htmlTable(
           ['severity', 'kind', 'column', 'where', 'message'],
           v.anomalies.map((a) => [
@@ -92,7 +93,7 @@ function validationSection(report: RunReport): string {
             e(a.message),
           ]),
         );
-  let drift = '<p class="muted">No drift reference (no production model yet).</p>';
+  let drift = '<p class="muted">No drift table (no production model to compare with, or not kept in a model card).</p>';
   if (v.drift) {
     drift =
       `<p>${v.drift.drifted_columns} of ${v.drift.columns.length} columns drifted (share ${v.drift.share.toFixed(2)}, data set drift at ${v.drift.dataset_share}): ` +

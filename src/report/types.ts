@@ -64,6 +64,8 @@ export interface RunReport {
     readonly errors: number;
     readonly warnings: number;
     readonly anomalies: readonly Anomaly[];
+    /** Findings known only as text (a model card keeps messages, not anomaly records). */
+    readonly messages: readonly string[];
     readonly drift: DriftReport | null;
   } | null;
   readonly task: 'classification' | 'regression' | null;
