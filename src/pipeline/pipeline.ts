@@ -36,6 +36,15 @@ export interface PipelineResult {
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const ctx = createRun(options);
   ctx.log(`run ${ctx.layout.dir}`);
+  // The report is written however the run ends: a refused or failed run is when people most need it.
+  try {
+    return await runStages(ctx, options);
+  } finally {
+    await writeReportOf(ctx);
+  }
+}
+
+async function runStages(ctx: RunContext, options: PipelineOptions): Promise<PipelineResult> {
   const reference = await referenceProfile(ctx);
   const validation = await step(ctx, 'validate-data', () => validateDataStage(ctx, reference));
   await step(ctx, 'prepare', () => prepareStage(ctx));
@@ -48,6 +57,20 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const blessing = await step(ctx, 'validate-model', () => validateModelStage(ctx));
   const registration = await step(ctx, 'register', () => registerStage(ctx, options.register));
   return { runDir: ctx.layout.dir, validation, evaluation, export: exported, blessing, registration };
+}
+
+/**
+ * Write report/report.md and report.html of the run. A report that cannot be written is logged, never
+ * thrown: it must not hide the stage error that ended the run, nor fail a run whose model is registered.
+ */
+async function writeReportOf(ctx: RunContext): Promise<void> {
+  try {
+    const { writeRunReport } = await import('../report/index.ts');
+    const written = await writeRunReport(ctx.layout.dir);
+    ctx.log(`report: ${written.markdownPath}`);
+  } catch (error) {
+    ctx.log(`  warning: the run report could not be written: ${(error as Error).message}`);
+  }
 }
 
 /** Training profile of the model new data is compared with (production, else latest); null for the first model. */

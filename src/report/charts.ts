@@ -19,7 +19,13 @@ const WIDTH = 360;
 const HEIGHT = 240;
 const base = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-  config: { font: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif', view: { stroke: null } },
+  // Headless Vega estimates text widths; generous limits keep labels (column names, class names) whole.
+  config: {
+    font: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif',
+    view: { stroke: null },
+    axis: { labelLimit: 240 },
+    legend: { labelLimit: 400 },
+  },
 } as const;
 
 export function confusionMatrixChart(report: RunReport): Chart | null {

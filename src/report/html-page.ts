@@ -29,7 +29,7 @@ table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: var(--bg2); font-weight: 600; }
 td.num, th.num { text-align: right; }
-code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: var(--bg2); padding: 1px 4px; border-radius: 4px; }
+code { overflow-wrap: anywhere; font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: var(--bg2); padding: 1px 4px; border-radius: 4px; }
 .muted { color: var(--muted); }
 .badge { display: inline-block; padding: 2px 10px; border-radius: 12px; font-weight: 600; color: white; background: var(--muted); }
 .badge.registered, .badge.blessed, .badge.pass { background: var(--good); }
