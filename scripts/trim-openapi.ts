@@ -23,6 +23,10 @@ export const CONVEYOR_OPERATIONS = [
   'repos/delete-release-asset',
   'git/list-matching-refs',
   'repos/create-dispatch-event',
+  // The pull-request report's sticky comment.
+  'issues/list-comments',
+  'issues/create-comment',
+  'issues/update-comment',
 ] as const;
 
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);

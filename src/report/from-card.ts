@@ -6,8 +6,26 @@
 import type { ModelCard } from '../card/index.ts';
 import { defaultPrimaryMetric } from '../evaluate/index.ts';
 import { stageNames } from '../pipeline/run-record.ts';
-import { compareMetrics, compareSlices } from './compare.ts';
-import type { RunReport } from './types.ts';
+import { compareMetrics, compareSlices, verdictOf } from './compare.ts';
+import type { RunReport, SliceRow } from './types.ts';
+
+/** The card keeps production's slice values only in blessing's slice checks: take them from there. */
+function withBlessingBaselines(rows: SliceRow[], card: ModelCard): SliceRow[] {
+  const primary = card.blessing.primary_metric;
+  return rows.map((row) => {
+    const check = card.blessing.checks.find(
+      (c) => c.kind === 'slice' && c.name === `slice:${row.column}=${row.value ?? '(missing)'}:${primary}`,
+    );
+    const production = check?.baseline ?? null;
+    if (production === null || row.candidate === null) return row;
+    return {
+      ...row,
+      production,
+      delta: row.candidate - production,
+      verdict: verdictOf(primary, row.candidate, production),
+    };
+  });
+}
 
 export function reportFromCard(card: ModelCard): RunReport {
   const primary = card.blessing.primary_metric ?? defaultPrimaryMetric(card.evaluation.task);
@@ -40,7 +58,7 @@ export function reportFromCard(card: ModelCard): RunReport {
     primaryMetric: primary,
     baselineVersion: card.baseline?.version ?? null,
     metrics: compareMetrics(card.evaluation.metrics, card.baseline?.metrics ?? null, card.evaluation.task, primary),
-    slices: compareSlices(card.evaluation, null, primary),
+    slices: withBlessingBaselines(compareSlices(card.evaluation, null, primary), card),
     blessing: card.blessing,
     lineage: {
       commit: card.git.commit,

@@ -3,6 +3,14 @@ export { type Chart, MAX_BARS, reportCharts } from './charts.ts';
 export { compareMetrics, compareSlices, SAME_WITHIN, verdictOf } from './compare.ts';
 export { binaryCurves, type ClassCurves, classifierCurves, MAX_CURVE_POINTS } from './curves.ts';
 export { reportFromCard } from './from-card.ts';
+export {
+  attachReportToRelease,
+  GitHubRequestError,
+  type GitHubTarget,
+  STICKY_MARKER,
+  type StickyOutcome,
+  upsertStickyComment,
+} from './github.ts';
 export { type RenderedChart, renderReportHtml } from './html.ts';
 export { COMMENT_LIMIT, type MarkdownOptions, renderMarkdown, SUMMARY_LIMIT } from './markdown.ts';
 export { renderSvg } from './render-svg.ts';

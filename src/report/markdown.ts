@@ -253,7 +253,9 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
   const preamble = options.preamble ?? '';
   const where = options.fullReportUrl
     ? `[the full report](${options.fullReportUrl})`
-    : "the full report (report.html in the run's artifacts)";
+    : report.trigger.runUrl
+      ? `the full report (report.html in [the workflow run's artifacts](${report.trigger.runUrl}))`
+      : 'the full report (report/report.html in the run folder)';
   const footer = `\n\n---\n_Plots, every table in full and the data behind them: ${where}._\n`;
   const sections = (cap: number) =>
     [

@@ -1,6 +1,6 @@
 /**
  * A local stand-in for the GitHub REST API, limited to the operations in test/openapi/github-releases.json
- * (releases, release assets, matching tag refs, repository dispatch). State lives in memory. Every request and
+ * (releases, release assets, matching tag refs, repository dispatch, issue and pull-request comments). State lives in memory. Every request and
  * every response is checked against GitHub's OpenAPI description (openapi-contract.ts); violations are collected
  * and `assertNoViolations()` throws with all of them.
  *
@@ -40,6 +40,15 @@ export interface FakeRelease {
   createdAt: string;
   publishedAt: string | null;
   assets: FakeAsset[];
+}
+
+/** A comment on an issue or pull request (GitHub numbers both the same way). */
+export interface FakeComment {
+  id: number;
+  issueNumber: number;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export type Fault =
@@ -90,6 +99,7 @@ export class FakeGitHub {
   /** tag name → commit sha. */
   readonly tags = new Map<string, string>();
   readonly dispatches: { eventType: string; clientPayload: unknown }[] = [];
+  readonly comments: FakeComment[] = [];
   readonly requests: LoggedRequest[] = [];
   readonly violations: string[] = [];
   url = '';
@@ -349,6 +359,33 @@ export class FakeGitHub {
         this.dispatches.push({ eventType: body.event_type as string, clientPayload: body.client_payload });
         return this.send(ctx, 204);
       }
+      case 'issues/list-comments': {
+        const issue = Number(params.issue_number);
+        this.page(
+          ctx,
+          this.comments.filter((c) => c.issueNumber === issue).map((c) => this.commentJson(c)),
+        );
+        return;
+      }
+      case 'issues/create-comment': {
+        const at = this.now().toISOString();
+        const comment = {
+          id: this.nextId++,
+          issueNumber: Number(params.issue_number),
+          body: json().body as string,
+          createdAt: at,
+          updatedAt: at,
+        };
+        this.comments.push(comment);
+        return this.send(ctx, 201, this.commentJson(comment), { location: this.commentJson(comment).url as string });
+      }
+      case 'issues/update-comment': {
+        const comment = this.comments.find((c) => String(c.id) === params.comment_id);
+        if (!comment) return this.error(ctx, 404, 'Not Found');
+        comment.body = json().body as string;
+        comment.updatedAt = this.now().toISOString();
+        return this.send(ctx, 200, this.commentJson(comment));
+      }
       default:
         this.violations.push(`fake-github does not implement ${ctx.operation.id} (${url.pathname})`);
         return this.error(ctx, 404, 'Not Found');
@@ -564,6 +601,22 @@ export class FakeGitHub {
       created_at: asset.createdAt,
       updated_at: asset.createdAt,
       uploader: this.user(),
+    };
+  }
+
+  private commentJson(comment: FakeComment): Record<string, unknown> {
+    const api = `${this.url}/repos/${this.owner}/${this.repo}`;
+    return {
+      id: comment.id,
+      node_id: `IC_${comment.id}`,
+      url: `${api}/issues/comments/${comment.id}`,
+      html_url: `${this.url}/${this.owner}/${this.repo}/pull/${comment.issueNumber}#issuecomment-${comment.id}`,
+      issue_url: `${api}/issues/${comment.issueNumber}`,
+      body: comment.body,
+      user: this.user(),
+      author_association: 'NONE',
+      created_at: comment.createdAt,
+      updated_at: comment.updatedAt,
     };
   }
 
