@@ -146,7 +146,8 @@ export async function attachReportToRelease(
     headers: {
       accept: 'application/vnd.github+json',
       authorization: `Bearer ${target.token}`,
-      'content-type': 'text/html',
+      // GitHub's description of this upload names application/octet-stream.
+      'content-type': 'application/octet-stream',
       'content-length': String(bytes.byteLength),
       'user-agent': 'conveyor',
     },

@@ -30,7 +30,7 @@ describe('curves', () => {
 
   it('agrees with binaryAuc on random scores and thins plotted points to the limit, ends kept', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const score = Array.from({ length: 2000 }, () => Math.round(random() * 500) / 500);
     const positive = score.map((s) => random() < s);
     const curve = binaryCurves('yes', score, positive, 50)!;
@@ -43,6 +43,8 @@ describe('curves', () => {
   it('draws one curve per class for multiclass and the second class for binary', () => {
     const probabilities = [0.8, 0.1, 0.1, 0.2, 0.7, 0.1, 0.1, 0.2, 0.7, 0.6, 0.3, 0.1];
     expect(classifierCurves(['a', 'b', 'c'], [0, 1, 2, 1], probabilities).map((c) => c.label)).toEqual(['a', 'b', 'c']);
-    expect(classifierCurves(['no', 'yes'], [0, 1, 1], [0.9, 0.1, 0.3, 0.7, 0.4, 0.6]).map((c) => c.label)).toEqual(['yes']);
+    expect(classifierCurves(['no', 'yes'], [0, 1, 1], [0.9, 0.1, 0.3, 0.7, 0.4, 0.6]).map((c) => c.label)).toEqual([
+      'yes',
+    ]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EvaluationReport } from '../../src/evaluate/index.ts';
-import { buildRunReport, COMMENT_LIMIT, renderMarkdown, type RunFiles, SUMMARY_LIMIT } from '../../src/report/index.ts';
+import { buildRunReport, COMMENT_LIMIT, type RunFiles, renderMarkdown, SUMMARY_LIMIT } from '../../src/report/index.ts';
 import type { ValidationReport } from '../../src/validate/index.ts';
 import type { Blessing } from '../../src/validate-model/index.ts';
 
@@ -54,7 +54,13 @@ function wideRun(): RunFiles {
       message: `data/batch-07.csv:${1000 + i}: column "${column}" has categories the schema does not list: "x${i}", "y${i}" and 12 more`,
     })),
     drift: {
-      columns: columns.map((column, i) => ({ column, method: 'psi' as const, score: i / 1000, threshold: 0.2, drifted: i > 200 })),
+      columns: columns.map((column, i) => ({
+        column,
+        method: 'psi' as const,
+        score: i / 1000,
+        threshold: 0.2,
+        drifted: i > 200,
+      })),
       skipped: [],
       drifted_columns: 99,
       share: 0.33,
@@ -105,7 +111,11 @@ function wideRun(): RunFiles {
       rows: 200_000,
       seconds: 10,
       summary: { loss: 'l2' },
-      history: Array.from({ length: 5000 }, (_, i) => ({ iteration: i + 1, trainLoss: 1 / (i + 1), validLoss: 1.1 / (i + 1) })),
+      history: Array.from({ length: 5000 }, (_, i) => ({
+        iteration: i + 1,
+        trainLoss: 1 / (i + 1),
+        validLoss: 1.1 / (i + 1),
+      })),
     },
     evaluation: candidate,
     parity: null,
@@ -146,7 +156,9 @@ describe('report.md limits', () => {
     expect(markdown.length).toBeLessThanOrEqual(3000);
     expect(markdown).toContain(': not blessed');
     expect(markdown).toContain('### Candidate vs production');
-    expect(markdown).toContain('too large for here; the rest is in [the full report](https://example.test/report.html)');
+    expect(markdown).toContain(
+      'too large for here; the rest is in [the full report](https://example.test/report.html)',
+    );
     expect(markdown).not.toContain('### Stage timings');
   });
 });

@@ -20,7 +20,7 @@ export function scratchRepo(): ScratchRepo {
   cpSync(resolve('data/penguins'), join(dir, 'data/penguins'), { recursive: true });
   return {
     dir,
-    async run(name, config = {}) {
+    async run(name, config = {}, options = {}) {
       const base = {
         model: { name: 'penguins' },
         data: { path: 'data/penguins/*.csv', target: 'species' },
@@ -30,7 +30,13 @@ export function scratchRepo(): ScratchRepo {
       writeFileSync(join(dir, `${name}.yml`), stringify({ ...base, ...config }));
       const runDir = join(dir, 'runs', name);
       try {
-        const result = await runPipeline({ configFile: `${name}.yml`, cwd: dir, runDir, env: {} });
+        const result = await runPipeline({
+          configFile: `${name}.yml`,
+          cwd: dir,
+          runDir,
+          env: options.env ?? {},
+          skipRegister: options.skipRegister ?? false,
+        });
         return { dir: runDir, result };
       } catch (error) {
         return { dir: runDir, error };

@@ -43,22 +43,40 @@ beforeAll(async () => {
     const { error } = await repo.run(name, { ...lenient, trainer });
     expect(error).toBeUndefined();
   }
-  const registry = createRegistry({ backend: 'local', path: 'models', promote_on_register: [], github: {} }, { USER: 'tester' }, { cwd: repo.dir });
+  const registry = createRegistry(
+    { backend: 'local', path: 'models', promote_on_register: [], github: {} },
+    { USER: 'tester' },
+    { cwd: repo.dir },
+  );
   await registry.setAlias('penguins', 'staging', '2', { actor: 'tester', reason: 'canary' });
   await registry.rollback('penguins', 'production', { actor: 'tester', reason: 'v3 is worse' });
   mkdirSync(join(repo.dir, 'monitor'));
   writeFileSync(
     join(repo.dir, 'monitor', '2026-12-01T00-00-00-000Z.json'),
-    JSON.stringify({ retrain: true, severity: 'critical', reasons: ['input drift: 4 of 6 columns drifted'], model: { name: 'penguins', version: 2, ref: 'production' }, created_at: '2026-12-01T00:00:00.000Z' }),
+    JSON.stringify({
+      retrain: true,
+      severity: 'critical',
+      reasons: ['input drift: 4 of 6 columns drifted'],
+      model: { name: 'penguins', version: 2, ref: 'production' },
+      created_at: '2026-12-01T00:00:00.000Z',
+    }),
   );
-  const built = spawnSync(process.execPath, [resolve('bin/conveyor.js'), 'site', 'public', '--config', 'a.yml', '--json'], {
-    cwd: repo.dir,
-    encoding: 'utf8',
-    env: { ...process.env, GITHUB_ACTIONS: '' },
-  });
+  const built = spawnSync(
+    process.execPath,
+    [resolve('bin/conveyor.js'), 'site', 'public', '--config', 'a.yml', '--json'],
+    {
+      cwd: repo.dir,
+      encoding: 'utf8',
+      env: { ...process.env, GITHUB_ACTIONS: '' },
+    },
+  );
   expect(built.stderr).toBe('');
   expect(built.status).toBe(0);
-  expect(JSON.parse(built.stdout)).toMatchObject({ ok: true, versions: 3, pages: ['index.html', 'penguins/v1.html', 'penguins/v2.html', 'penguins/v3.html'] });
+  expect(JSON.parse(built.stdout)).toMatchObject({
+    ok: true,
+    versions: 3,
+    pages: ['index.html', 'penguins/v1.html', 'penguins/v2.html', 'penguins/v3.html'],
+  });
   site = join(repo.dir, 'public');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
 }, 180_000);
@@ -88,7 +106,10 @@ async function open(path: string): Promise<{ page: Page; problems: string[] }> {
 async function marksPerChart(page: Page): Promise<Record<string, number>> {
   return page.$$eval('figure.chart', (figures) =>
     Object.fromEntries(
-      figures.map((f) => [f.id, f.querySelectorAll('svg g[class*="mark-"] path, svg g[class*="mark-"] rect, svg g[class*="mark-"] line').length]),
+      figures.map((f) => [
+        f.id,
+        f.querySelectorAll('svg g[class*="mark-"] path, svg g[class*="mark-"] rect, svg g[class*="mark-"] line').length,
+      ]),
     ),
   );
 }
@@ -96,7 +117,9 @@ async function marksPerChart(page: Page): Promise<Record<string, number>> {
 describe('registry site in Chromium', () => {
   it('lists every version with its aliases, the history and the monitor verdict, and draws the metric chart', async () => {
     const { page, problems } = await open(join(site, 'index.html'));
-    const rows = await page.$$eval('table.versions tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim())));
+    const rows = await page.$$eval('table.versions tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim())),
+    );
     expect(rows.map((r) => r[0])).toEqual(['v3', 'v2', 'v1']);
     expect(rows[1]![1]).toBe('production staging');
     const text = await page.textContent('main');
