@@ -17,8 +17,14 @@ let repo: ScratchRepo;
 let fake: FakeGitHub;
 let summary: string;
 
+/** The parts of `conveyor report --json` these tests read. */
+interface ReportDoc {
+  readonly comment?: { readonly action: string; readonly id?: number; readonly url?: string };
+  readonly release_asset?: string | null;
+}
+
 /** Run `conveyor report` as a workflow step would (a child process; the fake answers from this process meanwhile). */
-async function report(args: string[]): Promise<{ code: number | null; doc: Record<string, any>; stderr: string }> {
+async function report(args: string[]): Promise<{ code: number | null; doc: ReportDoc; stderr: string }> {
   const child = spawn(process.execPath, [resolve('bin/conveyor.js'), 'report', ...args, '--json'], {
     cwd: repo.dir,
     env: {
@@ -79,7 +85,7 @@ describe('pull-request report comment', () => {
     const push2 = await repo.run('push2', { trainer: { algorithm: 'linear', params: {} } }, { skipRegister: true });
     const second = await report(['--run', push2.dir, '--pr-comment', '7']);
     expect(second.code).toBe(0);
-    expect(second.doc.comment).toMatchObject({ action: 'updated', id: first.doc.comment.id });
+    expect(second.doc.comment).toMatchObject({ action: 'updated', id: first.doc.comment!.id });
     expect(mine()).toHaveLength(1);
     expect(mine()[0]!.body).toContain('run push2');
     expect(fake.comments.find((c) => c.id === 9000)!.body).toBe('LGTM');
