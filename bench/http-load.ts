@@ -7,13 +7,15 @@
  * Debian: `apt-get install -y wrk hey`.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 export interface HttpLoadResult {
   readonly rps: number;
+  /** Requests answered. */
+  readonly requests: number;
   /** Latency quantiles in ms. */
   readonly p50: number;
   readonly p99: number;
@@ -63,6 +65,42 @@ function wrkMs(text: string): number {
   return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
 }
 
+/** What serving one request cost this process, in µs of CPU: the HTTP (main) thread's, and all threads'. */
+export interface CostPerRequest {
+  readonly httpThreadUs: number;
+  readonly cpuUs: number;
+}
+
+/**
+ * Runs `load` and measures this process's CPU time per request: the main thread's (the HTTP loop, the
+ * bottleneck of a Node server) and the whole process's (every thread). Unlike req/s on a shared
+ * machine, these barely depend on what other processes do, so their ratios compare runs made minutes apart.
+ */
+export async function costOf<T extends HttpLoadResult>(load: () => Promise<T>): Promise<T & CostPerRequest> {
+  const thread = mainThreadCpuUs();
+  const cpu = process.cpuUsage();
+  const result = await load();
+  const threadUs = mainThreadCpuUs() - thread;
+  const used = process.cpuUsage(cpu);
+  const n = Math.max(1, result.requests);
+  return { ...result, httpThreadUs: threadUs / n, cpuUs: (used.user + used.system) / n };
+}
+
+/**
+ * CPU time of this process's main thread (the HTTP loop) in µs, from /proc (Linux; clock ticks of 10 ms,
+ * fine over a run of seconds). Wall-clock busy time (event-loop utilisation) would count the time the
+ * thread waits for a core on a loaded machine.
+ */
+function mainThreadCpuUs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS_PER_SECOND);
+}
+
+/** USER_HZ: 100 on Linux on x86 and arm. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** wrk, closed loop: POSTs `bodies` in turn on each of `connections` connections for `seconds`. */
 export async function wrkLoad(
   url: string,
@@ -103,6 +141,7 @@ export async function wrkLoad(
     url,
   ]);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const requests = /(\d+) requests in/.exec(out);
   const p50 = /^\s+50%\s+(\S+)/m.exec(out);
   const p99 = /^\s+99%\s+(\S+)/m.exec(out);
   if (!rps || !p50 || !p99) throw new Error(`wrk: unexpected output:\n${out}`);
@@ -110,7 +149,13 @@ export async function wrkLoad(
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors =
     Number(non2xx?.[1] ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps: Number(rps[1]), p50: wrkMs(p50[1]!), p99: wrkMs(p99[1]!), errors };
+  return {
+    rps: Number(rps[1]),
+    requests: Number(requests?.[1] ?? 0),
+    p50: wrkMs(p50[1]!),
+    p99: wrkMs(p99[1]!),
+    errors,
+  };
 }
 
 /**
@@ -151,5 +196,6 @@ export async function heyFixedRate(
   const errors =
     statuses.filter(([, code]) => !code!.startsWith('2')).reduce((a, [, , n]) => a + Number(n), 0) +
     [...failed.matchAll(/^\s+\[(\d+)\]/gm)].reduce((a, [, n]) => a + Number(n), 0);
-  return { rps: Number(rps[1]), p50: Number(p50[1]) * 1000, p99: Number(p99[1]) * 1000, errors };
+  const answered = statuses.reduce((a, [, , n]) => a + Number(n), 0);
+  return { rps: Number(rps[1]), requests: answered, p50: Number(p50[1]) * 1000, p99: Number(p99[1]) * 1000, errors };
 }

@@ -30,7 +30,7 @@ import { prepareData } from '../src/prepare/index.ts';
 import { type RunningServer, startServer } from '../src/serve/index.ts';
 import { trainModel } from '../src/train/index.ts';
 import type { Dataset } from '../src/train/types.ts';
-import { heyFixedRate, startBareEcho, wrkLoad } from './http-load.ts';
+import { costOf, heyFixedRate, startBareEcho, wrkLoad } from './http-load.ts';
 
 interface LoadOptions {
   readonly url: string;
@@ -411,21 +411,32 @@ async function benchAgainstFloor(
     await wrkLoad(echo.url, bodies, 16, 1, work);
     await wrkLoad(infer, bodies, 16, 1, work);
     const ratios: number[] = [];
-    const cells: { echo: HttpLoadResultLike; infer: HttpLoadResultLike }[] = [];
+    const cells: { echo: Awaited<ReturnType<typeof wrkCost>>; infer: Awaited<ReturnType<typeof wrkCost>> }[] = [];
+    const wrkCost = (url: string) => costOf(() => wrkLoad(url, bodies, 16, duration, work));
     for (let round = 0; round < rounds; round++) {
-      const e = await wrkLoad(echo.url, bodies, 16, duration, work);
-      const i = await wrkLoad(infer, bodies, 16, duration, work);
+      const e = await wrkCost(echo.url);
+      const i = await wrkCost(infer);
       ratios.push(i.rps / e.rps);
       cells.push({ echo: e, infer: i });
     }
     const order = ratios.map((r, k) => [r, k] as const).sort((a, b) => a[0] - b[0]);
     const [ratio, k] = order[Math.floor(order.length / 2)]!;
     const mid = cells[k]!;
+    const med = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const echoHttp = med(cells.map((c) => c.echo.httpThreadUs));
+    const inferHttp = med(cells.map((c) => c.infer.httpThreadUs));
+    const echoCpu = med(cells.map((c) => c.echo.cpuUs));
+    const inferCpu = med(cells.map((c) => c.infer.cpuUs));
     out();
     out(
       `(d) wrk, 16 connections, single-row infer vs a bare node:http JSON echo (median of ${rounds} interleaved pairs): ` +
         `infer ${fmt(mid.infer.rps)} req/s, echo ${fmt(mid.echo.rps)} req/s: **${ratio.toFixed(2)}×** ` +
         `(all pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})${errorsNote(cells.flatMap((c) => [c.echo, c.infer]))}.`,
+    );
+    out(
+      `(d) CPU per request (medians): HTTP thread ${inferHttp.toFixed(1)} µs infer vs ${echoHttp.toFixed(1)} µs echo ` +
+        `(**${(echoHttp / inferHttp).toFixed(2)}×**, the throughput ratio when the HTTP thread is the bottleneck); ` +
+        `process CPU ${inferCpu.toFixed(1)} µs vs ${echoCpu.toFixed(1)} µs (${(echoCpu / inferCpu).toFixed(2)}×).`,
     );
     const echoRate = await heyFixedRate(echo.url, bodies[0]!, 16, 188, duration, work);
     const inferRate = await heyFixedRate(infer, bodies[0]!, 16, 188, duration, work);
