@@ -6,6 +6,9 @@
  * (c) the HTTP ceiling: a JSON echo route on the same fastify instance (same hooks, same process).
  * Load comes from autocannon in a child process (its own event loop). Then p99 at half the peak rate,
  * and memory over a soak run. Two models: the penguins model of the default config, and a 500-tree model.
+ * (d) issue 15's figures (bench/http-load.ts): single-row infer throughput under wrk as a ratio to a bare
+ * node:http JSON echo measured in the same run, and p99 at a fixed 3,000 req/s offered by `hey -q` over
+ * 16 connections, beside the echo's. `--floor-only` runs (d) alone.
  *
  * Prints a Markdown table (paste it into bench/README.md "## Serving").
  */
@@ -27,6 +30,7 @@ import { prepareData } from '../src/prepare/index.ts';
 import { type RunningServer, startServer } from '../src/serve/index.ts';
 import { trainModel } from '../src/train/index.ts';
 import type { Dataset } from '../src/train/types.ts';
+import { costOf, heyFixedRate, startBareEcho, wrkLoad } from './http-load.ts';
 
 interface LoadOptions {
   readonly url: string;
@@ -73,11 +77,14 @@ async function main(): Promise<void> {
       models: { type: 'string', default: 'penguins,trees500' },
       threads: { type: 'string', default: '0' },
       'prediction-log': { type: 'string', default: 'on' },
+      'floor-only': { type: 'boolean', default: false },
+      'session-thread': { type: 'string', default: 'off' },
     },
   });
   settings.threads = Number(values.threads);
   rounds = Number(values.rounds);
   settings.predictionLog = values['prediction-log'] !== 'off';
+  settings.sessionThread = values['session-thread'] === 'on';
   const wanted = new Set(values.models.split(','));
   const duration = Number(values.duration);
   const soak = Number(values.soak);
@@ -93,7 +100,7 @@ async function main(): Promise<void> {
   out(`Load: autocannon in a child process, ${duration} s per cell; single-row OIP infer requests.`);
 
   out(
-    `Server: onnxruntime threads ${settings.threads || 'default (one per core)'}, prediction log ${settings.predictionLog ? 'on (every request)' : 'off'}.`,
+    `Server: onnxruntime threads ${settings.threads || 'default (one per core)'}, prediction log ${settings.predictionLog ? 'on (every request)' : 'off'}, session ${settings.sessionThread ? 'in a worker thread' : 'on the HTTP thread'}.`,
   );
   const models = await buildModels(work, wanted);
   try {
@@ -101,10 +108,11 @@ async function main(): Promise<void> {
       out();
       out(`### ${model.title}`);
       out();
-      await benchModel(model, work, duration, out, values.quick);
+      if (!values['floor-only']) await benchModel(model, work, duration, out, values.quick);
+      await benchAgainstFloor(model, work, duration, out);
     }
     out();
-    if (soak > 0) {
+    if (soak > 0 && !values['floor-only']) {
       out(`### Memory over a ${soak} s soak (${models[0]!.name}, batching on, concurrency 16)`);
       await soakRun(models[0]!, work, soak, out);
     }
@@ -123,7 +131,7 @@ interface BenchModel {
 }
 
 /** Server settings every run uses (from the flags). */
-const settings = { threads: 0, predictionLog: true };
+const settings = { threads: 0, predictionLog: true, sessionThread: false };
 /** Repetitions of each HTTP cell (the median is reported). */
 let rounds = 3;
 
@@ -382,6 +390,74 @@ async function benchModel(
   }
 }
 
+/**
+ * (d) Single-row infer (default batching) against a bare node:http JSON echo, both under wrk at 16
+ * connections, interleaved `rounds` times (median ratio); then p99 at a fixed 3,000 req/s (hey, 16 workers
+ * × 188 req/s) for both.
+ */
+async function benchAgainstFloor(
+  model: BenchModel,
+  work: string,
+  duration: number,
+  out: (line?: string) => void,
+): Promise<void> {
+  const bodies = Array.from({ length: 64 }, (_, r) =>
+    inferBody(model.signature, model.table, r % model.table.rowCount),
+  );
+  const echo = await startBareEcho();
+  const server = await serve(model, work, true);
+  const infer = `${server.url}/v2/models/${model.name}/infer`;
+  try {
+    await wrkLoad(echo.url, bodies, 16, 1, work);
+    await wrkLoad(infer, bodies, 16, 1, work);
+    const ratios: number[] = [];
+    const cells: { echo: Awaited<ReturnType<typeof wrkCost>>; infer: Awaited<ReturnType<typeof wrkCost>> }[] = [];
+    const wrkCost = (url: string) => costOf(() => wrkLoad(url, bodies, 16, duration, work));
+    for (let round = 0; round < rounds; round++) {
+      const e = await wrkCost(echo.url);
+      const i = await wrkCost(infer);
+      ratios.push(i.rps / e.rps);
+      cells.push({ echo: e, infer: i });
+    }
+    const order = ratios.map((r, k) => [r, k] as const).sort((a, b) => a[0] - b[0]);
+    const [ratio, k] = order[Math.floor(order.length / 2)]!;
+    const mid = cells[k]!;
+    const med = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const echoHttp = med(cells.map((c) => c.echo.httpThreadUs));
+    const inferHttp = med(cells.map((c) => c.infer.httpThreadUs));
+    const echoCpu = med(cells.map((c) => c.echo.cpuUs));
+    const inferCpu = med(cells.map((c) => c.infer.cpuUs));
+    out();
+    out(
+      `(d) wrk, 16 connections, single-row infer vs a bare node:http JSON echo (median of ${rounds} interleaved pairs): ` +
+        `infer ${fmt(mid.infer.rps)} req/s, echo ${fmt(mid.echo.rps)} req/s: **${ratio.toFixed(2)}×** ` +
+        `(all pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})${errorsNote(cells.flatMap((c) => [c.echo, c.infer]))}.`,
+    );
+    out(
+      `(d) CPU per request (medians): HTTP thread ${inferHttp.toFixed(1)} µs infer vs ${echoHttp.toFixed(1)} µs echo ` +
+        `(**${(echoHttp / inferHttp).toFixed(2)}×**, the throughput ratio when the HTTP thread is the bottleneck); ` +
+        `process CPU ${inferCpu.toFixed(1)} µs vs ${echoCpu.toFixed(1)} µs (${(echoCpu / inferCpu).toFixed(2)}×).`,
+    );
+    const echoRate = await heyFixedRate(echo.url, bodies[0]!, 16, 188, duration, work);
+    const inferRate = await heyFixedRate(infer, bodies[0]!, 16, 188, duration, work);
+    out(
+      `(d) hey -c 16 -q 188 (3,008 req/s offered): infer ${fmt(inferRate.rps)} req/s, p50 ${inferRate.p50.toFixed(2)} ms, ` +
+        `**p99 ${inferRate.p99.toFixed(2)} ms**; bare echo ${fmt(echoRate.rps)} req/s, p50 ${echoRate.p50.toFixed(2)} ms, ` +
+        `p99 ${echoRate.p99.toFixed(2)} ms${errorsNote([echoRate, inferRate])}.`,
+    );
+  } finally {
+    await server.close();
+    await echo.close();
+  }
+}
+
+type HttpLoadResultLike = { readonly rps: number; readonly errors: number };
+
+function errorsNote(results: readonly HttpLoadResultLike[]): string {
+  const errors = results.reduce((a, r) => a + r.errors, 0);
+  return errors > 0 ? ` (${errors} failed or non-2xx responses)` : '';
+}
+
 /** Cumulative counts of the infer route's latency histogram buckets, by upper bound (seconds). */
 async function latencyBuckets(server: RunningServer): Promise<Map<number, number>> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
@@ -426,6 +502,7 @@ async function serve(model: BenchModel, work: string, batching: boolean): Promis
   const predictionLog = settings.predictionLog;
   return startServer({
     ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
+    ...(settings.sessionThread ? { sessionThread: true } : {}),
     source: { kind: 'dir', path: model.dir },
     port: 0,
     logger: 'warn',

@@ -9,7 +9,10 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Operations Conveyor uses (registry + the CT → CD dispatch), by GitHub's operationId. */
+/**
+ * Operations Conveyor uses, by GitHub's operationId: the registry (releases, tags), the dispatches that chain
+ * workflows (CT → CD, monitor → CT), the monitor's "Model health" issue and the report's sticky PR comment.
+ */
 export const CONVEYOR_OPERATIONS = [
   'repos/list-releases',
   'repos/create-release',
@@ -23,7 +26,10 @@ export const CONVEYOR_OPERATIONS = [
   'repos/delete-release-asset',
   'git/list-matching-refs',
   'repos/create-dispatch-event',
-  // The pull-request report's sticky comment.
+  'issues/list-for-repo',
+  'issues/create',
+  'issues/get',
+  'issues/update',
   'issues/list-comments',
   'issues/create-comment',
   'issues/update-comment',

@@ -35,6 +35,21 @@ export class InputError extends ConveyorError {
   override readonly exitCode = 2;
 }
 
+/**
+ * A run-folder file a stage needs is missing or does not hold what the stage contract says. `stage` is the
+ * reader (a stage name, or the tool reading the run), `file` the path.
+ */
+export class ArtifactError extends InputError {
+  constructor(
+    readonly stage: string,
+    readonly file: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** The candidate model is not good enough to register (blessing refused). */
 export class ModelRejectedError extends ConveyorError {
   override readonly exitCode = 3;
@@ -42,6 +57,11 @@ export class ModelRejectedError extends ConveyorError {
 
 /** The exported ONNX model disagrees with the TypeScript model it was exported from. */
 export class ParityError extends ConveyorError {
+  override readonly exitCode = 1;
+}
+
+/** A serving image does not answer the golden requests as the model did at export (infra validation). */
+export class InfraValidationError extends ConveyorError {
   override readonly exitCode = 1;
 }
 

@@ -28,12 +28,8 @@ VERSION="v$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf
 SHA256="$(sha256sum "$MODEL_DIR/model.onnx" | cut -d' ' -f1)"
 TAG="${2:-conveyor-$NAME:$VERSION}"
 
-# A TLS-intercepting proxy's CA (as the host's npm and node use it) for npm inside the build stage.
-CA="$ROOT/.build-ca.pem"
-if [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -f "$NODE_EXTRA_CA_CERTS" ]]; then
-  cp "$NODE_EXTRA_CA_CERTS" "$CA"
-  trap 'rm -f "$CA"' EXIT
-fi
+# shellcheck source=scripts/docker/build-ca.sh
+source "$ROOT/scripts/docker/build-ca.sh"
 
 docker build \
   --build-arg MODEL_DIR="$REL" \

@@ -1,4 +1,5 @@
 /** card.md: the model card for people (release notes on GitHub, the registry folder locally). */
+import { formatMetric as fmt, formatBytes } from './format.ts';
 import type { ModelCard } from './schema.ts';
 
 /** Markdown of a card. It never shows card.md's own digest, which is computed from this text. */
@@ -120,14 +121,4 @@ export function renderCardMarkdown(card: ModelCard): string {
     lines.push(`| ${stage} | ${(ms / 1000).toFixed(2)} |`);
   lines.push('');
   return `${lines.join('\n')}\n`;
-}
-
-function fmt(value: number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (!Number.isFinite(value)) return String(value);
-  return Math.abs(value) >= 1000 || Number.isInteger(value) ? String(Math.round(value * 1e4) / 1e4) : value.toFixed(4);
-}
-
-function formatBytes(bytes: number): string {
-  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -87,6 +87,15 @@ export const modelCardSchema = z
       })
       .strict(),
     assets: z.object({ 'model.onnx': digestSchema, 'card.md': digestSchema.optional() }).strict(),
+    /**
+     * sha256 of the model as exported before it got a version number (the run's export/model.onnx, which holds
+     * the data digest and the commit in its metadata): two runs with the same data, config and code give the
+     * same digest, which is how register recognises an unchanged model.
+     */
+    model_digest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     /** Wall time of each pipeline stage, milliseconds. */
     stage_durations_ms: z.record(z.string(), z.number()),
   })

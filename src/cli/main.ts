@@ -6,30 +6,27 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
 import { describeError, exitCodeOf, InputError } from '../errors.ts';
-import { createRun, openRun, type RunContext } from '../pipeline/context.ts';
-import { referenceProfile, runPipeline, step } from '../pipeline/pipeline.ts';
-import type { StageName } from '../pipeline/run-record.ts';
-import { evaluateStage } from '../pipeline/stages/evaluate.ts';
-import { exportStage } from '../pipeline/stages/export.ts';
-import { prepareStage } from '../pipeline/stages/prepare.ts';
-import { registerStage } from '../pipeline/stages/register.ts';
-import { trainStage } from '../pipeline/stages/train.ts';
-import { validateDataStage } from '../pipeline/stages/validate-data.ts';
-import { validateModelStage } from '../pipeline/stages/validate-model.ts';
+import {
+  createRun,
+  openRun,
+  runPipeline,
+  runStage,
+  type StageName,
+  type StageOptions,
+  stageNames,
+  stageSpecs,
+} from '../pipeline/index.ts';
 import { serveCli } from '../serve/cli.ts';
+import { infraValidateCli } from './infra-validate-command.ts';
 import { registryCommand } from './registry-command.ts';
 
 export const USAGE = `Usage: conveyor <command> [options]
 
 Pipeline
   pipeline          run every stage in a new run folder
-  validate-data     start a run: load the data, infer or check the schema, profile, find anomalies and drift
-  prepare           split train/holdout                          (on --run, default: the latest run)
-  train             fit the model                                (on --run)
-  evaluate          holdout metrics, slices, feature importance  (on --run)
-  export            write model.onnx and run the parity gate     (on --run)
-  validate-model    compare with production and decide blessing  (on --run)
-  register          publish the blessed model to the registry    (on --run)
+${stageNames
+  .map((name, i) => `  ${name.padEnd(18)}${stageSpecs[name].summary}${i === 0 ? ' (starts a run)' : ' (on --run)'}`)
+  .join('\n')}
 
 Registry
   registry list | show <ref> | pull <ref> <dir> | promote <ref> <alias> | rollback [<alias>]
@@ -41,6 +38,7 @@ Reports
 
 Serving
   serve             Open Inference Protocol v2 server (conveyor serve --help)
+  infra-validate    send a version's golden requests to a serving image (conveyor infra-validate --help)
 
 Options
   --config PATH     config file (default: ${DEFAULT_CONFIG_PATH})
@@ -72,23 +70,37 @@ interface Flags {
 
 type Command = (flags: Flags, log: (line: string) => void) => Promise<unknown>;
 
-/** Apply --registry to a run's config. */
-function withRegistry(ctx: RunContext, flags: Flags): RunContext {
-  if (!flags.registry) return ctx;
-  return { ...ctx, config: { ...ctx.config, registry: { ...ctx.config.registry, backend: flags.registry } } };
+/** What a stage command prints with --json besides the run folder. */
+function stageJson(name: StageName, outcome: unknown): object {
+  if (name === 'validate-data') {
+    const { report } = outcome as { report: { ok: boolean; anomalies: unknown } };
+    return { ok: report.ok, anomalies: report.anomalies };
+  }
+  return { result: outcome };
 }
 
+/** A stage command: validate-data starts a new run, the others open one (--run, default the latest). */
 const stage =
-  (name: StageName, run: (ctx: RunContext, flags: Flags) => Promise<unknown>): Command =>
+  (name: StageName): Command =>
   async (flags, log) => {
-    const ctx = withRegistry(
-      openRun({ configFile: flags.config, ...(flags.run ? { runDir: flags.run } : {}), log }),
-      flags,
-    );
-    ctx.log(`run ${ctx.layout.dir}`);
-    const result = await step(ctx, name, () => run(ctx, flags));
-    return { run: ctx.layout.dir, result };
+    const backend = flags.registry ? { registryBackend: flags.registry } : {};
+    const ctx =
+      name === stageNames[0]
+        ? await createRun({
+            configFile: flags.config,
+            ...(flags.runDir ? { runDir: flags.runDir } : {}),
+            ...backend,
+            log,
+          })
+        : await openRun({ configFile: flags.config, ...(flags.run ? { runDir: flags.run } : {}), ...backend, log });
+    ctx.log(`run ${ctx.dir}`);
+    const outcome = await runStage(ctx, name, stageOptions(flags));
+    return { run: ctx.dir, ...stageJson(name, outcome) };
   };
+
+function stageOptions(flags: Flags): StageOptions {
+  return flags.promote ? { register: { aliases: flags.promote } } : {};
+}
 
 const commands: Record<string, Command> = {
   pipeline: async (flags, log) => {
@@ -97,37 +109,28 @@ const commands: Record<string, Command> = {
       ...(flags.runDir ? { runDir: flags.runDir } : {}),
       ...(flags.registry ? { registryBackend: flags.registry } : {}),
       skipRegister: flags.skipRegister,
-      register: flags.promote ? { aliases: flags.promote } : {},
+      ...stageOptions(flags),
       log,
     });
-    const registered = result.registration?.version;
-    log(registered ? `done: ${result.runDir} → ${registered.name} v${registered.version}` : `done: ${result.runDir}`);
+    const registration = result.registration;
+    const registered = registration?.version;
+    log(
+      !registered
+        ? `done: ${result.runDir}`
+        : registration.unchanged
+          ? `done: ${result.runDir} (unchanged: ${registered.name} v${registered.version} stays production)`
+          : `done: ${result.runDir} → ${registered.name} v${registered.version}`,
+    );
     return {
       run: result.runDir,
       metrics: result.evaluation.metrics,
       parity: result.export.parity,
       blessed: result.blessing?.blessed ?? null,
       version: registered?.version ?? null,
+      unchanged: registration?.unchanged ?? false,
     };
   },
-  'validate-data': async (flags, log) => {
-    const ctx = createRun({
-      configFile: flags.config,
-      ...(flags.runDir ? { runDir: flags.runDir } : {}),
-      ...(flags.registry ? { registryBackend: flags.registry } : {}),
-      log,
-    });
-    ctx.log(`run ${ctx.layout.dir}`);
-    const reference = await referenceProfile(ctx);
-    const outcome = await step(ctx, 'validate-data', () => validateDataStage(ctx, reference));
-    return { run: ctx.layout.dir, ok: outcome.report.ok, anomalies: outcome.report.anomalies };
-  },
-  prepare: stage('prepare', prepareStage),
-  train: stage('train', trainStage),
-  evaluate: stage('evaluate', evaluateStage),
-  export: stage('export', exportStage),
-  'validate-model': stage('validate-model', validateModelStage),
-  register: stage('register', (ctx, flags) => registerStage(ctx, flags.promote ? { aliases: flags.promote } : {})),
+  ...Object.fromEntries(stageNames.map((name) => [name, stage(name)])),
   registry: (flags, log) =>
     registryCommand({
       configFile: flags.config,
@@ -143,6 +146,7 @@ const commands: Record<string, Command> = {
 export async function main(argv: readonly string[]): Promise<number> {
   // serve has its own flags and owns the process signals until it stops.
   if (argv[0] === 'serve') return serveCli(argv.slice(1));
+  if (argv[0] === 'infra-validate') return infraValidateCli(argv.slice(1));
   // report and site load the charting library: only when asked for.
   if (argv[0] === 'report' || argv[0] === 'site') return (await import('./report-command.ts')).reportCli(argv);
   let flags: Flags;

@@ -1,8 +1,11 @@
 /** `conveyor registry <list | show | pull | promote | rollback>`: the registry from the command line. */
 import { resolve } from 'node:path';
+import { formatCardSummary, modelCardSchema } from '../card/index.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
+import { historyActor } from '../lib/actor.ts';
+import { describeIssues } from '../lib/files.ts';
 import { PRODUCTION_ALIAS } from '../pipeline/baseline.ts';
 import { createRegistry } from '../registry/index.ts';
 import type { ModelRegistry } from '../registry/types.ts';
@@ -33,7 +36,7 @@ export async function registryCommand(input: RegistryCommandInput): Promise<unkn
   const registry = createRegistry(registryConfig, env, { cwd, onWarning: (m) => input.log(`warning: ${m}`) });
   const name = input.model ?? config.model.name;
   const [action, ...rest] = input.args;
-  const actor = env.GITHUB_ACTOR || env.USER || 'unknown';
+  const actor = historyActor(env, cwd);
   const need = (count: number) => {
     if (rest.length !== count) throw new InputError(USAGE);
   };
@@ -45,8 +48,17 @@ export async function registryCommand(input: RegistryCommandInput): Promise<unkn
     case 'show': {
       need(1);
       const version = await registry.resolve(name, rest[0]!);
-      input.log(JSON.stringify(version.card, null, 2));
-      return { name, version: version.version, location: version.location, card: version.card };
+      const aliases = Object.entries(await registry.aliases(name))
+        .filter(([, v]) => v === version.version)
+        .map(([alias]) => alias);
+      const parsed = modelCardSchema.safeParse(version.card);
+      input.log(
+        parsed.success
+          ? formatCardSummary(parsed.data, { aliases, location: version.location })
+          : `${name} v${version.version}${aliases.length ? `  [${aliases.join(', ')}]` : ''}: not a Conveyor model card ` +
+              `(${describeIssues(parsed.error.issues)}); --json prints it as stored\n  location  ${version.location}`,
+      );
+      return { name, version: version.version, aliases, location: version.location, card: version.card };
     }
     case 'pull': {
       need(2);

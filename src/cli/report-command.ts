@@ -110,18 +110,18 @@ async function report(values: Values, positionals: readonly string[], env: NodeJ
     throw new InputError('--summary: GITHUB_STEP_SUMMARY is not set (GitHub Actions sets it in every step)');
   }
   const github = pullRequest !== undefined || values['attach-release'] ? githubTarget(env) : null;
-  const ctx = openRun({
+  const ctx = await openRun({
     configFile: values.config ?? DEFAULT_CONFIG_PATH,
     ...(values.run ? { runDir: values.run } : {}),
     env,
   });
   let reportUrl = values['report-url'];
-  const written = await writeRunReport(ctx.layout.dir, reportUrl ? { fullReportUrl: reportUrl } : {});
+  const written = await writeRunReport(ctx.dir, reportUrl ? { fullReportUrl: reportUrl } : {});
   const lines = [`report: ${written.markdownPath}`, `        ${written.htmlPath}`];
 
   let releaseAsset: string | null = null;
   if (values['attach-release']) {
-    const registration = readRunFiles(ctx.layout.dir).registration;
+    const registration = (await readRunFiles(ctx.dir)).registration;
     if (!registration?.created || registration.backend !== 'github') {
       lines.push('release: this run registered no new version on GitHub; nothing attached');
     } else {
@@ -155,7 +155,7 @@ async function report(values: Values, positionals: readonly string[], env: NodeJ
   }
   return {
     message: lines.join('\n'),
-    run: ctx.layout.dir,
+    run: ctx.dir,
     outcome: written.report.outcome,
     markdown: written.markdownPath,
     html: written.htmlPath,

@@ -120,8 +120,11 @@ export const configSchema = z
           .describe('Cell texts read as missing.'),
         schema: z
           .string()
-          .default('data/schema.json')
-          .describe('Data schema file: inferred on the first run, then edited and committed.'),
+          .min(1)
+          .optional()
+          .describe(
+            'Data schema file: inferred on the first run, then edited and committed. Default: data/<model.name>.schema.json, so each pipeline has its own.',
+          ),
       })
       .strict(),
     split: z
@@ -270,6 +273,21 @@ export const configSchema = z
           .min(0)
           .default(1)
           .describe('Longest a request waits for others to join its batch (0 = batching off).'),
+        max_rows: z
+          .int()
+          .min(1)
+          .default(10_000)
+          .describe(
+            'Most rows one request may carry; a larger one is answered 413 (big requests run 1,024 rows at a time).',
+          ),
+        drain_timeout_ms: z
+          .int()
+          .min(0)
+          .max(600_000)
+          .default(20_000)
+          .describe(
+            "On SIGTERM, longest wait for requests in flight (bodies still arriving included) before their connections are closed and the server exits 0; below Kubernetes' 30 s grace period.",
+          ),
         prediction_log: z
           .object({
             path: z.string().default('logs/predictions.jsonl').describe('Prediction log (JSON lines) for monitoring.'),
@@ -298,3 +316,8 @@ export type LinearParams = z.output<typeof linearParamsSchema>;
 export type TrainerConfig = Config['trainer'];
 export type MetricName = z.output<typeof metricNameSchema>;
 export type FeatureType = z.output<typeof featureTypeSchema>;
+
+/** The data schema file of a pipeline: `data.schema`, else data/<model.name>.schema.json (one per pipeline). */
+export function dataSchemaFile(config: Pick<Config, 'model' | 'data'>): string {
+  return config.data.schema ?? `data/${config.model.name}.schema.json`;
+}

@@ -1,4 +1,5 @@
 /** Types of the export stage: what goes into the ONNX file besides the graph, and the parity report. */
+import { z } from 'zod';
 
 export type { OnnxMetadata } from '../model/onnx.ts';
 
@@ -28,3 +29,18 @@ export interface ParityReport {
   /** The first few mismatched rows (see PARITY_ROWS_SHOWN). */
   readonly mismatched_rows: readonly MismatchedRow[];
 }
+
+/** parity.json as written by the export stage and read back by later stages. */
+export const parityReportSchema = z
+  .object({
+    ok: z.boolean(),
+    rows: z.int().min(0),
+    tolerance: z.number(),
+    max_abs_diff: z.number().nullable(),
+    label_mismatches: z.int().min(0),
+    mismatched_count: z.int().min(0),
+    mismatched_rows: z.array(
+      z.looseObject({ row: z.int().min(0), ts: z.array(z.number().nullable()), onnx: z.array(z.number().nullable()) }),
+    ),
+  })
+  .strict();

@@ -4,8 +4,9 @@
  * that data drift is measured against.
  */
 import { type ModelCard, parseModelCard } from '../card/index.ts';
-import { NotFoundError } from '../registry/index.ts';
-import type { ModelRegistry, ModelVersion } from '../registry/types.ts';
+import { createRegistry, type ModelRegistry, type ModelVersion, NotFoundError } from '../registry/index.ts';
+import type { DataProfile } from '../validate/index.ts';
+import type { RunContext } from './context.ts';
 
 /** Alias of the serving model. */
 export const PRODUCTION_ALIAS = 'production';
@@ -36,4 +37,26 @@ export async function findBaseline(registry: ModelRegistry, name: string): Promi
   } catch (error) {
     return { version, chosenAs, card: null, cardProblem: (error as Error).message };
   }
+}
+
+/** The registry of a run's config, its warnings in the run's log. */
+export function runRegistry(ctx: RunContext): ModelRegistry {
+  return createRegistry(ctx.config.registry, ctx.env, {
+    cwd: ctx.cwd,
+    onWarning: (m) => ctx.log(`  warning: ${m}`),
+  });
+}
+
+/** Training profile of the model new data is compared with (production, else latest); null for the first model. */
+export async function referenceProfile(ctx: RunContext): Promise<DataProfile | null> {
+  const baseline = await findBaseline(runRegistry(ctx), ctx.config.model.name);
+  if (!baseline) return null;
+  if (!baseline.card) {
+    ctx.log(`  note: no drift reference: ${baseline.cardProblem}`);
+    return null;
+  }
+  ctx.log(
+    `  drift reference: training data of ${ctx.config.model.name} v${baseline.version.version} (${baseline.chosenAs})`,
+  );
+  return baseline.card.training_profile;
 }

@@ -1,28 +1,31 @@
 /**
  * A run: its folder, the config it was created with, and a log sink. Stage executors take a RunContext,
- * read the previous stages' outputs from the run folder and write their own.
+ * read the previous stages' outputs from the run folder and write their own (artifact-io.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { loadConfig } from '../config/load.ts';
-import { type Config, configSchema } from '../config/schema.ts';
+import { resolve } from 'node:path';
+import { type Config, loadConfig } from '../config/index.ts';
 import { InputError } from '../errors.ts';
-import { readJson, writeJson } from '../lib/files.ts';
 import { gitInfo } from '../lib/git.ts';
 import { CONVEYOR_VERSION } from '../lib/version.ts';
-import { LATEST_RUN_FILE, type RunLayout, runLayout } from '../run/layout.ts';
-import { githubContext, readRunRecord, type StageName, writeRunRecord } from './run-record.ts';
+import { artifactPath, readArtifact, writeArtifact } from './artifact-io.ts';
+import { githubContext, type StageRecord } from './run-record.ts';
+import type { StageName } from './stage-names.ts';
 
 export interface RunContext {
   readonly config: Config;
   readonly configFile: string;
-  readonly layout: RunLayout;
+  /** The run folder (absolute). */
+  readonly dir: string;
   /** Repository root: data globs, the schema file and the local registry are relative to it. */
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
   /** Human-readable progress; silent in --json mode. */
   readonly log: (line: string) => void;
 }
+
+/** File in runs_dir naming the most recent run, so stage commands default to it. */
+export const LATEST_RUN_FILE = 'LATEST';
 
 export interface CreateRunOptions {
   readonly configFile: string;
@@ -36,7 +39,7 @@ export interface CreateRunOptions {
 }
 
 /** Start a new run: validate the config, create the folder, record metadata, mark it the latest run. */
-export function createRun(options: CreateRunOptions): RunContext {
+export async function createRun(options: CreateRunOptions): Promise<RunContext> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
   const loaded = loadConfig(resolve(cwd, options.configFile));
@@ -50,13 +53,12 @@ export function createRun(options: CreateRunOptions): RunContext {
         .pop()!
     : newRunId();
   const dir = options.runDir ? resolve(cwd, options.runDir) : resolve(cwd, config.runs_dir, id);
-  if (existsSync(join(dir, 'run.json'))) {
+  if (existsSync(artifactPath(dir, 'run'))) {
     throw new InputError(`${dir}: a run already exists there; pick another --run-dir or rerun its stages with --run`);
   }
   mkdirSync(dir, { recursive: true });
-  const layout = runLayout(dir);
-  writeJson(layout.configJson, config);
-  writeRunRecord(layout.runJson, {
+  await writeArtifact(dir, 'config', config);
+  await writeArtifact(dir, 'run', {
     id,
     created_at: new Date().toISOString(),
     config_file: options.configFile,
@@ -67,7 +69,7 @@ export function createRun(options: CreateRunOptions): RunContext {
   });
   mkdirSync(resolve(cwd, config.runs_dir), { recursive: true });
   writeFileSync(resolve(cwd, config.runs_dir, LATEST_RUN_FILE), `${dir}\n`);
-  return { config, configFile: options.configFile, layout, cwd, env, log: options.log ?? (() => {}) };
+  return { config, configFile: options.configFile, dir, cwd, env, log: options.log ?? (() => {}) };
 }
 
 export interface OpenRunOptions {
@@ -77,10 +79,12 @@ export interface OpenRunOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
+  /** Override registry.backend of the saved config (the --registry flag). */
+  readonly registryBackend?: 'local' | 'github';
 }
 
 /** Open an existing run to (re)run a stage; its saved config is used, so a stage rerun sees what the run saw. */
-export function openRun(options: OpenRunOptions): RunContext {
+export async function openRun(options: OpenRunOptions): Promise<RunContext> {
   const cwd = resolve(options.cwd ?? process.cwd());
   let dir = options.runDir ? resolve(cwd, options.runDir) : undefined;
   if (!dir) {
@@ -95,16 +99,16 @@ export function openRun(options: OpenRunOptions): RunContext {
     }
     dir = readFileSync(latest, 'utf8').trim();
   }
-  const layout = runLayout(dir);
-  if (!existsSync(layout.runJson)) throw new InputError(`${dir}: not a run folder (no run.json)`);
-  const record = readRunRecord(layout.runJson);
-  const parsed = configSchema.safeParse(readJson(layout.configJson, 'run config'));
-  if (!parsed.success)
-    throw new InputError(`${layout.configJson}: invalid saved config (${parsed.error.issues[0]?.message})`);
+  if (!existsSync(artifactPath(dir, 'run'))) throw new InputError(`${dir}: not a run folder (no run.json)`);
+  const record = await readArtifact(dir, 'run', 'open run');
+  const saved = await readArtifact(dir, 'config', 'open run');
+  const config = options.registryBackend
+    ? { ...saved, registry: { ...saved.registry, backend: options.registryBackend } }
+    : saved;
   return {
-    config: parsed.data,
+    config,
     configFile: record.config_file,
-    layout,
+    dir,
     cwd,
     env: options.env ?? process.env,
     log: options.log ?? (() => {}),
@@ -114,19 +118,20 @@ export function openRun(options: OpenRunOptions): RunContext {
 /** Run one stage, recording status and duration in run.json; rethrows the stage's error. */
 export async function recordStage<T>(ctx: RunContext, name: StageName, body: () => Promise<T>): Promise<T> {
   const started = performance.now();
-  const update = (patch: Parameters<typeof Object.assign>[1]) => {
-    const record = readRunRecord(ctx.layout.runJson);
-    record.stages[name] = { ...(record.stages[name] ?? { started_at: new Date().toISOString() }), ...patch };
-    writeRunRecord(ctx.layout.runJson, record);
+  const update = async (status: StageRecord['status'], extra: { duration_ms?: number; error?: string } = {}) => {
+    const record = await readArtifact(ctx.dir, 'run', 'run record');
+    const startedAt =
+      status === 'running' ? new Date().toISOString() : (record.stages[name]?.started_at ?? new Date().toISOString());
+    record.stages[name] = { status, started_at: startedAt, ...extra };
+    await writeArtifact(ctx.dir, 'run', record, 'run record');
   };
-  update({ status: 'running', started_at: new Date().toISOString(), duration_ms: undefined, error: undefined });
+  await update('running');
   try {
     const result = await body();
-    update({ status: 'done', duration_ms: Math.round(performance.now() - started) });
+    await update('done', { duration_ms: Math.round(performance.now() - started) });
     return result;
   } catch (error) {
-    update({
-      status: 'failed',
+    await update('failed', {
       duration_ms: Math.round(performance.now() - started),
       error: String((error as Error).message ?? error),
     });

@@ -1,18 +1,6 @@
 /** run.json: who ran what, from which commit and config, and how each stage went. */
 import { z } from 'zod';
-import { readJson, writeJson } from '../lib/files.ts';
 import { githubRunSchema, gitInfoSchema } from '../lib/lineage.ts';
-
-export const stageNames = [
-  'validate-data',
-  'prepare',
-  'train',
-  'evaluate',
-  'export',
-  'validate-model',
-  'register',
-] as const;
-export type StageName = (typeof stageNames)[number];
 
 const stageRecordSchema = z.object({
   status: z.enum(['running', 'done', 'failed']),
@@ -33,16 +21,6 @@ export const runRecordSchema = z.object({
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 export type StageRecord = z.infer<typeof stageRecordSchema>;
-
-export function readRunRecord(path: string): RunRecord {
-  const parsed = runRecordSchema.safeParse(readJson(path, 'run record'));
-  if (!parsed.success) throw new Error(`${path}: not a Conveyor run record (${parsed.error.issues[0]?.message})`);
-  return parsed.data;
-}
-
-export function writeRunRecord(path: string, record: RunRecord): void {
-  writeJson(path, record);
-}
 
 /** GitHub Actions context from the environment, or null outside Actions. */
 export function githubContext(env: NodeJS.ProcessEnv): RunRecord['github'] {

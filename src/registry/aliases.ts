@@ -3,23 +3,11 @@
  * Pure functions: the backends read the document, apply one of these, and store the result atomically.
  */
 import { z } from 'zod';
-import { RegistryError } from './errors.ts';
+import { AliasMovedError, RegistryError } from './errors.ts';
 import { checkAliasName } from './refs.ts';
-import type { AliasChange, AliasMeta } from './types.ts';
+import { type AliasChange, type AliasMeta, aliasChangeSchema } from './types.ts';
 
 export const REGISTRY_FORMAT = 1;
-
-const aliasChangeSchema = z
-  .object({
-    alias: z.string(),
-    from: z.int().min(1).nullable(),
-    to: z.int().min(1),
-    at: z.iso.datetime({ offset: true }),
-    actor: z.string(),
-    reason: z.string().optional(),
-    action: z.enum(['set', 'rollback']),
-  })
-  .strict();
 
 const registryDocumentSchema = z
   .object({
@@ -79,6 +67,7 @@ export function withAlias(
   checkMeta(meta);
   const from = doc.aliases[alias] ?? null;
   if (from === version) return { doc };
+  if (meta.expect !== undefined && meta.expect !== from) throw new AliasMovedError(doc.model, alias, meta.expect, from);
   const change: AliasChange = { alias, from, to: version, at, ...metaFields(meta), action: 'set' };
   return {
     doc: { ...doc, aliases: { ...doc.aliases, [alias]: version }, history: [...doc.history, change] },

@@ -29,3 +29,22 @@ export class IntegrityError extends RegistryError {
     );
   }
 }
+
+/**
+ * A compare-and-swap on an alias failed: it no longer points where the caller expected (another run moved it).
+ * Exit code 3, like a refused blessing: the candidate has to be validated again against the new target.
+ */
+export class AliasMovedError extends RegistryError {
+  override readonly exitCode = 3;
+  constructor(
+    readonly model: string,
+    readonly alias: string,
+    readonly expected: number | null,
+    readonly current: number | null,
+  ) {
+    super(
+      `model ${model}: ${alias} is ${current === null ? 'unset' : `v${current}`} now, not ` +
+        `${expected === null ? 'unset' : `v${expected}`} as expected (another run moved it)`,
+    );
+  }
+}

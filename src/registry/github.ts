@@ -116,7 +116,7 @@ export class GitHubRegistry implements ModelRegistry {
         : withRetry(
             async () => request(requestOptions),
             retry,
-            `GitHub ${requestOptions.method} ${requestOptions.url}`,
+            `GitHub ${requestOptions.method} ${requestUrl(this.octokit, requestOptions)}`,
           ),
     );
   }
@@ -669,4 +669,13 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** The request's full URL (the endpoint template expanded with its parameters), for error messages. */
+function requestUrl(octokit: Octokit, options: Parameters<Octokit['request']['endpoint']['parse']>[0]): string {
+  try {
+    return octokit.request.endpoint.parse(options).url;
+  } catch {
+    return String((options as { url?: unknown }).url);
+  }
 }

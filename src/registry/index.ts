@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
+import { historyActor } from '../lib/actor.ts';
 import { GitHubRegistry } from './github.ts';
 import { LocalRegistry } from './local.ts';
 import type { RetryOptions } from './retry.ts';
@@ -9,7 +10,7 @@ import type { ModelRegistry } from './types.ts';
 
 export { aliasAt, aliasStack } from './aliases.ts';
 export { digestOf, registryCardSchema } from './card.ts';
-export { IntegrityError, NotFoundError, RegistryError } from './errors.ts';
+export { AliasMovedError, IntegrityError, NotFoundError, RegistryError } from './errors.ts';
 export { GitHubRegistry, type GitHubRegistryOptions, registryTag, versionTag } from './github.ts';
 export { LocalRegistry, type LocalRegistryOptions } from './local.ts';
 export { LATEST, parseRef, versionLabel } from './refs.ts';
@@ -33,7 +34,7 @@ export interface RegistryOverrides {
 
 /**
  * The registry `config` (conveyor.yml `registry:`) describes. GitHub: owner/repo from the config, else
- * GITHUB_REPOSITORY; token from GITHUB_TOKEN; new tags on GITHUB_SHA. Actor for history: GITHUB_ACTOR, else USER.
+ * GITHUB_REPOSITORY; token from GITHUB_TOKEN; new tags on GITHUB_SHA. Actor for history: see historyActor.
  */
 export function createRegistry(
   config: Config['registry'],
@@ -42,7 +43,7 @@ export function createRegistry(
 ): ModelRegistry {
   const onWarning =
     overrides.onWarning ?? ((message: string) => process.emitWarning(message, { code: 'CONVEYOR_REGISTRY' }));
-  const actor = env.GITHUB_ACTOR || env.USER || 'unknown';
+  const actor = historyActor(env, overrides.cwd ?? process.cwd());
   if (config.backend === 'local') {
     return new LocalRegistry({
       root: resolve(overrides.cwd ?? process.cwd(), config.path),

@@ -40,12 +40,73 @@ interface HttpFailure {
 
 export type RetryDecision = { readonly delayMs: number; readonly reason: string } | undefined;
 
+/** Socket and DNS error codes that a later attempt may not hit (a server restarting, a busy resolver). */
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+const NETWORK_CODE_MEANING: Record<string, string> = {
+  ENOTFOUND: 'DNS lookup failed: no such host',
+  EAI_AGAIN: 'DNS lookup failed (temporary)',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  ENETUNREACH: 'network unreachable',
+  EHOSTUNREACH: 'host unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+};
+
+export interface NetworkFailure {
+  /** The socket or DNS error code (ECONNREFUSED, ENOTFOUND, ...), or undefined when none was given. */
+  readonly code: string | undefined;
+  /** Words for people: "connection refused (connect ECONNREFUSED 127.0.0.1:9)". */
+  readonly description: string;
+  /** Whether another attempt may succeed. */
+  readonly transient: boolean;
+}
+
+/**
+ * The network failure under an error, when the request never got an HTTP answer. fetch reports these as
+ * "fetch failed" with the socket or DNS error as its cause, and Octokit wraps that in a RequestError with
+ * status 500; the cause chain holds the real reason.
+ */
+export function networkFailure(error: unknown): NetworkFailure | undefined {
+  const chain: Record<string, unknown>[] = [];
+  for (let e = error; typeof e === 'object' && e !== null && chain.length < 8; e = (e as { cause?: unknown }).cause) {
+    chain.push(e as Record<string, unknown>);
+  }
+  if (chain.some((e) => typeof (e.response as { status?: unknown } | undefined)?.status === 'number')) return undefined;
+  const coded = chain.find((e) => typeof e.code === 'string' && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(e.code as string));
+  const fetchFailed = chain.some((e) => e.message === 'fetch failed');
+  if (!coded && !fetchFailed) return undefined;
+  const code = coded?.code as string | undefined;
+  const detail = coded && typeof coded.message === 'string' ? coded.message : 'fetch failed';
+  const meaning = code ? (NETWORK_CODE_MEANING[code] ?? 'network error') : 'network error';
+  return {
+    code,
+    description: detail === meaning ? meaning : `${meaning} (${detail})`,
+    transient: code === undefined || TRANSIENT_NETWORK_CODES.has(code),
+  };
+}
+
 /** How long to wait before attempt `attempt + 1` after `error`, or undefined when retrying cannot help. */
 export function retryDecision(error: unknown, attempt: number, options: RetryOptions): RetryDecision {
   const failure = (typeof error === 'object' && error !== null ? error : {}) as HttpFailure;
   const status = failure.status;
   const headers = failure.response?.headers ?? {};
   const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+  const network = networkFailure(error);
+  if (network) return network.transient ? { delayMs: backoff, reason: network.description } : undefined;
   if (status === undefined || status >= 500) return { delayMs: backoff, reason: `HTTP ${status ?? 'error'}` };
   if (status !== 403 && status !== 429) return undefined;
   const retryAfter = headers['retry-after'];
@@ -78,10 +139,16 @@ export async function withRetry<T>(attempt: () => Promise<T>, options: RetryOpti
       return await attempt();
     } catch (error) {
       const decision = retryDecision(error, n, options);
+      const network = networkFailure(error);
+      if (!decision && network) {
+        throw new RegistryError(`${label}: ${network.description}; check the URL and the network`, { cause: error });
+      }
       if (!decision) throw error;
       const message = (error as Error).message;
       if (n >= options.maxAttempts) {
-        throw new RegistryError(`${label}: failed ${n} times (${decision.reason}): ${message}`, { cause: error });
+        // A network failure has no HTTP message worth repeating: its reason says it all.
+        const tail = network ? '' : `: ${message}`;
+        throw new RegistryError(`${label}: failed ${n} times (${decision.reason})${tail}`, { cause: error });
       }
       if (waitedMs + decision.delayMs > options.maxTotalDelayMs) {
         throw new RegistryError(

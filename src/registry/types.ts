@@ -3,6 +3,7 @@
  * files (model.onnx, card.json, card.md), plus movable aliases (e.g. `production`) with an append-only history.
  * Backends: a local folder (local.ts) and GitHub Releases (github.ts).
  */
+import { z } from 'zod';
 import type { RegistryCard } from './card.ts';
 
 export type { RegistryCard } from './card.ts';
@@ -65,20 +66,29 @@ export interface PullResult {
 export interface AliasMeta {
   readonly actor: string;
   readonly reason?: string;
+  /**
+   * Compare-and-swap: move the alias only if it points at this version now (null: only if it is unset);
+   * otherwise AliasMovedError. Checked inside the backend's atomic update, so two writers cannot both win.
+   */
+  readonly expect?: number | null;
 }
 
-/** One entry of the alias history (append-only). `from` is null when the alias is first set. */
-export interface AliasChange {
-  readonly alias: string;
-  readonly from: number | null;
-  readonly to: number;
-  /** ISO 8601 timestamp. */
-  readonly at: string;
-  readonly actor: string;
-  readonly reason?: string;
-  /** `rollback` entries undo the latest `set` that is still in effect (see aliasStack). */
-  readonly action: 'set' | 'rollback';
-}
+/**
+ * One entry of the alias history (append-only). `from` is null when the alias is first set; `rollback`
+ * entries undo the latest `set` that is still in effect (see aliasStack); `at` is ISO 8601.
+ */
+export const aliasChangeSchema = z
+  .object({
+    alias: z.string(),
+    from: z.int().min(1).nullable(),
+    to: z.int().min(1),
+    at: z.iso.datetime({ offset: true }),
+    actor: z.string(),
+    reason: z.string().optional(),
+    action: z.enum(['set', 'rollback']),
+  })
+  .strict();
+export type AliasChange = Readonly<z.output<typeof aliasChangeSchema>>;
 
 /** Builds the files of a version once its number is known; may be called again with a higher number on a race. */
 export type BuildVersion = (version: number) => Promise<PublishFiles>;

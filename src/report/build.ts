@@ -4,7 +4,7 @@
  */
 import type { MetricName } from '../config/schema.ts';
 import { defaultPrimaryMetric } from '../evaluate/index.ts';
-import { stageNames } from '../pipeline/run-record.ts';
+import { stageNames } from '../pipeline/index.ts';
 import { compareMetrics, compareSlices } from './compare.ts';
 import { classifierCurves, sampleRows } from './curves.ts';
 import type { RunFiles } from './run-files.ts';

@@ -5,7 +5,7 @@
  */
 import type { ModelCard } from '../card/index.ts';
 import { defaultPrimaryMetric } from '../evaluate/index.ts';
-import { stageNames } from '../pipeline/run-record.ts';
+import { stageNames } from '../pipeline/index.ts';
 import { compareMetrics, compareSlices, verdictOf } from './compare.ts';
 import type { RunReport, SliceRow } from './types.ts';
 

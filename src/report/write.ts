@@ -2,8 +2,7 @@
  * The report executor: a run folder → report/report.md and report/report.html in it. Reads only the run
  * folder, so it works on any finished, failed or refused run, here or on a downloaded artifact.
  */
-import { writeFileAtomic } from '../lib/files.ts';
-import { runLayout } from '../run/layout.ts';
+import { writeArtifact } from '../pipeline/index.ts';
 import { buildRunReport } from './build.ts';
 import { reportCharts } from './charts.ts';
 import { type RenderedChart, renderReportHtml } from './html.ts';
@@ -34,15 +33,14 @@ export async function renderCharts(report: RunReport): Promise<RenderedChart[]> 
 }
 
 export async function writeRunReport(runDir: string, options: WriteReportOptions = {}): Promise<WrittenReport> {
-  const report = buildRunReport(readRunFiles(runDir));
+  const report = buildRunReport(await readRunFiles(runDir));
   const charts = await renderCharts(report);
   const html = renderReportHtml(report, charts);
   const markdown = renderMarkdown(report, {
     limit: COMMENT_LIMIT,
     ...(options.fullReportUrl ? { fullReportUrl: options.fullReportUrl } : {}),
   });
-  const { reportMd: markdownPath, reportHtml: htmlPath } = runLayout(runDir);
-  writeFileAtomic(htmlPath, html);
-  writeFileAtomic(markdownPath, markdown);
+  const htmlPath = await writeArtifact(runDir, 'report-html', html, 'report');
+  const markdownPath = await writeArtifact(runDir, 'report-md', markdown, 'report');
   return { report, markdownPath, htmlPath, markdown, html, charts };
 }

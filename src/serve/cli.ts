@@ -31,7 +31,8 @@ Options
   --log-level LEVEL fatal, error, warn, info (default), debug or silent
   -h, --help        this help
 
-Signals: SIGTERM or SIGINT drain in-flight requests and stop; SIGHUP reloads the model (alias moves too).`;
+Signals: SIGTERM or SIGINT drain in-flight requests (at most serve.drain_timeout_ms, then close
+         the connections left) and stop with exit 0; SIGHUP reloads the model (alias moves too).`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
 
@@ -97,7 +98,10 @@ export async function serveCli(argv: readonly string[], io: ServeCliIo = {}): Pr
       signals.off('SIGHUP', onHup);
       print(`${signal}: finishing requests in flight, then stopping`);
       server.close().then(
-        () => resolveExit(0),
+        ({ drained }) => {
+          if (!drained) print(`${signal}: drain timeout (serve.drain_timeout_ms) passed; closed the connections left`);
+          resolveExit(0);
+        },
         (error: unknown) => {
           print(`conveyor serve: stopping failed: ${describeError(error)}`);
           resolveExit(1);

@@ -13,7 +13,7 @@
  */
 import type { FeatureSpec, ModelSignature } from '../model/types.ts';
 import { ONNX_OUTPUTS } from '../model/types.ts';
-import { InvalidRequestError } from './errors.ts';
+import { InvalidRequestError, TooManyRowsError } from './errors.ts';
 
 /** One feature's values, model-ready: float32 (NaN = missing) or strings ("" = missing). */
 export type FeatureColumn = Float32Array | string[];
@@ -74,8 +74,11 @@ const NUMERIC_DATATYPES: Readonly<Record<string, { min: number; max: number; int
 };
 const NUMERIC_LIST = Object.keys(NUMERIC_DATATYPES).join(', ');
 
-/** Validates an OIP infer request body against the signature; throws InvalidRequestError naming what is wrong. */
-export function decodeInferRequest(body: unknown, signature: ModelSignature): DecodedInferRequest {
+/**
+ * Validates an OIP infer request body against the signature; throws InvalidRequestError naming what is
+ * wrong, or TooManyRowsError (before any column is built) when it has more than `maxRows` rows.
+ */
+export function decodeInferRequest(body: unknown, signature: ModelSignature, maxRows = Infinity): DecodedInferRequest {
   if (!isObject(body)) throw new InvalidRequestError(`the request body must be a JSON object with "inputs"`);
   const id = body.id;
   if (id !== undefined && typeof id !== 'string') throw new InvalidRequestError(`"id" must be a string`);
@@ -114,6 +117,7 @@ export function decodeInferRequest(body: unknown, signature: ModelSignature): De
   for (const feature of signature.features) {
     const input = byName.get(feature.name)!;
     const n = batchSize(input, feature.name);
+    if (n > maxRows) throw new TooManyRowsError(n, maxRows);
     if (rows === -1) {
       rows = n;
       rowsFrom = feature.name;
@@ -243,24 +247,28 @@ function selectedOutputs(requested: unknown, signature: ModelSignature): readonl
 /**
  * Validates `/predict` records — `[{column: value}]` or `{"instances": [...]}` — against the signature.
  * Numeric columns take a number or null; categorical ones a string, a number (read as its text) or null.
- * Every model column must be present (null marks a missing value); other keys, such as the target, are ignored.
+ * Every model column must be present (null marks a missing value). The target column may be sent and is
+ * ignored (rows of the training table can be posted as they are); any other key is refused, naming it.
  */
-export function decodeRecords(body: unknown, signature: ModelSignature): RowBlock {
+export function decodeRecords(body: unknown, signature: ModelSignature, maxRows = Infinity): RowBlock {
   const records = Array.isArray(body) ? body : isObject(body) ? body.instances : undefined;
   if (!Array.isArray(records)) {
     throw new InvalidRequestError(`the request body must be a JSON array of records or {"instances": [records]}`);
   }
   if (records.length === 0) throw new InvalidRequestError('no records to predict');
+  if (records.length > maxRows) throw new TooManyRowsError(records.length, maxRows);
   const rows = records.length;
   const columns: FeatureColumn[] = signature.features.map((f) =>
     f.type === 'numeric' ? new Float32Array(rows) : new Array<string>(rows),
   );
   const numbers: (number | null)[][] = signature.features.map(() => new Array<number | null>(rows));
+  const accepted = new Set([...signature.features.map((f) => f.name), signature.target]);
   for (let r = 0; r < rows; r++) {
     const record = records[r];
     if (!isObject(record)) {
       throw new InvalidRequestError(`record ${r} must be an object of column: value, got ${show(record)}`);
     }
+    for (const key in record) if (!accepted.has(key)) throw unknownColumns(r, record, accepted, signature);
     signature.features.forEach((feature, j) => {
       const value = record[feature.name];
       if (value === undefined) {
@@ -285,6 +293,20 @@ export function decodeRecords(body: unknown, signature: ModelSignature): RowBloc
   }
   const sent = signature.features.map((f, j) => (f.type === 'numeric' ? numbers[j]! : (columns[j] as string[])));
   return { rows, columns, sent };
+}
+
+function unknownColumns(
+  row: number,
+  record: Record<string, unknown>,
+  accepted: ReadonlySet<string>,
+  signature: ModelSignature,
+): InvalidRequestError {
+  const unknown = Object.keys(record)
+    .filter((key) => !accepted.has(key))
+    .map((key) => JSON.stringify(key));
+  return new InvalidRequestError(
+    `record ${row}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the model's columns are: ${featureList(signature)} (the target "${signature.target}" may be sent and is ignored)`,
+  );
 }
 
 function recordError(row: number, feature: FeatureSpec, value: unknown): InvalidRequestError {
@@ -316,7 +338,8 @@ export function encodePredictions(outputs: ModelOutputs, signature: ModelSignatu
   const classes = signature.classes ?? [];
   const k = classes.length;
   for (let r = 0; r < outputs.rows; r++) {
-    const probabilities: Record<string, number> = {};
+    // Null prototype: a class may be named "__proto__".
+    const probabilities: Record<string, number> = Object.create(null);
     for (let c = 0; c < k; c++) probabilities[classes[c]!] = outputs.probabilities![r * k + c]!;
     predictions[r] = { label: outputs.label![r]!, probabilities };
   }
@@ -343,6 +366,45 @@ export function concatBlocks(blocks: readonly RowBlock[], signature: ModelSignat
     return out;
   });
   return { rows, columns, sent: [] };
+}
+
+/** Rows [start, end) of a block (views of numeric columns; the sent values are not carried). */
+export function sliceBlock(block: RowBlock, start: number, end: number): RowBlock {
+  if (start === 0 && end === block.rows) return block;
+  const columns = block.columns.map((column) =>
+    column instanceof Float32Array ? column.subarray(start, end) : column.slice(start, end),
+  );
+  return { rows: end - start, columns, sent: [] };
+}
+
+/** Outputs of consecutive runs joined into one (rows in run order). */
+export function concatOutputs(parts: readonly ModelOutputs[]): ModelOutputs {
+  if (parts.length === 1) return parts[0]!;
+  let rows = 0;
+  for (const part of parts) rows += part.rows;
+  const first = parts[0]!;
+  const joinFloats = <T extends Float32Array | Float64Array>(out: T, pick: (part: ModelOutputs) => T): T => {
+    let offset = 0;
+    for (const part of parts) {
+      const values = pick(part);
+      out.set(values, offset);
+      offset += values.length;
+    }
+    return out;
+  };
+  return {
+    rows,
+    ...(first.label ? { label: parts.flatMap((part) => part.label!) } : {}),
+    ...(first.probabilities
+      ? {
+          probabilities: joinFloats(
+            new Float32Array((first.probabilities.length / first.rows) * rows),
+            (part) => part.probabilities!,
+          ),
+        }
+      : {}),
+    ...(first.value ? { value: joinFloats(new Float64Array(rows), (part) => part.value!) } : {}),
+  };
 }
 
 /** Rows [start, end) of a batch's outputs (views, not copies). */

@@ -9,10 +9,12 @@ import { CONVEYOR_VERSION } from '../lib/version.ts';
 import { Batcher } from './batcher.ts';
 import {
   concatBlocks,
+  concatOutputs,
   type ModelOutputs,
   type OipTensor,
   type Prediction,
   type RowBlock,
+  sliceBlock,
   sliceOutputs,
 } from './codec.ts';
 import { InvalidRequestError, ModelConflictError, ModelNotFoundError, ModelNotReadyError } from './errors.ts';
@@ -50,10 +52,14 @@ interface Serving {
 
 export interface DataPlaneOptions {
   readonly batching: BatchingOptions;
+  /** Most rows per request (serve.max_rows); more is answered 413. */
+  readonly maxRows: number;
   readonly metrics: ServeMetrics;
   readonly logger: Logger;
   readonly predictionLog?: PredictionLog;
   readonly intraOpNumThreads?: number;
+  /** Run onnxruntime in a worker thread (see ServeOptions.sessionThread). */
+  readonly sessionThread?: boolean;
   /** Requests being received but not yet handed to the data plane (see Batcher's `arriving`). */
   readonly arriving?: () => number;
 }
@@ -137,21 +143,23 @@ export class DataPlane {
   /** An OIP infer request (body as parsed JSON) → OIP infer response. */
   async infer(name: string, version: string | undefined, body: unknown, requestId: string): Promise<InferResponse> {
     const { model, batcher } = this.servingFor(name, version);
-    const decoded = this.timed('preprocess', () => model.preprocessInfer(body));
+    const decoded = this.timed('preprocess', () => model.preprocessInfer(body, this.options.maxRows));
+    const unseen = this.countUnseen(model, decoded.block);
     const outputs = await batcher.submit(decoded.block);
     const tensors = this.timed('postprocess', () => model.postprocessInfer(outputs, decoded.outputs));
     const id = decoded.id ?? requestId;
-    this.logPrediction(model, 'infer', id, decoded.block, outputs);
+    this.logPrediction(model, 'infer', id, decoded.block, outputs, unseen);
     return { model_name: model.name, model_version: model.version, id, outputs: tensors };
   }
 
   /** `/predict` records → one prediction per record. */
   async predict(name: string, version: string | undefined, body: unknown, requestId: string): Promise<PredictResponse> {
     const { model, batcher } = this.servingFor(name, version);
-    const block = this.timed('preprocess', () => model.preprocessRecords(body));
+    const block = this.timed('preprocess', () => model.preprocessRecords(body, this.options.maxRows));
+    const unseen = this.countUnseen(model, block);
     const outputs = await batcher.submit(block);
     const predictions = this.timed('postprocess', () => model.postprocessRecords(outputs));
-    this.logPrediction(model, 'predict', requestId, block, outputs);
+    this.logPrediction(model, 'predict', requestId, block, outputs, unseen);
     return { model_name: model.name, model_version: model.version, id: requestId, predictions };
   }
 
@@ -179,6 +187,7 @@ export class DataPlane {
       try {
         model = await ServedModel.load(resolved.files, {
           ...(this.options.intraOpNumThreads ? { intraOpNumThreads: this.options.intraOpNumThreads } : {}),
+          ...(this.options.sessionThread ? { sessionThread: true } : {}),
         });
       } finally {
         await resolved.cleanup();
@@ -231,7 +240,7 @@ export class DataPlane {
       execute: async (blocks) => {
         const merged = concatBlocks(blocks, model.signature);
         const end = metrics.phaseSeconds.startTimer({ phase: 'predict' });
-        const outputs = await model.predict(merged);
+        const outputs = await predictInChunks(model, merged);
         end();
         metrics.rows.inc(merged.rows);
         let start = 0;
@@ -274,12 +283,24 @@ export class DataPlane {
     }
   }
 
+  /** Unseen categories of a request, counted in /metrics by column (and returned for the prediction log). */
+  private countUnseen(model: ServedModel, block: RowBlock): number[] | undefined {
+    const unseen = model.unseenCategories(block);
+    if (unseen) {
+      model.signature.features.forEach((feature, j) => {
+        if (unseen[j]! > 0) this.options.metrics.unseenCategories.inc({ column: feature.name }, unseen[j]!);
+      });
+    }
+    return unseen;
+  }
+
   private logPrediction(
     model: ServedModel,
     endpoint: 'infer' | 'predict',
     requestId: string,
     block: RowBlock,
     outputs: ModelOutputs,
+    unseen: readonly number[] | undefined,
   ): void {
     this.options.predictionLog?.record({
       time: Date.now(),
@@ -290,8 +311,26 @@ export class DataPlane {
       signature: model.signature,
       block,
       outputs,
+      ...(unseen ? { unseen } : {}),
     });
   }
+}
+
+/**
+ * Most rows one session run takes. onnxruntime's working memory grows with the rows of a run and its arena
+ * keeps what it took, so a big request runs as several runs of this size: memory stays bounded by the
+ * chunk, not the request (a 100,000-row run of a 100-tree model took 500 MB that was never given back).
+ */
+export const RUN_CHUNK_ROWS = 1024;
+
+/** One session run per RUN_CHUNK_ROWS rows of `block`, outputs joined in row order. */
+async function predictInChunks(model: ServedModel, block: RowBlock): Promise<ModelOutputs> {
+  if (block.rows <= RUN_CHUNK_ROWS) return model.predict(block);
+  const parts: ModelOutputs[] = [];
+  for (let start = 0; start < block.rows; start += RUN_CHUNK_ROWS) {
+    parts.push(await model.predict(sliceBlock(block, start, Math.min(block.rows, start + RUN_CHUNK_ROWS))));
+  }
+  return concatOutputs(parts);
 }
 
 /** "v3" and "3" name the same version. */

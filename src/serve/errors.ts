@@ -23,6 +23,16 @@ export class InvalidRequestError extends ServeError {
   }
 }
 
+/** The request carries more rows than serve.max_rows (413). */
+export class TooManyRowsError extends ServeError {
+  constructor(rows: number, maxRows: number) {
+    super(
+      413,
+      `the request has ${rows} rows, more than the limit of ${maxRows} rows per request (serve.max_rows); split it into several requests`,
+    );
+  }
+}
+
 /** No model or version of that name is served here (404). */
 export class ModelNotFoundError extends ServeError {
   constructor(message: string) {

@@ -11,6 +11,7 @@ export {
   ModelNotReadyError,
   ServeError,
   statusOf,
+  TooManyRowsError,
 } from './errors.ts';
 export type { ModelMetadata, TensorMetadata } from './model.ts';
 export {
@@ -23,7 +24,9 @@ export {
 export {
   DEFAULT_BATCHING,
   DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_HOST,
+  DEFAULT_MAX_ROWS,
   DEFAULT_PORT,
   serveOptionsFromConfig,
   startServer,

@@ -3,6 +3,7 @@
  * share counters). Names start with `conveyor_`; process metrics are prom-client's defaults.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ModelSignature } from '../model/types.ts';
 
 /** Request latency buckets (seconds): 100 µs .. 10 s. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
@@ -65,6 +66,12 @@ export class ServeMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly unseenCategories = new Counter({
+    name: 'conveyor_unseen_categories_total',
+    help: 'Values of a categorical column that the model did not see in training (it treats them as missing), by column.',
+    labelNames: ['column'] as const,
+    registers: [this.registry],
+  });
   readonly logRecords = new Counter({
     name: 'conveyor_prediction_log_records_total',
     help: 'Prediction log records by outcome: written, dropped (buffer full or write error), unsampled.',
@@ -84,8 +91,12 @@ export class ServeMetrics {
   }
 
   /** Marks `model` as the one in service (the previous one's series is removed). */
-  setModel(model: { name: string; version: string; sha256: string }): void {
+  setModel(model: { name: string; version: string; sha256: string; signature: ModelSignature }): void {
     this.modelInfo.reset();
     this.modelInfo.set({ name: model.name, version: model.version, sha256: model.sha256 }, 1);
+    // Every categorical column has a series from the start, so rate() sees the first unseen value.
+    for (const feature of model.signature.features) {
+      if (feature.type === 'categorical') this.unseenCategories.inc({ column: feature.name }, 0);
+    }
   }
 }

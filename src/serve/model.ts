@@ -25,6 +25,8 @@ import {
   type RowBlock,
 } from './codec.ts';
 import { ModelLoadError } from './errors.ts';
+import { SessionThread } from './session-thread.ts';
+import { countUnseen, readVocabularies, type Vocabularies } from './vocabulary.ts';
 
 /** Files of one model version. */
 export interface ModelFiles {
@@ -59,8 +61,16 @@ const DATATYPES: Readonly<Record<string, string>> = {
   bool: 'BOOL',
 };
 
+export interface ServedModelOptions {
+  readonly intraOpNumThreads?: number;
+  /** Run the session in a worker thread (default false: on the calling thread). */
+  readonly sessionThread?: boolean;
+}
+
 export class ServedModel {
   private loaded = true;
+  /** When set, runs go to this worker thread and `session` is released. */
+  private thread: SessionThread | undefined;
 
   private constructor(
     readonly name: string,
@@ -68,9 +78,11 @@ export class ServedModel {
     /** sha256 (hex) of model.onnx. */
     readonly sha256: string,
     readonly info: OnnxInfo,
-    private readonly session: ort.InferenceSession,
+    private session: ort.InferenceSession | undefined,
     /** Where the model was loaded from (for logs). */
     readonly source: string,
+    /** Known categories per feature index (from the graph), to count unseen ones. */
+    private readonly vocabularies: Vocabularies,
   ) {}
 
   /**
@@ -78,7 +90,7 @@ export class ServedModel {
    * the card (when given) describes this file, and that one run on a row of missing values returns
    * outputs of the right shape. Throws ModelLoadError with the reason; nothing is kept on failure.
    */
-  static async load(files: ModelFiles, options: { readonly intraOpNumThreads?: number } = {}): Promise<ServedModel> {
+  static async load(files: ModelFiles, options: ServedModelOptions = {}): Promise<ServedModel> {
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(readFileSync(files.onnx));
@@ -101,8 +113,27 @@ export class ServedModel {
     try {
       const card = files.card === undefined ? undefined : readCard(files.card);
       const { name, version } = identify(info, bytes, files, card);
-      const model = new ServedModel(name, version, sha256, info, session, files.onnx);
+      const vocabularies = readVocabularies(bytes, info.signature);
+      const model = new ServedModel(name, version, sha256, info, session, files.onnx, vocabularies);
       await model.warmUp();
+      if (options.sessionThread) {
+        model.thread = await SessionThread.start({
+          model: bytes,
+          inputs: info.signature.features.map((f) => ({
+            name: f.name,
+            type: f.type === 'numeric' ? ('float32' as const) : ('string' as const),
+          })),
+          outputs: outputNames(info.signature),
+          ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+        });
+        model.session = undefined;
+        await session.release();
+        // The same test row through the thread: its session answers as the checked one did.
+        await model.warmUp().catch(async (error: unknown) => {
+          await model.release();
+          throw error;
+        });
+      }
       return model;
     } catch (error) {
       await session.release().catch(() => {});
@@ -125,17 +156,33 @@ export class ServedModel {
   }
 
   /** An OIP infer request body → validated rows and the outputs asked for (throws InvalidRequestError). */
-  preprocessInfer(body: unknown): DecodedInferRequest {
-    return decodeInferRequest(body, this.signature);
+  preprocessInfer(body: unknown, maxRows?: number): DecodedInferRequest {
+    return decodeInferRequest(body, this.signature, maxRows);
   }
 
   /** `/predict` records → validated rows (throws InvalidRequestError). */
-  preprocessRecords(body: unknown): RowBlock {
-    return decodeRecords(body, this.signature);
+  preprocessRecords(body: unknown, maxRows?: number): RowBlock {
+    return decodeRecords(body, this.signature, maxRows);
   }
 
-  /** One session run over the block's rows. */
+  /** Per feature index, the block's non-missing categories the model does not know; undefined when none. */
+  unseenCategories(block: RowBlock): number[] | undefined {
+    return countUnseen(block, this.vocabularies);
+  }
+
+  /** One session run over the block's rows (on the worker thread when there is one). */
   async predict(block: RowBlock): Promise<ModelOutputs> {
+    if (this.thread) {
+      const out = await this.thread.run(block.rows, block.columns);
+      if (this.signature.task === 'regression')
+        return { rows: block.rows, value: out[ONNX_OUTPUTS.value] as Float64Array };
+      return {
+        rows: block.rows,
+        label: out[ONNX_OUTPUTS.label] as string[],
+        probabilities: out[ONNX_OUTPUTS.probabilities] as Float32Array,
+      };
+    }
+    const session = this.session!;
     const feeds: Record<string, ort.Tensor> = {};
     this.signature.features.forEach((feature, j) => {
       const column = block.columns[j]!;
@@ -144,7 +191,7 @@ export class ServedModel {
           ? new ort.Tensor('float32', column, [block.rows, 1])
           : new ort.Tensor('string', column, [block.rows, 1]);
     });
-    const out = await this.session.run(feeds);
+    const out = await session.run(feeds);
     if (this.signature.task === 'regression') {
       return { rows: block.rows, value: out[ONNX_OUTPUTS.value]!.data as Float64Array };
     }
@@ -199,7 +246,8 @@ export class ServedModel {
   async release(): Promise<void> {
     if (!this.loaded) return;
     this.loaded = false;
-    await this.session.release();
+    await this.session?.release();
+    await this.thread?.release();
   }
 
   /** One row of missing values through the graph: proves it runs and answers in the signature's shape. */

@@ -9,15 +9,23 @@
  *    "endpoint": "infer" | "predict",
  *    "rows": 2,
  *    "inputs": {"island": ["Biscoe", null], "bill_length_mm": [39.1, null], …},
- *    "outputs": {"label": ["Adelie", "Gentoo"], "probabilities": [[0.98, 0.01, 0.01], […]]}}
+ *    "outputs": {"label": ["Adelie", "Gentoo"], "probabilities": [[0.98, 0.01, 0.01], […]]},
+ *    "unseen": {"island": 1}}
  * `inputs` has one array per model feature (every feature, in signature order), `rows` long; numbers are
  * as the client sent them (before float32 rounding); null is a missing value (for categories too).
  * `outputs` is {label, probabilities} (probabilities per row in the model's class order, see GET
  * /v2/models/{name} `parameters.classes`) for classification, {value} for regression.
+ * `unseen` counts, per categorical column, the request's non-missing values the model did not see in
+ * training (it treats them as missing); only columns with at least one are listed ({} when none).
  *
  * Files: `path` is written; when the next lines would take it past `maxBytes` it is renamed `path.1`
  * (older ones shift to `path.2` … `path.<maxFiles>`, the oldest is deleted) and a new `path` started. A line
  * is never split across files; a single line longer than `maxBytes` gets a file of its own.
+ *
+ * Several servers may share one `path` (replicas started in the same folder): each group of lines is
+ * appended while holding the lock file `path.lock`, after checking that its open file is still `path`
+ * (another server may have rotated it) and taking the size from the file itself, so rotation happens once
+ * and nobody keeps writing into a rotated file.
  *
  * Off the request path: `record()` samples and stages the record (O(1)); once the turn's responses are out
  * (setImmediate) staged records become lines, and a timer appends the lines in one write. When more than
@@ -30,12 +38,15 @@ import { type FileHandle, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Random } from '../lib/random.ts';
 import type { ModelSignature } from '../model/types.ts';
+import { isCode, withLock } from '../registry/fs-atomic.ts';
 import type { ModelOutputs, RowBlock } from './codec.ts';
 import type { PredictionLogOptions } from './types.ts';
 
 /** Delay between a record and the write that carries it (ms): lines are appended in groups. */
 const FLUSH_DELAY_MS = 25;
 const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
+/** A server waits this long for another server's write to the same log; a lock older than it is abandoned. */
+const LOCK_TIMEOUT_MS = 10_000;
 
 /** One line of the prediction log, as JSON.parse returns it (see the module comment). */
 export interface PredictionLogLine {
@@ -51,6 +62,8 @@ export interface PredictionLogLine {
   readonly outputs:
     | { readonly label: readonly string[]; readonly probabilities: readonly (readonly number[])[] }
     | { readonly value: readonly number[] };
+  /** Categorical column → values the model did not see in training (only columns with at least one). */
+  readonly unseen: Readonly<Record<string, number>>;
 }
 
 /** The log's files that exist, oldest first: path.<maxFiles> … path.1, then path. */
@@ -71,6 +84,8 @@ export interface PredictionRecord {
   readonly signature: ModelSignature;
   readonly block: RowBlock;
   readonly outputs: ModelOutputs;
+  /** Per feature index, unseen categories (absent when there are none). */
+  readonly unseen?: readonly number[];
 }
 
 export type PredictionLogOutcome = 'written' | 'dropped' | 'unsampled';
@@ -183,6 +198,14 @@ export class PredictionLog {
   }
 
   private async write(lines: string[]): Promise<void> {
+    mkdirSync(dirname(this.options.path), { recursive: true });
+    await withLock(`${this.options.path}.lock`, () => this.writeLocked(lines), {
+      timeoutMs: LOCK_TIMEOUT_MS,
+      staleMs: LOCK_TIMEOUT_MS,
+    });
+  }
+
+  private async writeLocked(lines: string[]): Promise<void> {
     let chunk: string[] = [];
     let chunkBytes = 0;
     await this.openFile();
@@ -206,9 +229,18 @@ export class PredictionLog {
     this.size += bytes;
   }
 
+  /** Opens `path` for appending, or keeps the open file when it is still `path`; its size from the file. */
   private async openFile(): Promise<void> {
-    if (this.file) return;
-    mkdirSync(dirname(this.options.path), { recursive: true });
+    if (this.file) {
+      const [named, opened] = await Promise.all([stat(this.options.path).catch(notFound), this.file.stat()]);
+      if (named && named.ino === opened.ino && named.dev === opened.dev) {
+        this.size = opened.size;
+        return;
+      }
+      // Another server rotated (or someone removed) the file this one had open.
+      await this.file.close();
+      this.file = undefined;
+    }
     this.file = await open(this.options.path, 'a');
     this.size = (await this.file.stat()).size;
   }
@@ -226,6 +258,11 @@ export class PredictionLog {
   }
 }
 
+function notFound(error: unknown): undefined {
+  if (isCode(error, 'ENOENT')) return undefined;
+  throw error;
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -238,7 +275,8 @@ async function exists(path: string): Promise<boolean> {
 /** One record as a JSON line (see the module comment). */
 export function formatLine(record: PredictionRecord): string {
   const { signature, block, outputs } = record;
-  const inputs: Record<string, readonly (number | string | null)[]> = {};
+  // Null-prototype objects: a column may be named "__proto__" (or any Object.prototype property).
+  const inputs: Record<string, readonly (number | string | null)[]> = Object.create(null);
   signature.features.forEach((feature, j) => {
     const sent = block.sent[j] ?? [];
     inputs[feature.name] = feature.type === 'numeric' ? sent : (sent as string[]).map((s) => (s === '' ? null : s));
@@ -254,6 +292,12 @@ export function formatLine(record: PredictionRecord): string {
     }
     logged = { label: outputs.label ?? [], probabilities };
   }
+  const unseen: Record<string, number> = Object.create(null);
+  if (record.unseen) {
+    signature.features.forEach((feature, j) => {
+      if (record.unseen![j]! > 0) unseen[feature.name] = record.unseen![j]!;
+    });
+  }
   const line: PredictionLogLine = {
     ts: new Date(record.time).toISOString(),
     request_id: record.requestId,
@@ -263,6 +307,7 @@ export function formatLine(record: PredictionRecord): string {
     rows: block.rows,
     inputs,
     outputs: logged,
+    unseen,
   };
   return `${JSON.stringify(line)}\n`;
 }

@@ -48,6 +48,8 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // KServe's protocol text writes the server metadata path as /v2/: every route answers with or without it.
+    routerOptions: { ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;
 
   // Every body is read as JSON, whatever its content type (curl -d sends a form type); an empty body is

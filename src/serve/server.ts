@@ -1,18 +1,25 @@
 /** startServer: wires the model, the batcher, metrics, the prediction log and the HTTP routes, and listens. */
 import type { AddressInfo } from 'node:net';
 import { type Logger, pino } from 'pino';
-import type { Config } from '../config/schema.ts';
+import { type Config, configSchema } from '../config/schema.ts';
 import { describeError } from '../errors.ts';
 import { DataPlane } from './data-plane.ts';
 import { ServeMetrics } from './metrics.ts';
 import { PredictionLog } from './prediction-log.ts';
 import { createHttpApp } from './routes.ts';
-import type { BatchingOptions, ModelSource, RunningServer, ServeOptions } from './types.ts';
+import type { BatchingOptions, CloseSummary, ModelSource, RunningServer, ServeOptions } from './types.ts';
 
-export const DEFAULT_BATCHING: BatchingOptions = { maxBatchSize: 64, maxQueueDelayMs: 1 };
-export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
-export const DEFAULT_PORT = 8080;
-export const DEFAULT_HOST = '127.0.0.1';
+/** conveyor.yml's `serve:` defaults (src/config/schema.ts is their one definition). */
+const SERVE_DEFAULTS = configSchema.shape.serve.parse({});
+export const DEFAULT_BATCHING: BatchingOptions = {
+  maxBatchSize: SERVE_DEFAULTS.max_batch_size,
+  maxQueueDelayMs: SERVE_DEFAULTS.max_queue_delay_ms,
+};
+export const DEFAULT_BODY_LIMIT_BYTES = SERVE_DEFAULTS.body_limit;
+export const DEFAULT_PORT = SERVE_DEFAULTS.port;
+export const DEFAULT_HOST = SERVE_DEFAULTS.host;
+export const DEFAULT_MAX_ROWS = SERVE_DEFAULTS.max_rows;
+export const DEFAULT_DRAIN_TIMEOUT_MS = SERVE_DEFAULTS.drain_timeout_ms;
 
 /**
  * Loads the model of `options.source` and serves it over HTTP (Open Inference Protocol v2). Resolves once
@@ -34,11 +41,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const receiving = { count: 0 };
   const plane = new DataPlane({
     batching,
+    maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
     arriving: () => receiving.count,
     metrics,
     logger,
     ...(predictionLog ? { predictionLog } : {}),
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    ...(options.sessionThread ? { sessionThread: true } : {}),
   });
   const app = createHttpApp(plane, metrics, {
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
@@ -58,7 +67,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   logger.info({ url, batching, model: plane.model?.name, version: plane.model?.version }, 'serving');
-  let closed: Promise<void> | undefined;
+  let closed: Promise<CloseSummary> | undefined;
   return {
     url,
     port: address.port,
@@ -69,10 +78,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     reload: (source?: ModelSource) => plane.load(source),
     close() {
       closed ??= (async () => {
-        // Fastify answers new requests with 503 and waits for those in flight; then the model goes.
-        await app.close();
+        // Fastify answers new requests with 503 and waits for those in flight, for at most the drain
+        // timeout: then the connections left (a client that never finishes its body) are closed.
+        const drainMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+        let drained = true;
+        const deadline = setTimeout(() => {
+          drained = false;
+          logger.warn({ drainMs }, 'drain timeout: closing the connections still open');
+          app.server.closeAllConnections();
+        }, drainMs);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(deadline);
+        }
         await plane.close();
-        logger.info('server closed');
+        logger.info({ drained }, 'server closed');
+        return { drained };
       })();
       return closed;
     },
@@ -82,13 +104,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 /** ServeOptions fields from conveyor.yml's `serve:` section (the source, logger and overrides come from the caller). */
 export function serveOptionsFromConfig(
   serve: Config['serve'],
-): Pick<ServeOptions, 'host' | 'port' | 'batching' | 'bodyLimitBytes' | 'predictionLog' | 'intraOpNumThreads'> {
+): Pick<
+  ServeOptions,
+  'host' | 'port' | 'batching' | 'bodyLimitBytes' | 'maxRows' | 'drainTimeoutMs' | 'predictionLog' | 'intraOpNumThreads'
+> {
   const log = serve.prediction_log;
   return {
     host: serve.host,
     port: serve.port,
     batching: { maxBatchSize: serve.max_batch_size, maxQueueDelayMs: serve.max_queue_delay_ms },
     bodyLimitBytes: serve.body_limit,
+    maxRows: serve.max_rows,
+    drainTimeoutMs: serve.drain_timeout_ms,
     ...(log.sample_rate > 0
       ? {
           predictionLog: {

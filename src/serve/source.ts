@@ -4,7 +4,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../config/schema.ts';
-import { createRegistry } from '../registry/index.ts';
 import type { ModelFiles } from './model.ts';
 import type { ModelSource } from './types.ts';
 
@@ -32,6 +31,8 @@ export async function resolveSource(source: ModelSource): Promise<ResolvedSource
     case 'file':
       return { files: { onnx: source.onnx, ...(source.card ? { card: source.card } : {}) }, cleanup: nothing };
     case 'registry': {
+      // Loaded only here: the registry backends (Octokit among them) cost start-up time that a folder does not need.
+      const { createRegistry } = await import('../registry/index.ts');
       const registry = createRegistry(
         source.registry ?? configSchema.shape.registry.parse({}),
         source.env ?? process.env,

@@ -57,12 +57,24 @@ export interface ServeOptions {
   readonly batching?: Partial<BatchingOptions>;
   /** Largest request body in bytes (default 8 MiB); larger bodies get 413. */
   readonly bodyLimitBytes?: number;
+  /** Most rows one request may carry (default serve.max_rows, 10,000); more is answered 413. */
+  readonly maxRows?: number;
+  /**
+   * On close, longest wait in ms for requests in flight, bodies still arriving included (default
+   * serve.drain_timeout_ms, 20 s); then the connections left are closed.
+   */
+  readonly drainTimeoutMs?: number;
   /** Prediction log; off when absent. */
   readonly predictionLog?: PredictionLogOptions;
   /** A pino logger, or a level for a new one on stderr (default 'info'). */
   readonly logger?: Logger | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** onnxruntime threads per run (default: onnxruntime's, one per core). */
   readonly intraOpNumThreads?: number;
+  /**
+   * Run onnxruntime in a worker thread, so the HTTP loop keeps parsing and batching while a batch runs
+   * (default false: runs on the HTTP loop's thread).
+   */
+  readonly sessionThread?: boolean;
   /** Registers extra routes on the fastify instance before it listens (a benchmark's echo route, a probe). */
   readonly configure?: (app: FastifyInstance) => void;
 }
@@ -86,6 +98,14 @@ export interface RunningServer {
    * On failure the model in service stays and the error is thrown (a ServeError carrying its HTTP status).
    */
   reload(source?: ModelSource): Promise<LoadedModelInfo>;
-  /** Stops accepting requests, answers those in flight, flushes the prediction log, releases the model. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting requests, answers those in flight (waiting at most the drain timeout, then closing the
+   * connections left), flushes the prediction log, releases the model.
+   */
+  close(): Promise<CloseSummary>;
+}
+
+export interface CloseSummary {
+  /** False when the drain timeout passed and connections still open were closed. */
+  readonly drained: boolean;
 }

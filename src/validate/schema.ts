@@ -289,6 +289,7 @@ function canonicalSchema(schema: DataSchema): DataSchema {
   return {
     ...(schema.$comment === undefined ? {} : { $comment: schema.$comment }),
     schema_version: schema.schema_version,
+    ...(schema.inferred_for === undefined ? {} : { inferred_for: schema.inferred_for }),
     columns: schema.columns.map(canonicalColumn),
   };
 }

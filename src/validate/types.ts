@@ -206,6 +206,11 @@ export const dataSchemaSchema = z
   .object({
     $comment: z.string().optional(),
     schema_version: z.literal(SCHEMA_VERSION),
+    /** The pipeline whose data the schema was inferred from; a schema is never applied to another's data. */
+    inferred_for: z
+      .object({ model: z.string(), target: z.string(), data: z.array(z.string()) })
+      .strict()
+      .optional(),
     columns: z.array(schemaColumnSchema).min(1, 'expected at least one column'),
   })
   .strict()

@@ -45,7 +45,7 @@ describe('conveyor pipeline (end to end)', () => {
     expect(doc).toMatchObject({ ok: true, blessed: true, version: 1 });
     expect((doc.metrics as Record<string, number>).accuracy).toBeGreaterThan(0.93);
     expect((doc.parity as { ok: boolean }).ok).toBe(true);
-    expect(existsSync(join(dir, 'data/schema.json'))).toBe(true);
+    expect(existsSync(join(dir, 'data/penguins.schema.json'))).toBe(true);
     for (const file of ['model.onnx', 'card.json', 'card.md'])
       expect(existsSync(join(dir, 'models/penguins/v1', file))).toBe(true);
     const card = JSON.parse(readFileSync(join(dir, 'models/penguins/v1/card.json'), 'utf8'));
@@ -63,7 +63,22 @@ describe('conveyor pipeline (end to end)', () => {
     );
   });
 
-  it('registers v2 on a second run, compared with v1 on the same holdout', () => {
+  it('registers nothing when the same data, config and code give the same model, and says so', () => {
+    const { code, doc } = json(['pipeline', '--run-dir', 'runs/again']);
+    expect(code).toBe(0);
+    expect(doc).toMatchObject({ ok: true, blessed: true, version: 1, unchanged: true });
+    expect(existsSync(join(dir, 'models/penguins/v2'))).toBe(false);
+    const registration = JSON.parse(readFileSync(join(dir, 'runs/again/register/registration.json'), 'utf8'));
+    expect(registration).toMatchObject({ version: 1, created: false, unchanged: true, aliases: [] });
+  });
+
+  it('registers v2 on a second run with another config, compared with v1 on the same holdout', () => {
+    // Only the description differs: a new version, whose model is the same as v1's.
+    const described = readFileSync(join(dir, 'conveyor.yml'), 'utf8').replace(
+      /description: .*/,
+      'description: Palmer penguins, second version',
+    );
+    writeFileSync(join(dir, 'conveyor.yml'), described);
     const { code, stdout } = conveyor(['pipeline', '--run-dir', 'runs/second']);
     expect(code).toBe(0);
     expect(stdout).toContain('compared with v1 (production)');
@@ -114,6 +129,28 @@ describe('conveyor pipeline (end to end)', () => {
     expect(pulled.code).toBe(0);
     expect(existsSync(join(dir, 'pulled/model.onnx'))).toBe(true);
     expect(conveyor(['registry', 'show', 'v9']).code).toBe(1);
+    const show = conveyor(['registry', 'show', 'production']);
+    expect(show.code).toBe(0);
+    expect(show.stdout.split('\n')[0]).toBe(
+      'penguins v1  [production, staging]  Palmer penguin species from bill, flipper and body measurements',
+    );
+    expect(show.stdout).toMatch(/^ {2}blessing {2}blessed first model/m);
+    expect(show.stdout.length).toBeLessThan(2000);
+    const full = json(['registry', 'show', 'production']);
+    expect((full.doc.card as { version: number; training_profile: unknown }).training_profile).toBeDefined();
+  });
+
+  it('names the stage and the file when a run folder file is missing or corrupt (exit 2)', () => {
+    writeFileSync(join(dir, 'runs/again/prepared/split.json'), '{"signature": 1}');
+    const corrupt = conveyor(['train', '--run', 'runs/again']);
+    expect(corrupt.code).toBe(2);
+    expect(corrupt.stderr).toContain(
+      `conveyor train: stage "train": ${join(dir, 'runs/again/prepared/split.json')}: invalid split summary`,
+    );
+    rmSync(join(dir, 'runs/again/run.json'));
+    const missing = conveyor(['evaluate', '--run', 'runs/again']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('not a run folder (no run.json)');
   });
 
   it('reruns single stages on an existing run folder', () => {

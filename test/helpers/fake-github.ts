@@ -1,13 +1,17 @@
 /**
  * A local stand-in for the GitHub REST API, limited to the operations in test/openapi/github-releases.json
- * (releases, release assets, matching tag refs, repository dispatch, issue and pull-request comments). State lives in memory. Every request and
+ * (releases, release assets, matching tag refs, repository dispatch, issues and issue comments). State lives in
+ * memory. Every request and
  * every response is checked against GitHub's OpenAPI description (openapi-contract.ts); violations are collected
  * and `assertNoViolations()` throws with all of them.
  *
  * It follows GitHub's observable rules where Conveyor depends on them: drafts create no tag and may share a tag
  * name; creating or publishing a release for a tag that already has a published release is 422 already_exists;
  * publishing creates the tag (a tag outlives its release); asset names are unique per release (422); an upload
- * that breaks midway leaves an asset in state "open"; asset downloads redirect (302) to a storage URL.
+ * that breaks midway leaves an asset in state "open"; asset downloads redirect (302) to a storage URL. Issues and
+ * pull requests share one number sequence and pull requests are listed among issues (with `pull_request`); labels
+ * named on an issue that the repository does not have yet are created; `labels=` filters need every label named;
+ * comments on issues and pull requests go through the issue endpoints.
  *
  * Faults: an operation answering a status (e.g. 500) N times, a secondary rate limit (403 + Retry-After), an
  * upload that breaks midway, an upload whose response is lost, an upload stored corrupted, and hooks that run
@@ -42,13 +46,29 @@ export interface FakeRelease {
   assets: FakeAsset[];
 }
 
-/** A comment on an issue or pull request (GitHub numbers both the same way). */
 export interface FakeComment {
-  id: number;
-  issueNumber: number;
+  readonly id: number;
+  readonly issueNumber: number;
   body: string;
-  createdAt: string;
+  readonly createdAt: string;
   updatedAt: string;
+}
+
+export interface FakeIssue {
+  readonly number: number;
+  readonly id: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  stateReason: 'completed' | 'reopened' | 'not_planned' | 'duplicate' | null;
+  /** Label names, in the order given. */
+  labels: string[];
+  /** A pull request (GitHub lists them among issues). */
+  readonly pullRequest: boolean;
+  readonly createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  readonly comments: FakeComment[];
 }
 
 export type Fault =
@@ -99,7 +119,9 @@ export class FakeGitHub {
   /** tag name → commit sha. */
   readonly tags = new Map<string, string>();
   readonly dispatches: { eventType: string; clientPayload: unknown }[] = [];
-  readonly comments: FakeComment[] = [];
+  readonly issues: FakeIssue[] = [];
+  /** Repository labels by name (GitHub creates a label named on an issue when the repository lacks it). */
+  readonly labels = new Map<string, { id: number; color: string }>();
   readonly requests: LoggedRequest[] = [];
   readonly violations: string[] = [];
   url = '';
@@ -108,6 +130,7 @@ export class FakeGitHub {
   private readonly hooks: { operationId: string; run: () => void | Promise<void> }[] = [];
   private readonly now: () => Date;
   private nextId = 1;
+  private nextIssueNumber = 1;
 
   constructor(
     private readonly contract: OpenApiContract,
@@ -195,6 +218,19 @@ export class FakeGitHub {
     if (!release.draft && !this.tags.has(seed.tag)) this.tags.set(seed.tag, MAIN_SHA);
     this.releases.push(release);
     return release;
+  }
+
+  /** Add an issue or a pull request as if made by hand (a pull request to comment on, an issue to find). */
+  seedIssue(seed: {
+    title: string;
+    body?: string;
+    labels?: string[];
+    pullRequest?: boolean;
+    state?: 'open' | 'closed';
+  }): FakeIssue {
+    const issue = this.newIssue(seed.title, seed.body ?? null, seed.labels ?? [], seed.pullRequest ?? false);
+    if (seed.state === 'closed') this.setIssueState(issue, 'closed', 'completed');
+    return issue;
   }
 
   /** Flip one byte of a stored asset (storage corruption after upload; size and reported digest unchanged). */
@@ -359,30 +395,60 @@ export class FakeGitHub {
         this.dispatches.push({ eventType: body.event_type as string, clientPayload: body.client_payload });
         return this.send(ctx, 204);
       }
-      case 'issues/list-comments': {
-        const issue = Number(params.issue_number);
+      case 'issues/list-for-repo':
         this.page(
           ctx,
-          this.comments.filter((c) => c.issueNumber === issue).map((c) => this.commentJson(c)),
+          this.listIssues(url.searchParams).map((i) => this.issueJson(i)),
+        );
+        return;
+      case 'issues/create': {
+        const body = json();
+        const issue = this.newIssue(
+          String(body.title),
+          (body.body as string | undefined) ?? null,
+          labelNames(body.labels),
+          false,
+        );
+        return this.send(ctx, 201, this.issueJson(issue), { location: this.issueJson(issue).url as string });
+      }
+      case 'issues/get': {
+        const issue = this.issueByNumber(params.issue_number);
+        if (!issue) return this.error(ctx, 404, 'Not Found');
+        return this.send(ctx, 200, this.issueJson(issue));
+      }
+      case 'issues/update':
+        this.updateIssue(ctx, json());
+        return;
+      case 'issues/list-comments': {
+        const issue = this.issueByNumber(params.issue_number);
+        if (!issue) return this.error(ctx, 404, 'Not Found');
+        const since = url.searchParams.get('since');
+        const comments = issue.comments.filter((c) => since === null || c.updatedAt >= since);
+        this.page(
+          ctx,
+          comments.map((c) => this.commentJson(c)),
         );
         return;
       }
       case 'issues/create-comment': {
+        const issue = this.issueByNumber(params.issue_number);
+        if (!issue) return this.error(ctx, 404, 'Not Found');
         const at = this.now().toISOString();
-        const comment = {
+        const comment: FakeComment = {
           id: this.nextId++,
-          issueNumber: Number(params.issue_number),
-          body: json().body as string,
+          issueNumber: issue.number,
+          body: String(json().body),
           createdAt: at,
           updatedAt: at,
         };
-        this.comments.push(comment);
+        issue.comments.push(comment);
+        issue.updatedAt = at;
         return this.send(ctx, 201, this.commentJson(comment), { location: this.commentJson(comment).url as string });
       }
       case 'issues/update-comment': {
-        const comment = this.comments.find((c) => String(c.id) === params.comment_id);
+        const comment = this.issues.flatMap((i) => i.comments).find((c) => String(c.id) === params.comment_id);
         if (!comment) return this.error(ctx, 404, 'Not Found');
-        comment.body = json().body as string;
+        comment.body = String(json().body);
         comment.updatedAt = this.now().toISOString();
         return this.send(ctx, 200, this.commentJson(comment));
       }
@@ -435,6 +501,81 @@ export class FakeGitHub {
       this.createTag(release);
     }
     this.send(ctx, 200, this.releaseJson(release));
+  }
+
+  private updateIssue(ctx: Context, body: Record<string, unknown>) {
+    const issue = this.issueByNumber(ctx.params.issue_number);
+    if (!issue) return this.error(ctx, 404, 'Not Found');
+    if (body.title !== undefined && body.title !== null) issue.title = String(body.title);
+    if (body.body !== undefined) issue.body = (body.body as string | null) ?? null;
+    if (body.labels !== undefined) issue.labels = this.withLabels(labelNames(body.labels));
+    if (body.state === 'open' || body.state === 'closed') {
+      if (body.state !== issue.state) {
+        const reason =
+          body.state === 'open' ? 'reopened' : ((body.state_reason as FakeIssue['stateReason']) ?? 'completed');
+        this.setIssueState(issue, body.state, reason);
+      }
+    }
+    issue.updatedAt = this.now().toISOString();
+    this.send(ctx, 200, this.issueJson(issue));
+  }
+
+  /** GitHub's list filters the fake honours: state (default open), labels (all of them), sort and direction. */
+  private listIssues(query: URLSearchParams): FakeIssue[] {
+    const state = query.get('state') ?? 'open';
+    const wanted = (query.get('labels') ?? '')
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const sort = query.get('sort') ?? 'created';
+    const ascending = query.get('direction') === 'asc';
+    const key = (i: FakeIssue) =>
+      sort === 'updated' ? i.updatedAt : sort === 'comments' ? String(i.comments.length).padStart(9, '0') : i.createdAt;
+    return this.issues
+      .filter((i) => state === 'all' || i.state === state)
+      .filter((i) => wanted.every((l) => i.labels.some((name) => name.toLowerCase() === l.toLowerCase())))
+      .sort((a, b) => {
+        const order = key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.number - b.number;
+        return ascending ? order : -order;
+      });
+  }
+
+  private newIssue(title: string, body: string | null, labels: string[], pullRequest: boolean): FakeIssue {
+    const at = this.now().toISOString();
+    const issue: FakeIssue = {
+      number: this.nextIssueNumber++,
+      id: this.nextId++,
+      title,
+      body,
+      state: 'open',
+      stateReason: null,
+      labels: this.withLabels(labels),
+      pullRequest,
+      createdAt: at,
+      updatedAt: at,
+      closedAt: null,
+      comments: [],
+    };
+    this.issues.push(issue);
+    return issue;
+  }
+
+  private setIssueState(issue: FakeIssue, state: 'open' | 'closed', reason: FakeIssue['stateReason']): void {
+    issue.state = state;
+    issue.stateReason = reason;
+    issue.closedAt = state === 'closed' ? this.now().toISOString() : null;
+  }
+
+  /** The names, deduplicated; labels the repository lacks are created (as GitHub does). */
+  private withLabels(names: string[]): string[] {
+    const unique = [...new Set(names)];
+    for (const name of unique)
+      if (!this.labels.has(name)) this.labels.set(name, { id: this.nextId++, color: 'ededed' });
+    return unique;
+  }
+
+  private issueByNumber(number: string): FakeIssue | undefined {
+    return this.issues.find((i) => String(i.number) === number);
   }
 
   private uploadAsset(ctx: Context) {
@@ -584,6 +725,77 @@ export class FakeGitHub {
     };
   }
 
+  private issueJson(issue: FakeIssue): Record<string, unknown> {
+    const api = `${this.url}/repos/${this.owner}/${this.repo}`;
+    const web = `${this.url}/${this.owner}/${this.repo}`;
+    const url = `${api}/issues/${issue.number}`;
+    return {
+      id: issue.id,
+      node_id: `I_${issue.id}`,
+      url,
+      repository_url: api,
+      labels_url: `${url}/labels{/name}`,
+      comments_url: `${url}/comments`,
+      events_url: `${url}/events`,
+      html_url: `${web}/${issue.pullRequest ? 'pull' : 'issues'}/${issue.number}`,
+      number: issue.number,
+      state: issue.state,
+      state_reason: issue.stateReason,
+      title: issue.title,
+      body: issue.body,
+      user: this.user(),
+      labels: issue.labels.map((name) => {
+        const label = this.labels.get(name)!;
+        return {
+          id: label.id,
+          node_id: `LA_${label.id}`,
+          url: `${api}/labels/${encodeURIComponent(name)}`,
+          name,
+          description: null,
+          color: label.color,
+          default: false,
+        };
+      }),
+      assignee: null,
+      assignees: [],
+      milestone: null,
+      locked: false,
+      comments: issue.comments.length,
+      ...(issue.pullRequest
+        ? {
+            pull_request: {
+              url: `${api}/pulls/${issue.number}`,
+              html_url: `${web}/pull/${issue.number}`,
+              diff_url: `${web}/pull/${issue.number}.diff`,
+              patch_url: `${web}/pull/${issue.number}.patch`,
+              merged_at: null,
+            },
+          }
+        : {}),
+      closed_at: issue.closedAt,
+      created_at: issue.createdAt,
+      updated_at: issue.updatedAt,
+      author_association: 'NONE',
+    };
+  }
+
+  private commentJson(comment: FakeComment): Record<string, unknown> {
+    const api = `${this.url}/repos/${this.owner}/${this.repo}`;
+    const issue = this.issues.find((i) => i.number === comment.issueNumber)!;
+    return {
+      id: comment.id,
+      node_id: `IC_${comment.id}`,
+      url: `${api}/issues/comments/${comment.id}`,
+      body: comment.body,
+      html_url: `${this.url}/${this.owner}/${this.repo}/${issue.pullRequest ? 'pull' : 'issues'}/${issue.number}#issuecomment-${comment.id}`,
+      user: this.user(),
+      created_at: comment.createdAt,
+      updated_at: comment.updatedAt,
+      issue_url: `${api}/issues/${issue.number}`,
+      author_association: 'NONE',
+    };
+  }
+
   private assetJson(asset: FakeAsset): Record<string, unknown> {
     const release = this.releases.find((r) => r.assets.includes(asset));
     return {
@@ -601,22 +813,6 @@ export class FakeGitHub {
       created_at: asset.createdAt,
       updated_at: asset.createdAt,
       uploader: this.user(),
-    };
-  }
-
-  private commentJson(comment: FakeComment): Record<string, unknown> {
-    const api = `${this.url}/repos/${this.owner}/${this.repo}`;
-    return {
-      id: comment.id,
-      node_id: `IC_${comment.id}`,
-      url: `${api}/issues/comments/${comment.id}`,
-      html_url: `${this.url}/${this.owner}/${this.repo}/pull/${comment.issueNumber}#issuecomment-${comment.id}`,
-      issue_url: `${api}/issues/${comment.issueNumber}`,
-      body: comment.body,
-      user: this.user(),
-      author_association: 'NONE',
-      created_at: comment.createdAt,
-      updated_at: comment.updatedAt,
     };
   }
 
@@ -659,6 +855,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** Label names from an issue body's `labels` (strings or {name} objects). */
+function labelNames(labels: unknown): string[] {
+  if (!Array.isArray(labels)) return [];
+  return labels
+    .map((l) => (typeof l === 'string' ? l : (l as { name?: unknown } | null)?.name))
+    .filter((name): name is string => typeof name === 'string' && name !== '');
 }
 
 function flipped(bytes: Buffer): Buffer {

@@ -214,16 +214,26 @@ export class OpenApiContract {
   }
 }
 
-/** `#/components/schemas/x` → a reference into the $defs schema ajv knows. */
+/**
+ * OpenAPI 3.0 schema → one ajv compiles: `#/components/schemas/x` becomes a reference into the $defs schema ajv
+ * knows; vendor extensions (`x-github-…`) are dropped; `nullable` without a `type` (on a oneOf) becomes an anyOf
+ * with null, since ajv only reads `nullable` beside `type`; a nullable `enum` lists null (GitHub sends null there).
+ */
 function rewriteRefs(value: Json): Json {
   if (Array.isArray(value)) return value.map(rewriteRefs);
   if (typeof value !== 'object' || value === null) return value;
   const out: JsonObject = {};
   for (const [key, child] of Object.entries(value)) {
+    if (key.startsWith('x-')) continue;
     out[key] =
       key === '$ref' && typeof child === 'string'
         ? child.replace('#/components/schemas/', `${DEFS_ID}#/$defs/`)
         : rewriteRefs(child);
+  }
+  if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  if (out.nullable === true && out.type === undefined) {
+    const { nullable: _nullable, description, ...schema } = out;
+    return { ...(description === undefined ? {} : { description }), anyOf: [schema, { type: 'null' }] };
   }
   return out;
 }

@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STICKY_MARKER } from '../../src/report/index.ts';
-import { type FakeGitHub, startFakeGitHub } from '../helpers/fake-github.ts';
+import { type FakeGitHub, type FakeIssue, startFakeGitHub } from '../helpers/fake-github.ts';
 import { type ScratchRepo, scratchRepo } from './scratch-repo.ts';
 
 let repo: ScratchRepo;
 let fake: FakeGitHub;
 let summary: string;
+let fork: FakeIssue;
 
 /** The parts of `conveyor report --json` these tests read. */
 interface ReportDoc {
@@ -64,33 +65,30 @@ describe('pull-request report comment', () => {
     // The PR dry run: train and evaluate, never register.
     const push1 = await repo.run('push1', {}, { skipRegister: true });
     expect(push1.error).toBeUndefined();
-    fake.comments.push({
-      id: 9000,
-      issueNumber: 7,
-      body: 'LGTM',
-      createdAt: '2026-12-01T00:00:00Z',
-      updatedAt: '2026-12-01T00:00:00Z',
-    });
+    const pr = fake.seedIssue({ title: 'More data', pullRequest: true });
+    fork = fake.seedIssue({ title: 'From a fork', pullRequest: true });
+    const at = '2026-12-01T00:00:00Z';
+    pr.comments.push({ id: 9000, issueNumber: pr.number, body: 'LGTM', createdAt: at, updatedAt: at });
 
-    const first = await report(['--run', push1.dir, '--pr-comment', '7', '--summary']);
+    const first = await report(['--run', push1.dir, '--pr-comment', String(pr.number), '--summary']);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.doc.comment).toMatchObject({ action: 'created' });
-    const mine = () => fake.comments.filter((c) => c.issueNumber === 7 && c.body.startsWith(STICKY_MARKER));
+    const mine = () => pr.comments.filter((c) => c.body.startsWith(STICKY_MARKER));
     expect(mine()).toHaveLength(1);
     const evaluation = JSON.parse(readFileSync(join(push1.dir, 'evaluation/evaluation.json'), 'utf8'));
     expect(mine()[0]!.body).toContain(`| **macro_f1** ↑ | ${evaluation.metrics.macro_f1.toFixed(4)} |`);
     expect(mine()[0]!.body).toContain(': evaluated');
 
     const push2 = await repo.run('push2', { trainer: { algorithm: 'linear', params: {} } }, { skipRegister: true });
-    const second = await report(['--run', push2.dir, '--pr-comment', '7']);
+    const second = await report(['--run', push2.dir, '--pr-comment', String(pr.number)]);
     expect(second.code).toBe(0);
     expect(second.doc.comment).toMatchObject({ action: 'updated', id: first.doc.comment!.id });
     expect(mine()).toHaveLength(1);
     expect(mine()[0]!.body).toContain('run push2');
-    expect(fake.comments.find((c) => c.id === 9000)!.body).toBe('LGTM');
+    expect(pr.comments.find((c) => c.id === 9000)!.body).toBe('LGTM');
 
-    const again = await report(['--run', push2.dir, '--pr-comment', '7']);
+    const again = await report(['--run', push2.dir, '--pr-comment', String(pr.number)]);
     expect(again.doc.comment).toMatchObject({ action: 'unchanged' });
     expect(fake.count('issues/create-comment')).toBe(1);
     expect(fake.count('issues/update-comment')).toBe(1);
@@ -102,11 +100,17 @@ describe('pull-request report comment', () => {
   it("on a fork's pull request (read-only token) warns, writes the summary and does not fail", async () => {
     fake.inject({ kind: 'status', operationId: 'issues/create-comment', status: 403 });
     const before = readFileSync(summary, 'utf8').length;
-    const result = await report(['--run', join(repo.dir, 'runs/push2'), '--pr-comment', '8', '--summary']);
+    const result = await report([
+      '--run',
+      join(repo.dir, 'runs/push2'),
+      '--pr-comment',
+      String(fork.number),
+      '--summary',
+    ]);
     expect(result.code).toBe(0);
     expect(result.doc.comment).toMatchObject({ action: 'forbidden' });
     expect(result.stderr).toMatch(/^::warning title=Report comment not posted::/);
-    expect(fake.comments.filter((c) => c.issueNumber === 8)).toHaveLength(0);
+    expect(fork.comments).toHaveLength(0);
     expect(readFileSync(summary, 'utf8').length).toBeGreaterThan(before);
   });
 

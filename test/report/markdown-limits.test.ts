@@ -108,8 +108,6 @@ function wideRun(): RunFiles {
     train: {
       algorithm: 'gbdt',
       params: {},
-      rows: 200_000,
-      seconds: 10,
       summary: { loss: 'l2' },
       history: Array.from({ length: 5000 }, (_, i) => ({
         iteration: i + 1,

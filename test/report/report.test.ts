@@ -6,9 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/evaluate/index.ts';
+import { artifactPath } from '../../src/pipeline/index.ts';
 import type { RunReport } from '../../src/report/index.ts';
 import { buildRunReport, readRunFiles, reportCharts, SAME_WITHIN, writeRunReport } from '../../src/report/index.ts';
-import { runLayout } from '../../src/run/layout.ts';
 import { type ScratchRepo, scratchRepo } from './scratch-repo.ts';
 
 let repo: ScratchRepo;
@@ -54,21 +54,21 @@ beforeAll(async () => {
 afterAll(() => repo.remove());
 
 describe('run report', () => {
-  it('is written by the pipeline for every run, including the refused one', () => {
+  it('is written by the pipeline for every run, including the refused one', async () => {
     for (const dir of [first, second, refused]) {
-      expect(existsSync(runLayout(dir).reportMd)).toBe(true);
-      expect(existsSync(runLayout(dir).reportHtml)).toBe(true);
+      expect(existsSync(artifactPath(dir, 'report-md'))).toBe(true);
+      expect(existsSync(artifactPath(dir, 'report-html'))).toBe(true);
     }
   });
 
-  it('puts the candidate next to production on the same holdout, with deltas and marks from the metrics table', () => {
-    const layout = runLayout(second);
-    const evaluation = readJson(layout.evaluationJson);
-    const baseline = readJson(layout.baselineEvaluationJson);
-    const report = buildRunReport(readRunFiles(second));
+  it('puts the candidate next to production on the same holdout, with deltas and marks from the metrics table', async () => {
+    const at = (name: Parameters<typeof artifactPath>[1]) => artifactPath(second, name);
+    const evaluation = readJson(at('evaluation'));
+    const baseline = readJson(at('baseline-evaluation'));
+    const report = buildRunReport(await readRunFiles(second));
     expect(report.baselineVersion).toBe('v1');
     expect(baseline.version).toBe('v1');
-    const markdown = readFileSync(layout.reportMd, 'utf8');
+    const markdown = readFileSync(at('report-md'), 'utf8');
     let moved = 0;
     for (const name of Object.keys(evaluation.metrics)) {
       const row = report.metrics.find((m) => m.metric === name)!;
@@ -91,15 +91,15 @@ describe('run report', () => {
       expect(cells[4]).toContain(expected);
     }
     expect(moved).toBeGreaterThan(0);
-    expect(report.metrics[0]!.metric).toBe(readJson(layout.blessingJson).primary_metric);
+    expect(report.metrics[0]!.metric).toBe(readJson(at('blessing')).primary_metric);
   });
 
-  it('compares every slice on the primary metric with production', () => {
-    const layout = runLayout(second);
-    const evaluation = readJson(layout.evaluationJson);
-    const baseline = readJson(layout.baselineEvaluationJson).report;
-    const primary = readJson(layout.blessingJson).primary_metric;
-    const report = buildRunReport(readRunFiles(second));
+  it('compares every slice on the primary metric with production', async () => {
+    const at = (name: Parameters<typeof artifactPath>[1]) => artifactPath(second, name);
+    const evaluation = readJson(at('evaluation'));
+    const baseline = readJson(at('baseline-evaluation')).report;
+    const primary = readJson(at('blessing')).primary_metric;
+    const report = buildRunReport(await readRunFiles(second));
     const expected = evaluation.slices.flatMap(
       (s: { column: string; values: { value: string | null; metrics: Record<string, number | null> }[] }) =>
         s.values.map((v) => {
@@ -119,13 +119,13 @@ describe('run report', () => {
     ).toEqual(expected);
   });
 
-  it('names the failed check of a refused run and keeps its numbers', () => {
-    const report = buildRunReport(readRunFiles(refused));
+  it('names the failed check of a refused run and keeps its numbers', async () => {
+    const report = buildRunReport(await readRunFiles(refused));
     expect(report.outcome).toBe('not blessed');
-    const blessing = readJson(runLayout(refused).blessingJson);
+    const blessing = readJson(artifactPath(refused, 'blessing'));
     const failed = blessing.checks.find((c: { passed: boolean }) => !c.passed);
     expect(failed.name).toBe('threshold:accuracy:min');
-    const markdown = readFileSync(runLayout(refused).reportMd, 'utf8');
+    const markdown = readFileSync(artifactPath(refused, 'report-md'), 'utf8');
     expect(markdown).toContain(': not blessed');
     // Failed checks come first in the blessing table.
     const cells = markdownRow(markdown, '❌');
@@ -134,10 +134,10 @@ describe('run report', () => {
     expect(report.stages.find((s) => s.name === 'register')!.status).toBe('not run');
   });
 
-  it("plots the evaluation: confusion matrix, one-vs-rest ROC with evaluation's AUC, importance, loss per round, drift", () => {
-    const layout = runLayout(second);
-    const evaluation = readJson(layout.evaluationJson);
-    const report = buildRunReport(readRunFiles(second));
+  it("plots the evaluation: confusion matrix, one-vs-rest ROC with evaluation's AUC, importance, loss per round, drift", async () => {
+    const at = (name: Parameters<typeof artifactPath>[1]) => artifactPath(second, name);
+    const evaluation = readJson(at('evaluation'));
+    const report = buildRunReport(await readRunFiles(second));
     const ids = reportCharts(report).map((c) => c.id);
     expect(ids).toEqual(['confusion-matrix', 'roc', 'pr', 'feature-importance', 'loss', 'drift']);
 
@@ -163,13 +163,13 @@ describe('run report', () => {
 
     expect(chartData(report, 'feature-importance')).toEqual(evaluation.importance.features.slice(0, 30));
 
-    const train = readJson(layout.trainJson);
+    const train = readJson(at('training'));
     const loss = chartData(report, 'loss');
     expect(loss.filter((p) => p.set === 'training').map((p) => p.loss)).toEqual(
       train.history.map((h: { trainLoss: number }) => h.trainLoss),
     );
 
-    const drift = readJson(layout.validationJson).drift;
+    const drift = readJson(at('validation')).drift;
     const bars = chartData(report, 'drift');
     expect(bars.map((b) => b.column).sort()).toEqual(drift.columns.map((c: { column: string }) => c.column).sort());
     for (const bar of bars)
@@ -198,8 +198,8 @@ describe('run report of other task kinds', () => {
       registry: { backend: 'local', path: 'models-mass' },
     });
     expect(error).toBeUndefined();
-    const evaluation = readJson(runLayout(dir).evaluationJson);
-    const report = buildRunReport(readRunFiles(dir));
+    const evaluation = readJson(artifactPath(dir, 'evaluation'));
+    const report = buildRunReport(await readRunFiles(dir));
     expect(reportCharts(report).map((c) => c.id)).toEqual([
       'predicted-vs-actual',
       'residuals',
@@ -229,8 +229,8 @@ describe('run report of other task kinds', () => {
       registry: { backend: 'local', path: 'models-sex' },
     });
     expect(error).toBeUndefined();
-    const evaluation = readJson(runLayout(dir).evaluationJson);
-    const report = buildRunReport(readRunFiles(dir));
+    const evaluation = readJson(artifactPath(dir, 'evaluation'));
+    const report = buildRunReport(await readRunFiles(dir));
     expect(evaluation.classes).toHaveLength(2);
     expect(report.curves).toHaveLength(1);
     expect(report.curves[0]!.label).toBe(evaluation.classes[1]);

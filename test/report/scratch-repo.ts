@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { type PipelineResult, runPipeline } from '../../src/pipeline/pipeline.ts';
+import { type PipelineResult, runPipeline } from '../../src/pipeline/index.ts';
 
 export interface ScratchRepo {
   readonly dir: string;
@@ -11,6 +11,7 @@ export interface ScratchRepo {
   run(
     name: string,
     config?: Record<string, unknown>,
+    options?: { skipRegister?: boolean; env?: NodeJS.ProcessEnv },
   ): Promise<{ dir: string; result?: PipelineResult; error?: unknown }>;
   remove(): void;
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +109,43 @@ describe('conveyor serve', () => {
     expect(lines.at(-1)).toMatch(/^SIGTERM: finishing requests in flight/);
     expect(signals.listenerCount('SIGHUP')).toBe(0);
     await expect(fetch(`${server.url}/v2/health/live`)).rejects.toThrow();
+  });
+
+  it('stops on SIGTERM within serve.drain_timeout_ms when a client never finishes its body, and exits 0', async () => {
+    const config = join(root, 'drain.yml');
+    writeFileSync(
+      config,
+      [
+        'model: { name: penguins }',
+        'data: { path: data/*.csv, target: species }',
+        'serve: { port: 0, drain_timeout_ms: 200, prediction_log: { sample_rate: 0 } }',
+        '',
+      ].join('\n'),
+    );
+    const { server, exit, signals, lines } = await runCli([
+      '--model-dir',
+      v1.dir,
+      '--config',
+      config,
+      '--log-level',
+      'silent',
+    ]);
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => {});
+    // "Expect: 100-continue": the server answers 100 once it has the request, so it is in flight when SIGTERM comes.
+    const accepted = new Promise<string>((resolve) => socket.once('data', (data) => resolve(data.toString())));
+    socket.write(
+      'POST /v2/models/penguins/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n',
+    );
+    expect(await accepted).toMatch(/^HTTP\/1\.1 100 Continue/);
+    socket.write('{"inputs": [');
+    signals.emit('SIGTERM');
+    expect(await exit).toBe(0);
+    await closed;
+    expect(lines).toContain('SIGTERM: drain timeout (serve.drain_timeout_ms) passed; closed the connections left');
   });
 
   it('serves a model folder, and logs predictions where the config says', async () => {

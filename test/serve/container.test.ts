@@ -8,14 +8,8 @@ import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOnnxSession, runOnnx } from '../../src/model/onnx.ts';
+import { docker, dockerUnavailable } from '../helpers/docker.ts';
 import { buildModel, getJson, oipInputs, postJson, REPO } from './models.ts';
-
-function dockerUnavailable(): string | undefined {
-  const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 20_000 });
-  if (info.error) return `docker CLI not usable: ${info.error.message}`;
-  if (info.status !== 0) return `Docker daemon not reachable: ${(info.stderr || info.stdout).trim().split('\n')[0]}`;
-  return undefined;
-}
 
 const unavailable = dockerUnavailable();
 if (unavailable) console.warn(`skipping the container test: ${unavailable}`);
@@ -23,10 +17,6 @@ if (unavailable) console.warn(`skipping the container test: ${unavailable}`);
 const tag = `conveyor-container-test:${process.pid}`;
 const container = `conveyor-container-test-${process.pid}`;
 const modelDir = join(REPO, 'build', `container-test-${process.pid}`);
-
-function docker(...args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
 
 afterAll(() => {
   if (unavailable) return;

@@ -9,7 +9,7 @@ import { gbdtParamsSchema, linearParamsSchema } from '../../src/config/schema.ts
 import { loadData } from '../../src/data/index.ts';
 import type { Table } from '../../src/data/types.ts';
 import { exportOnnx } from '../../src/export/index.ts';
-import type { ModelSignature, Task } from '../../src/model/types.ts';
+import type { Model, ModelSignature, Task } from '../../src/model/types.ts';
 import { prepareData } from '../../src/prepare/index.ts';
 import { digestOf } from '../../src/registry/index.ts';
 import { trainModel } from '../../src/train/index.ts';
@@ -20,6 +20,8 @@ export interface BuiltModel {
   /** Folder with model.onnx and card.json. */
   readonly dir: string;
   readonly onnx: Uint8Array;
+  /** The trained model the ONNX file was exported from (the TypeScript reference). */
+  readonly model: Model;
   readonly signature: ModelSignature;
   /** Holdout rows, for requests. */
   readonly holdout: Table;
@@ -58,7 +60,7 @@ export async function buildModel(spec: ModelSpec, dir: string): Promise<BuiltMod
     codeCommit: 'test',
   });
   writeModelDir(dir, onnx, { name: spec.name, version: spec.version });
-  return { dir, onnx, signature: prepared.signature, holdout: prepared.holdout.table };
+  return { dir, onnx, model, signature: prepared.signature, holdout: prepared.holdout.table };
 }
 
 /** Writes model.onnx and a registry card that records its digest. */

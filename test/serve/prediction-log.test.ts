@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import {
   type PredictionRecord,
   predictionLogFiles,
 } from '../../src/serve/prediction-log.ts';
-import { type BuiltModel, buildModel, type Json, oipInputs, postJson } from './models.ts';
+import { type BuiltModel, buildModel, type Json, metricValue, oipInputs, postJson } from './models.ts';
 
 const signature: ModelSignature = {
   task: 'classification',
@@ -68,8 +68,11 @@ describe('PredictionLog', () => {
     const path = join(root, 'format', 'predictions.jsonl');
     const log = new PredictionLog({ path, sampleRate: 1, maxBytes: 1 << 20, maxFiles: 2 });
     log.record(makeRecord('a', 2));
+    log.record({ ...makeRecord('b', 1), unseen: [3, 0] });
     await log.close();
-    expect(readLines(path)).toEqual([
+    const lines = readLines(path);
+    expect(lines[1].unseen).toEqual({ island: 3 });
+    expect(lines.slice(0, 1)).toEqual([
       {
         ts: '2026-11-25T12:00:00.000Z',
         request_id: 'a',
@@ -85,6 +88,7 @@ describe('PredictionLog', () => {
             [0.75, 0.25],
           ],
         },
+        unseen: {},
       },
     ]);
   });
@@ -194,5 +198,60 @@ describe('prediction log of a server', () => {
       probabilities: [0, 1, 2].map((r) => probabilities.slice(r * 3, r * 3 + 3)),
     });
     expect(lines[1].outputs.label).toEqual([predict.body.predictions[0].label]);
+  });
+
+  it('counts unseen categories per column in /metrics and in the log line', async () => {
+    const path = join(root, 'unseen', 'predictions.jsonl');
+    const server = await startServer({
+      source: { kind: 'dir', path: model.dir },
+      port: 0,
+      logger: 'silent',
+      predictionLog: { path, sampleRate: 1, maxBytes: 1 << 20, maxFiles: 2 },
+    });
+    const inputs = oipInputs(model.signature, model.holdout, 0, 3).map((input) =>
+      input.name === 'island' ? { ...input, data: ['Atlantis', null, 'Atlantis'] } : input,
+    );
+    expect((await postJson(`${server.url}/v2/models/penguins/infer`, { id: 'new-island', inputs })).status).toBe(200);
+    const known = oipInputs(model.signature, model.holdout, 0, 1);
+    expect((await postJson(`${server.url}/v2/models/penguins/infer`, { id: 'known', inputs: known })).status).toBe(200);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    await server.close();
+    expect(metricValue(metrics, 'conveyor_unseen_categories_total{column="island"}')).toBe(2);
+    // Every categorical column has its series from the start.
+    expect(metricValue(metrics, 'conveyor_unseen_categories_total{column="sex"}')).toBe(0);
+    expect(readLines(path).map((line) => [line.request_id, line.unseen])).toEqual([
+      ['new-island', { island: 2 }],
+      ['known', {}],
+    ]);
+  });
+
+  it('is shared safely by two servers in one folder: one rotation at a time, no writes into a rotated file', async () => {
+    const dir = join(root, 'shared');
+    const path = join(dir, 'predictions.jsonl');
+    const maxBytes = 4096;
+    const options = { path, sampleRate: 1, maxBytes, maxFiles: 100 };
+    const servers = await Promise.all(
+      [0, 1].map(() =>
+        startServer({ source: { kind: 'dir', path: model.dir }, port: 0, logger: 'silent', predictionLog: options }),
+      ),
+    );
+    const sent: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const id = `req-${i}`;
+      sent.push(id);
+      const inputs = oipInputs(model.signature, model.holdout, i % 5, (i % 5) + 1);
+      const server = servers[i % 2]!;
+      expect((await postJson(`${server.url}/v2/models/penguins/infer`, { id, inputs })).status).toBe(200);
+      // Both servers' flush timers run between requests, so their writes and rotations interleave.
+      if (i % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await Promise.all(servers.map((server) => server.close()));
+    const files = predictionLogFiles(path, options.maxFiles);
+    expect(files.length).toBeGreaterThan(3);
+    for (const file of files) expect(statSync(file).size).toBeLessThanOrEqual(maxBytes);
+    const logged = files.flatMap((file) => readLines(file).map((line) => line.request_id as string));
+    expect(logged.sort()).toEqual(sent.sort());
+    // The lock is released after each write.
+    expect(readdirSync(dir).filter((name) => name.endsWith('.lock'))).toEqual([]);
   });
 });

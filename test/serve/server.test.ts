@@ -54,6 +54,7 @@ beforeAll(async () => {
     // A long delay makes concurrent requests share batches even on a loaded machine.
     batching: { maxBatchSize: 64, maxQueueDelayMs: 20 },
     bodyLimitBytes: 64 * 1024,
+    maxRows: 100,
   });
   infer = `${server.url}/v2/models/penguins/infer`;
 });
@@ -301,6 +302,34 @@ describe('bad requests', () => {
       /larger than the limit of 65536 bytes/,
     ],
     ['an unknown route', () => ({ url: '/v2/models/penguins/explain', body: {} }), 404, /no route POST/],
+    [
+      'more rows than serve.max_rows (infer)',
+      // Refused from the shape, before the data is read.
+      () => ({ body: { inputs: replace(numeric(), { shape: [101, 1] }) } }),
+      413,
+      /the request has 101 rows, more than the limit of 100 rows per request \(serve\.max_rows\)/,
+    ],
+    [
+      'more rows than serve.max_rows (predict)',
+      () => ({
+        url: '/v2/models/penguins/predict',
+        body: Array.from({ length: 101 }, (_, r) => record(penguins.signature, penguins.holdout, r % 2)),
+      }),
+      413,
+      /the request has 101 rows, more than the limit of 100/,
+    ],
+    [
+      'unknown keys in a /predict record',
+      () => ({
+        url: '/v2/models/penguins/predict',
+        body: [
+          record(penguins.signature, penguins.holdout, 0),
+          { ...record(penguins.signature, penguins.holdout, 1), beak: 3, colour: 'red' },
+        ],
+      }),
+      400,
+      /record 1: unknown columns "beak", "colour"; the model's columns are: "island"/,
+    ],
   ];
 
   it.each(cases)('%s gets its status and message, and the server stays ready', async (_name, make, status, message) => {
@@ -328,6 +357,20 @@ describe('bad requests', () => {
     ).toBeGreaterThan(0);
     expect(text).toContain('conveyor_model_info{name="penguins",version="v1"');
     expect(text).toContain('process_cpu_user_seconds_total');
+  });
+});
+
+describe('paths', () => {
+  it('answers /v2/ as /v2 (as KServe writes it) and every route with a trailing slash', async () => {
+    const meta = await getJson(`${server.url}/v2`);
+    expect(await getJson(`${server.url}/v2/`)).toEqual(meta);
+    expect(await getJson(`${server.url}/v2/health/ready/`)).toEqual({ status: 200, body: { ready: true } });
+    expect((await getJson(`${server.url}/v2/models/penguins/`)).body.name).toBe('penguins');
+    const one = { inputs: oipInputs(penguins.signature, penguins.holdout, 0, 1) };
+    const withSlash = await postJson(`${infer}/`, one);
+    expect(withSlash.status).toBe(200);
+    expectRowsMatchReference(withSlash.body, 0, 1);
+    expect((await fetch(`${server.url}/metrics/`)).status).toBe(200);
   });
 });
 
@@ -376,6 +419,35 @@ describe('hot reload', () => {
 });
 
 describe('other sources and lifecycles', () => {
+  it('runs onnxruntime in a worker thread with the same answers, batching concurrent requests', async () => {
+    const threaded = await startServer({
+      source: { kind: 'dir', path: penguins.dir },
+      port: 0,
+      logger: 'silent',
+      sessionThread: true,
+      batching: { maxBatchSize: 64, maxQueueDelayMs: 20 },
+    });
+    try {
+      const url = `${threaded.url}/v2/models/penguins/infer`;
+      const rows = penguins.holdout.rowCount;
+      const answers = await Promise.all(
+        Array.from({ length: rows }, (_, r) =>
+          postJson(url, { inputs: oipInputs(penguins.signature, penguins.holdout, r, r + 1) }),
+        ),
+      );
+      answers.forEach((answer, r) => {
+        expect(answer.status).toBe(200);
+        expectRowsMatchReference(answer.body, r, r + 1);
+      });
+      const whole = await postJson(url, { inputs: oipInputs(penguins.signature, penguins.holdout, 0, rows) });
+      expectRowsMatchReference(whole.body, 0, rows);
+      const text = await (await fetch(`${threaded.url}/metrics`)).text();
+      expect(metricValue(text, 'conveyor_batch_rows_count')).toBeLessThan(rows / 2);
+    } finally {
+      await threaded.close();
+    }
+  });
+
   it('serves a regression model from a file and answers {value}', async () => {
     const regression = await startServer({
       source: { kind: 'file', onnx: join(mass.dir, 'model.onnx') },

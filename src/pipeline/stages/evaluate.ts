@@ -1,24 +1,23 @@
 /** evaluate executor: the model on the holdout rows → evaluation.json. */
 import { type EvaluationReport, evaluateModel, formatEvaluation } from '../../evaluate/index.ts';
-import { writeJson } from '../../lib/files.ts';
 import { predict } from '../../model/predict.ts';
+import { readArtifact, writeArtifact } from '../artifact-io.ts';
 import type { RunContext } from '../context.ts';
-import { readRunModel } from '../model-file.ts';
 import { readDataset, readSplit } from '../prepared.ts';
+import { indent } from './format.ts';
 
-export async function evaluateStage(ctx: RunContext): Promise<EvaluationReport> {
-  const { config, layout } = ctx;
-  const { signature } = readSplit(layout);
-  const model = readRunModel(layout);
-  const data = readDataset(layout, 'holdout', signature);
+export type EvaluateOutcome = EvaluationReport;
+
+const STAGE = 'evaluate';
+
+export async function evaluateStage(ctx: RunContext): Promise<EvaluateOutcome> {
+  const { config, dir } = ctx;
+  const { signature } = await readSplit(dir, STAGE);
+  const model = await readArtifact(dir, 'model', STAGE);
+  const data = await readDataset(dir, 'holdout', signature, STAGE);
   const predictions = predict(model, data.table);
   const report = evaluateModel({ data, predictions, model, slices: config.evaluation.slices });
-  writeJson(layout.evaluationJson, report);
-  ctx.log(
-    formatEvaluation(report)
-      .split('\n')
-      .map((line) => (line ? `  ${line}` : line))
-      .join('\n'),
-  );
+  await writeArtifact(dir, 'evaluation', report, STAGE);
+  ctx.log(indent(formatEvaluation(report)));
   return report;
 }

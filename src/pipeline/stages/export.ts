@@ -1,15 +1,13 @@
 /** export executor: model.json → model.onnx, then the parity gate on the holdout rows. */
-
 import { ParityError } from '../../errors.ts';
 import { checkParity, exportOnnx, type ParityReport } from '../../export/index.ts';
-import { writeFileAtomic, writeJson } from '../../lib/files.ts';
 import { CONVEYOR_VERSION } from '../../lib/version.ts';
 import { predict } from '../../model/predict.ts';
 import type { Model } from '../../model/types.ts';
+import { readArtifact, writeArtifact } from '../artifact-io.ts';
 import type { RunContext } from '../context.ts';
-import { readRunModel } from '../model-file.ts';
 import { readDataset, readSplit } from '../prepared.ts';
-import { readRunRecord } from '../run-record.ts';
+import type { RunRecord } from '../run-record.ts';
 
 export interface ExportOutcome {
   readonly bytes: number;
@@ -19,13 +17,16 @@ export interface ExportOutcome {
 /** Version written into an exported file before the registry assigns one. */
 export const UNREGISTERED_VERSION = 'unregistered';
 
+const STAGE = 'export';
+
 export async function exportStage(ctx: RunContext): Promise<ExportOutcome> {
-  const { layout, config } = ctx;
-  const model = readRunModel(layout);
-  const { signature, digest } = readSplit(layout);
-  const onnx = exportRunModel(ctx, model, digest, UNREGISTERED_VERSION);
-  writeFileAtomic(layout.onnx, onnx);
-  const holdout = readDataset(layout, 'holdout', signature);
+  const { dir, config } = ctx;
+  const model = await readArtifact(dir, 'model', STAGE);
+  const { signature, digest } = await readSplit(dir, STAGE);
+  const record = await readArtifact(dir, 'run', STAGE);
+  const onnx = exportRunModel(ctx, record, model, digest, UNREGISTERED_VERSION);
+  await writeArtifact(dir, 'onnx', onnx, STAGE);
+  const holdout = await readDataset(dir, 'holdout', signature, STAGE);
   const parity = await checkParity({
     model,
     onnx,
@@ -33,7 +34,7 @@ export async function exportStage(ctx: RunContext): Promise<ExportOutcome> {
     tolerance: config.validation.model.parity_tolerance,
     reference: predict(model, holdout.table),
   });
-  writeJson(layout.parityJson, parity);
+  await writeArtifact(dir, 'parity', parity, STAGE);
   ctx.log(`  model.onnx ${(onnx.byteLength / 1024).toFixed(1)} KiB`);
   if (!parity.ok) {
     throw new ParityError(parityMessage(parity));
@@ -45,8 +46,13 @@ export async function exportStage(ctx: RunContext): Promise<ExportOutcome> {
 }
 
 /** Export a run's model with lineage metadata; `version` is the registry version or UNREGISTERED_VERSION. */
-export function exportRunModel(ctx: RunContext, model: Model, digest: string, version: string): Uint8Array {
-  const record = readRunRecord(ctx.layout.runJson);
+export function exportRunModel(
+  ctx: RunContext,
+  record: RunRecord,
+  model: Model,
+  digest: string,
+  version: string,
+): Uint8Array {
   return exportOnnx(model, {
     modelName: ctx.config.model.name,
     modelVersion: version,

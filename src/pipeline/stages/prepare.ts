@@ -1,12 +1,20 @@
 /** prepare executor: the loaded table → train/holdout tables in the run folder. */
-import { readTable, writeTable } from '../../data/table.ts';
-import { writeJson } from '../../lib/files.ts';
-import { type PreparedData, prepareData } from '../../prepare/index.ts';
+import { prepareData } from '../../prepare/index.ts';
+import type { SplitSummary } from '../../prepare/types.ts';
+import { readArtifact, writeArtifact } from '../artifact-io.ts';
 import type { RunContext } from '../context.ts';
+import type { PreparedRun } from '../prepared.ts';
 
-export async function prepareStage(ctx: RunContext): Promise<PreparedData> {
-  const { config, layout } = ctx;
-  const table = readTable(layout.dataTable);
+export interface PrepareOutcome extends PreparedRun {
+  readonly warnings: readonly string[];
+  readonly split: SplitSummary;
+}
+
+const STAGE = 'prepare';
+
+export async function prepareStage(ctx: RunContext): Promise<PrepareOutcome> {
+  const { config, dir } = ctx;
+  const table = await readArtifact(dir, 'table', STAGE);
   const prepared = prepareData(table, {
     configFile: ctx.configFile,
     target: config.data.target,
@@ -17,15 +25,16 @@ export async function prepareStage(ctx: RunContext): Promise<PreparedData> {
     ...(config.split.time_column ? { timeColumn: config.split.time_column } : {}),
     seed: config.split.seed,
   });
-  writeTable(layout.trainTable, prepared.train.table);
-  writeTable(layout.holdoutTable, prepared.holdout.table);
-  writeJson(layout.splitJson, {
+  await writeArtifact(dir, 'train-table', prepared.train.table, STAGE);
+  await writeArtifact(dir, 'holdout-table', prepared.holdout.table, STAGE);
+  const outcome: PrepareOutcome = {
     signature: prepared.signature,
     split: prepared.split,
     digest: prepared.digest,
     columns: prepared.columns,
     warnings: prepared.warnings,
-  });
+  };
+  await writeArtifact(dir, 'split', outcome, STAGE);
   for (const warning of prepared.warnings) ctx.log(`  warning: ${warning}`);
   const { split, signature } = prepared;
   ctx.log(
@@ -34,5 +43,5 @@ export async function prepareStage(ctx: RunContext): Promise<PreparedData> {
   ctx.log(
     `  ${split.method} split: ${split.train_rows} training rows, ${split.holdout_rows} holdout rows; data digest ${prepared.digest.slice(0, 12)}`,
   );
-  return prepared;
+  return outcome;
 }

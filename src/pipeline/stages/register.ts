@@ -1,24 +1,23 @@
 /**
  * register executor: publish the blessed model with its card to the registry (atomically, idempotent per
- * run), then move the configured aliases to it.
+ * run), then move the configured aliases to it. The card is built by src/card from the run folder's files.
  */
-import { existsSync } from 'node:fs';
-import { z } from 'zod';
-import { CARD_VERSION, type ModelCard, modelCardSchema, renderCardMarkdown } from '../../card/index.ts';
-import { InputError, ModelRejectedError, ParityError } from '../../errors.ts';
-import { evaluationReportSchema } from '../../evaluate/index.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { buildModelCard, modelCardSchema, parseModelCard, renderCardMarkdown } from '../../card/index.ts';
+import type { Config } from '../../config/index.ts';
+import { ModelRejectedError, ParityError } from '../../errors.ts';
 import { checkParity } from '../../export/index.ts';
-import { readJson, sha256Hex, writeFileAtomic, writeJson } from '../../lib/files.ts';
+import { historyActor } from '../../lib/actor.ts';
+import { sha256Hex } from '../../lib/files.ts';
 import { readOnnxInfo } from '../../model/onnx.ts';
 import { predict } from '../../model/predict.ts';
-import { createRegistry } from '../../registry/index.ts';
-import type { AliasChange, ModelVersion } from '../../registry/types.ts';
-import { dataProfileSchema, readSchema, validationReportSchema } from '../../validate/index.ts';
-import { blessingSchema } from '../../validate-model/index.ts';
+import { type AliasChange, AliasMovedError, type ModelVersion, versionLabel } from '../../registry/index.ts';
+import { readArtifact, readArtifactIfPresent, writeArtifact } from '../artifact-io.ts';
+import { findBaseline, PRODUCTION_ALIAS, runRegistry } from '../baseline.ts';
 import type { RunContext } from '../context.ts';
-import { readRunModel } from '../model-file.ts';
+import { persistInferredSchema } from '../inferred-schema.ts';
 import { readDataset, readSplit } from '../prepared.ts';
-import { readRunRecord } from '../run-record.ts';
+import type { StageOptions } from '../stage-table.ts';
 import { exportRunModel } from './export.ts';
 
 export interface RegisterOptions {
@@ -27,54 +26,60 @@ export interface RegisterOptions {
 }
 
 export interface RegistrationOutcome {
+  /** The new version; when `unchanged`, the production version this run is identical to. */
   readonly version: ModelVersion;
-  /** false when this run had already registered this version (a re-run). */
+  /** false when nothing was published: a re-run of a run that registered already, or `unchanged`. */
   readonly created: boolean;
+  /** The model is the production model (same data digest, config and code): nothing was registered. */
+  readonly unchanged: boolean;
   readonly aliases: readonly AliasChange[];
 }
 
-const baselineFileSchema = z.object({ version: z.string(), report: evaluationReportSchema });
+const STAGE = 'register';
 
-const dataFileSchema = z.looseObject({
-  paths: z.array(z.string()),
-  files: z.array(
-    z.looseObject({ path: z.string(), format: z.string(), sha256: z.string(), bytes: z.number(), rows: z.number() }),
-  ),
-  rows: z.number(),
-});
-
-export async function registerStage(ctx: RunContext, options: RegisterOptions = {}): Promise<RegistrationOutcome> {
-  const { config, layout } = ctx;
-  const blessing = read(blessingSchema, layout.blessingJson, 'blessing (run "conveyor validate-model" first)');
+export async function registerStage(ctx: RunContext, options: StageOptions = {}): Promise<RegistrationOutcome> {
+  const { config, dir } = ctx;
+  const blessing = await readArtifact(dir, 'blessing', STAGE);
   if (!blessing.blessed) {
     throw new ModelRejectedError(`the model of this run is not blessed: ${blessing.reasons.join('; ')}`);
   }
-  const evaluation = read(evaluationReportSchema, layout.evaluationJson, 'evaluation');
-  const validation = read(validationReportSchema, layout.validationJson, 'data validation report');
-  const profile = read(dataProfileSchema, layout.profileJson, 'data profile');
-  const data = read(dataFileSchema, layout.dataJson, 'data summary');
-  const record = readRunRecord(layout.runJson);
-  const split = readSplit(layout);
-  const model = readRunModel(layout);
-  const holdout = readDataset(layout, 'holdout', split.signature);
+  const evaluation = await readArtifact(dir, 'evaluation', STAGE);
+  const validation = await readArtifact(dir, 'validation', STAGE);
+  const profile = await readArtifact(dir, 'profile', STAGE);
+  const data = await readArtifact(dir, 'data', STAGE);
+  const schema = await readArtifact(dir, 'schema', STAGE);
+  const training = await readArtifact(dir, 'training', STAGE);
+  const record = await readArtifact(dir, 'run', STAGE);
+  const split = await readSplit(dir, STAGE);
+  const model = await readArtifact(dir, 'model', STAGE);
+  const holdout = await readDataset(dir, 'holdout', split.signature, STAGE);
+  const baseline = await readArtifactIfPresent(dir, 'baseline-evaluation', STAGE);
   const reference = predict(model, holdout.table);
-  const schema = readSchema(`${ctx.cwd}/${config.data.schema}`);
-  const baseline = existsSync(layout.baselineEvaluationJson)
-    ? read(baselineFileSchema, layout.baselineEvaluationJson, 'baseline evaluation')
-    : null;
 
-  const registry = createRegistry(config.registry, ctx.env, {
-    cwd: ctx.cwd,
-    onWarning: (m) => ctx.log(`  warning: ${m}`),
-  });
+  const registry = runRegistry(ctx);
   const runKey =
     record.github && ctx.env.GITHUB_RUN_ID
       ? `github:${ctx.env.GITHUB_REPOSITORY}:${ctx.env.GITHUB_RUN_ID}`
       : `local:${record.id}:${record.created_at}`;
   const existing = await registry.list(config.model.name);
+  const exported = await readArtifact(dir, 'onnx', STAGE);
+  const modelDigest = sha256Hex(exported);
+
+  // Compare-and-swap, step 1: the blessing must have been decided against what production is now.
+  const current = await findBaseline(registry, config.model.name);
+  const reRun = current?.version.card.run_key === runKey;
+  if (current && !reRun && isUnchanged(current.version, current.chosenAs, modelDigest, config)) {
+    return recordUnchanged(ctx, registry.backend, current.version);
+  }
+  const currentLabel = current ? versionLabel(current.version.version) : null;
+  if (!reRun && currentLabel !== blessing.baseline_version) {
+    throw new ModelRejectedError(staleBlessing(blessing.baseline_version, currentLabel, current?.chosenAs, dir));
+  }
+  // Step 2, inside the registry's atomic alias update: production must still be where step 1 saw it.
+  const expectedProduction = current?.chosenAs === 'production' ? current.version.version : null;
 
   const build = async (version: number) => {
-    const onnx = exportRunModel(ctx, model, split.digest, `v${version}`);
+    const onnx = exportRunModel(ctx, record, model, split.digest, `v${version}`);
     // The versioned file is re-exported: prove again that it is the model that was evaluated.
     const parity = await checkParity({
       model,
@@ -87,81 +92,35 @@ export async function registerStage(ctx: RunContext, options: RegisterOptions = 
       throw new ParityError(`parity failed on the versioned export v${version} (max |diff| ${parity.max_abs_diff})`);
     const info = readOnnxInfo(onnx, `model.onnx v${version}`);
     const parent = existing.filter((v) => v.version < version).pop();
-    const card: ModelCard = {
-      card_version: CARD_VERSION,
+    const { card, markdown } = buildModelCard({
       name: config.model.name,
       version,
-      ...(config.model.description ? { description: config.model.description } : {}),
-      created_at: new Date().toISOString(),
-      run_key: runKey,
-      parent_version: parent ? parent.version : null,
-      conveyor_version: record.conveyor_version,
+      createdAt: new Date(),
+      runKey,
+      parentVersion: parent ? parent.version : null,
+      conveyorVersion: record.conveyor_version,
       git: record.git,
       github: record.github,
       config,
-      trainer: {
-        algorithm: config.trainer.algorithm,
-        params: model.params as Record<string, unknown>,
-        summary: readTrainSummary(layout.trainJson),
-      },
-      data: {
-        paths: data.paths,
-        files: data.files.map((f) => ({
-          path: f.path,
-          format: f.format,
-          sha256: f.sha256,
-          bytes: f.bytes,
-          rows: f.rows,
-        })),
-        digest: split.digest,
-        rows: {
-          loaded: data.rows,
-          train: split.split.train_rows,
-          holdout: split.split.holdout_rows,
-          dropped_missing_target: split.split.dropped_missing_target,
-        },
-        split: { ...split.split },
-      },
+      trainer: { params: model.params as Record<string, unknown>, summary: training.summary },
+      data,
+      split,
       schema,
-      training_profile: profile,
-      data_validation: {
-        ok: validation.ok,
-        errors: validation.errors,
-        warnings: validation.warnings,
-        messages: validation.anomalies.map((a) => a.message).slice(0, 50),
-      },
+      profile,
+      validation,
       evaluation,
-      baseline: baseline ? { version: baseline.version, metrics: baseline.report.metrics } : null,
+      baseline,
       blessing,
-      parity: {
-        ok: parity.ok,
-        rows: parity.rows,
-        tolerance: parity.tolerance,
-        max_abs_diff: parity.max_abs_diff,
-        label_mismatches: parity.label_mismatches,
-      },
-      signature: {
-        task: split.signature.task,
-        target: split.signature.target,
-        features: split.signature.features.map((f) => ({ name: f.name, type: f.type })),
-        ...(split.signature.classes ? { classes: [...split.signature.classes] } : {}),
-        inputs: info.inputs.map((t) => ({ name: t.name, type: t.type, shape: [...t.shape] })),
-        outputs: info.outputs.map((t) => ({ name: t.name, type: t.type, shape: [...t.shape] })),
-      },
-      assets: { 'model.onnx': { sha256: sha256Hex(onnx), bytes: onnx.byteLength } },
-      stage_durations_ms: Object.fromEntries(
+      parity,
+      onnx: { bytes: onnx, inputs: info.inputs, outputs: info.outputs },
+      modelDigest,
+      stageDurationsMs: Object.fromEntries(
         Object.entries(record.stages).flatMap(([name, s]) =>
           s.duration_ms === undefined ? [] : [[name, s.duration_ms]],
         ),
       ),
-    };
-    const cardMd = renderCardMarkdown(card);
-    const mdBytes = new TextEncoder().encode(cardMd);
-    const full = modelCardSchema.parse({
-      ...card,
-      assets: { ...card.assets, 'card.md': { sha256: sha256Hex(mdBytes), bytes: mdBytes.byteLength } },
     });
-    return { model: onnx, card: full, cardMd };
+    return { model: onnx, card, cardMd: markdown };
   };
 
   const result = await registry.publish(config.model.name, build, {
@@ -174,47 +133,117 @@ export async function registerStage(ctx: RunContext, options: RegisterOptions = 
       ? `  registered ${config.model.name} ${label} (${registry.backend} registry: ${result.version.location})`
       : `  ${config.model.name} ${label} was already registered by this run: nothing new published`,
   );
-  const actor = ctx.env.GITHUB_ACTOR || ctx.env.USER || 'unknown';
+  const actor = historyActor(ctx.env, ctx.cwd);
   const aliases: AliasChange[] = [];
-  for (const alias of options.aliases ?? config.registry.promote_on_register) {
-    const change = await registry.setAlias(config.model.name, alias, label, {
-      actor,
-      reason: `registered by run ${record.id}`,
-    });
+  for (const alias of options.register?.aliases ?? config.registry.promote_on_register) {
+    const change = await registry
+      .setAlias(config.model.name, alias, label, {
+        actor,
+        reason: `registered by run ${record.id}`,
+        ...(alias === PRODUCTION_ALIAS && !reRun ? { expect: expectedProduction } : {}),
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof AliasMovedError)) throw error;
+        throw new ModelRejectedError(
+          `${config.model.name} ${label} was registered but not made ${alias}: ${staleBlessing(
+            blessing.baseline_version,
+            error.current === null ? null : versionLabel(error.current),
+            'production',
+            dir,
+          )}`,
+          { cause: error },
+        );
+      });
     if (change) {
       aliases.push(change);
       ctx.log(`  ${alias}: ${change.from === null ? '(none)' : `v${change.from}`} → ${label}`);
     }
   }
-  const card = result.version.card;
-  writeJson(layout.cardJson, card);
-  const pulledMd = renderCardMarkdown(modelCardSchema.parse(card));
-  writeFileAtomic(layout.cardMd, pulledMd);
-  writeJson(layout.registrationJson, {
-    name: config.model.name,
-    version: result.version.version,
-    created: result.created,
-    location: result.version.location,
-    backend: registry.backend,
-    aliases,
-  });
-  return { version: result.version, created: result.created, aliases };
-}
-
-function read<T>(schema: z.ZodType<T>, path: string, what: string): T {
-  const parsed = schema.safeParse(readJson(path, what));
-  if (!parsed.success)
-    throw new InputError(
-      `${path}: invalid ${what} (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
-    );
-  return parsed.data;
-}
-
-function readTrainSummary(path: string): Record<string, number | string> {
-  const parsed = read(
-    z.looseObject({ summary: z.record(z.string(), z.union([z.number(), z.string()])) }),
-    path,
-    'training summary',
+  const card = modelCardSchema.parse(result.version.card);
+  await writeArtifact(dir, 'card', card, STAGE);
+  await writeArtifact(dir, 'card-md', renderCardMarkdown(card), STAGE);
+  await writeArtifact(
+    dir,
+    'registration',
+    {
+      name: config.model.name,
+      version: result.version.version,
+      created: result.created,
+      location: result.version.location,
+      backend: registry.backend,
+      unchanged: false,
+      aliases,
+    },
+    STAGE,
   );
-  return parsed.summary;
+  await persistInferredSchema(ctx, STAGE);
+  return { version: result.version, created: result.created, unchanged: false, aliases };
+}
+
+/**
+ * The candidate is the production model again: same unversioned export bytes (which hold the data digest, the
+ * commit and the model) and the same config apart from where runs and models are kept.
+ */
+function isUnchanged(
+  production: ModelVersion,
+  chosenAs: 'production' | 'latest',
+  modelDigest: string,
+  config: Config,
+): boolean {
+  if (chosenAs !== 'production' || production.card.model_digest !== modelDigest) return false;
+  const card = parseModelCard(production.card, `${production.name} v${production.version} card.json`);
+  return isDeepStrictEqual(modelDefiningConfig(card.config), modelDefiningConfig(config));
+}
+
+function modelDefiningConfig(config: Config): Omit<Config, 'registry' | 'runs_dir'> {
+  const { registry: _registry, runs_dir: _runsDir, ...rest } = config;
+  return rest;
+}
+
+/** Nothing is published and no alias moves; the run folder records production's card and `unchanged`. */
+async function recordUnchanged(
+  ctx: RunContext,
+  backend: 'local' | 'github',
+  production: ModelVersion,
+): Promise<RegistrationOutcome> {
+  const label = versionLabel(production.version);
+  ctx.log(
+    `  unchanged: the model is identical to production ${ctx.config.model.name} ${label} (same data digest, config and code); nothing registered`,
+  );
+  const card = modelCardSchema.parse(production.card);
+  await writeArtifact(ctx.dir, 'card', card, STAGE);
+  await writeArtifact(ctx.dir, 'card-md', renderCardMarkdown(card), STAGE);
+  await writeArtifact(
+    ctx.dir,
+    'registration',
+    {
+      name: production.name,
+      version: production.version,
+      created: false,
+      location: production.location,
+      backend,
+      unchanged: true,
+      aliases: [],
+    },
+    STAGE,
+  );
+  await persistInferredSchema(ctx, STAGE);
+  return { version: production, created: false, unchanged: true, aliases: [] };
+}
+
+function staleBlessing(
+  blessedAgainst: string | null,
+  now: string | null,
+  chosenAs: 'production' | 'latest' | undefined,
+  runDir: string,
+): string {
+  const against = blessedAgainst === null ? 'no model (it was the first)' : blessedAgainst;
+  const target =
+    now === null
+      ? 'no model is production'
+      : `${chosenAs === 'latest' ? 'the latest version' : 'production'} is ${now}`;
+  return (
+    `the blessing compared this model with ${against}, but ${target} now (registered by another run since); ` +
+    `validate it again with "conveyor validate-model --run ${runDir}", then register`
+  );
 }

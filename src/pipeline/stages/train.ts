@@ -1,15 +1,22 @@
-/** train executor: training rows → model.json. */
-import { writeFileAtomic, writeJson } from '../../lib/files.ts';
-import { modelToJson } from '../../model/serialize.ts';
+/** train executor: training rows → model.json and train.json. */
 import { trainModel } from '../../train/index.ts';
-import type { TrainResult } from '../../train/types.ts';
+import { writeArtifact } from '../artifact-io.ts';
 import type { RunContext } from '../context.ts';
 import { readDataset, readSplit } from '../prepared.ts';
 
-export async function trainStage(ctx: RunContext): Promise<TrainResult> {
-  const { config, layout } = ctx;
-  const { signature } = readSplit(layout);
-  const data = readDataset(layout, 'train', signature);
+export interface TrainOutcome {
+  readonly algorithm: 'gbdt' | 'linear';
+  readonly rows: number;
+  readonly seconds: number;
+  readonly summary: Readonly<Record<string, number | string>>;
+}
+
+const STAGE = 'train';
+
+export async function trainStage(ctx: RunContext): Promise<TrainOutcome> {
+  const { config, dir } = ctx;
+  const { signature } = await readSplit(dir, STAGE);
+  const data = await readDataset(dir, 'train', signature, STAGE);
   const started = performance.now();
   let lastShown = 0;
   const result = await trainModel({
@@ -26,20 +33,25 @@ export async function trainStage(ctx: RunContext): Promise<TrainResult> {
     },
   });
   const seconds = (performance.now() - started) / 1000;
-  writeFileAtomic(layout.modelJson, modelToJson(result.model));
-  writeJson(layout.trainJson, {
-    algorithm: config.trainer.algorithm,
-    params: config.trainer.params,
-    rows: data.table.rowCount,
-    seconds,
-    summary: result.summary,
-    history: result.history,
-  });
+  await writeArtifact(dir, 'model', result.model, STAGE);
+  await writeArtifact(
+    dir,
+    'training',
+    {
+      algorithm: config.trainer.algorithm,
+      params: config.trainer.params,
+      rows: data.table.rowCount,
+      seconds,
+      summary: result.summary,
+      history: result.history,
+    },
+    STAGE,
+  );
   const summary = Object.entries(result.summary)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   ctx.log(
     `  ${config.trainer.algorithm} trained on ${data.table.rowCount} rows in ${seconds.toFixed(2)} s${summary ? ` (${summary})` : ''}`,
   );
-  return result;
+  return { algorithm: config.trainer.algorithm, rows: data.table.rowCount, seconds, summary: result.summary };
 }

@@ -1,14 +1,16 @@
-/** validate-data executor: load the configured files, infer or read the schema, profile, check, persist. */
+/**
+ * validate-data executor: load the configured files, infer or read the schema, profile, check, persist.
+ * The schema used is snapshotted into the run folder (later stages and the model card read it from there); an
+ * inferred schema reaches the working tree only when the run succeeds (see inferred-schema.ts).
+ */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadData } from '../../data/load.ts';
-import { writeTable } from '../../data/table.ts';
+import { dataSchemaFile } from '../../config/index.ts';
+import { loadData } from '../../data/index.ts';
 import type { ColumnType } from '../../data/types.ts';
 import { ConfigError } from '../../errors.ts';
-import { writeJson } from '../../lib/files.ts';
 import {
   computeProfile,
-  type DataProfile,
   type DataSchema,
   DataValidationError,
   formatValidationReport,
@@ -16,9 +18,12 @@ import {
   readSchema,
   type ValidationReport,
   validateData,
-  writeSchema,
 } from '../../validate/index.ts';
+import { writeArtifact } from '../artifact-io.ts';
+import { referenceProfile } from '../baseline.ts';
 import type { RunContext } from '../context.ts';
+import { checkSchemaOwner, inferredFor, type SchemaOwner } from '../schema-ownership.ts';
+import { indent } from './format.ts';
 
 export interface ValidateDataOutcome {
   readonly report: ValidationReport;
@@ -28,16 +33,24 @@ export interface ValidateDataOutcome {
   readonly files: number;
 }
 
-/**
- * `reference` is the training-data profile of the model in production (from the registry), against
- * which drift is measured; null for the first model.
- */
-export async function validateDataStage(ctx: RunContext, reference: DataProfile | null): Promise<ValidateDataOutcome> {
-  const { config, cwd, layout } = ctx;
-  const schemaPath = resolve(cwd, config.data.schema);
+const STAGE = 'validate-data';
+
+export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOutcome> {
+  const { config, cwd, dir } = ctx;
+  const reference = await referenceProfile(ctx);
+  const schemaFile = dataSchemaFile(config);
+  const schemaPath = resolve(cwd, schemaFile);
+  const paths = typeof config.data.path === 'string' ? [config.data.path] : config.data.path;
+  const owner: SchemaOwner = {
+    configFile: ctx.configFile,
+    schemaFile,
+    explicit: config.data.schema !== undefined,
+    model: config.model.name,
+    target: config.data.target,
+    data: paths,
+  };
   const existing = existsSync(schemaPath) ? readSchema(schemaPath) : null;
   const columnTypes: Record<string, ColumnType> = { ...schemaTypes(existing), ...config.data.features };
-  const paths = typeof config.data.path === 'string' ? [config.data.path] : config.data.path;
   const data = await loadData({
     paths,
     cwd,
@@ -62,25 +75,35 @@ export async function validateDataStage(ctx: RunContext, reference: DataProfile 
       );
     }
   }
+  // After the target check: a misspelt target is reported as such, not as a schema of another pipeline.
+  if (existing) checkSchemaOwner(existing, owner);
   const profile = computeProfile(data.table, { bins: config.validation.data.drift.bins });
-  const schema = existing ?? inferSchema(profile, { target: config.data.target });
-  if (!existing) writeSchema(schemaPath, schema);
+  const schema = existing ?? {
+    ...inferSchema(profile, { target: config.data.target }),
+    inferred_for: inferredFor(owner),
+  };
   const report = validateData({ data, schema, options: config.validation.data, ...(reference ? { reference } : {}) });
 
-  writeJson(layout.dataJson, {
-    paths,
-    files: data.files,
-    rows: data.table.rowCount,
-    columns: data.table.columns.map((c) => ({ name: c.name, type: c.type })),
-    schema_file: config.data.schema,
-    schema_created: !existing,
-  });
-  writeJson(layout.profileJson, profile);
-  writeJson(layout.validationJson, report);
-  writeTable(layout.dataTable, data.table);
+  await writeArtifact(
+    dir,
+    'data',
+    {
+      paths,
+      files: data.files,
+      rows: data.table.rowCount,
+      columns: data.table.columns.map((c) => ({ name: c.name, type: c.type })),
+      schema_file: schemaFile,
+      schema_created: !existing,
+    },
+    STAGE,
+  );
+  await writeArtifact(dir, 'schema', schema, STAGE);
+  await writeArtifact(dir, 'profile', profile, STAGE);
+  await writeArtifact(dir, 'validation', report, STAGE);
+  await writeArtifact(dir, 'table', data.table, STAGE);
 
   ctx.log(`  ${data.files.length} file(s), ${data.table.rowCount} rows, ${columns.length} columns`);
-  if (!existing) ctx.log(`  inferred a data schema and wrote ${config.data.schema}: review and commit it`);
+  if (!existing) ctx.log(`  inferred a data schema; it is written to ${schemaFile} when the run succeeds`);
   ctx.log(indent(formatValidationReport(report)));
   if (!report.ok) throw new DataValidationError(report.anomalies);
   return { report, schemaPath, schemaCreated: !existing, rows: data.table.rowCount, files: data.files.length };
@@ -90,11 +113,4 @@ function schemaTypes(schema: DataSchema | null): Record<string, ColumnType> {
   const types: Record<string, ColumnType> = {};
   for (const column of schema?.columns ?? []) types[column.name] = column.type;
   return types;
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => (line ? `  ${line}` : line))
-    .join('\n');
 }

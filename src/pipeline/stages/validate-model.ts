@@ -5,40 +5,32 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { InputError } from '../../errors.ts';
-import { type EvaluationReport, evaluateModel, evaluationReportSchema } from '../../evaluate/index.ts';
-import { readJson, writeJson } from '../../lib/files.ts';
+import { evaluateModel } from '../../evaluate/index.ts';
 import { loadOnnxSession, runOnnx } from '../../model/onnx.ts';
-import { createRegistry } from '../../registry/index.ts';
-import type { ModelRegistry } from '../../registry/types.ts';
+import type { ModelRegistry } from '../../registry/index.ts';
 import type { Dataset } from '../../train/types.ts';
 import { assertBlessed, type Blessing, blessModel, formatBlessing } from '../../validate-model/index.ts';
-import { type Baseline, findBaseline } from '../baseline.ts';
+import { readArtifact, removeArtifact, writeArtifact } from '../artifact-io.ts';
+import type { ArtifactValue } from '../artifacts.ts';
+import { type Baseline, findBaseline, runRegistry } from '../baseline.ts';
 import type { RunContext } from '../context.ts';
 import { readDataset, readSplit } from '../prepared.ts';
+import { indent } from './format.ts';
 
-export interface BaselineEvaluation {
-  readonly version: string;
-  readonly report: EvaluationReport;
-}
+export type ValidateModelOutcome = Blessing;
+export type BaselineEvaluation = ArtifactValue<'baseline-evaluation'>;
 
-export async function validateModelStage(ctx: RunContext): Promise<Blessing> {
-  const { config, layout } = ctx;
-  const candidate = parse(evaluationReportSchema, layout.evaluationJson, 'evaluation (run "conveyor evaluate" first)');
-  const parity = parse(
-    z.looseObject({ ok: z.boolean() }),
-    layout.parityJson,
-    'parity report (run "conveyor export" first)',
-  );
-  const validation = parse(z.looseObject({ ok: z.boolean() }), layout.validationJson, 'data validation report');
-  const { signature } = readSplit(layout);
-  const holdout = readDataset(layout, 'holdout', signature);
+const STAGE = 'validate-model';
 
-  const registry = createRegistry(config.registry, ctx.env, {
-    cwd: ctx.cwd,
-    onWarning: (m) => ctx.log(`  warning: ${m}`),
-  });
+export async function validateModelStage(ctx: RunContext): Promise<ValidateModelOutcome> {
+  const { config, dir } = ctx;
+  const candidate = await readArtifact(dir, 'evaluation', STAGE);
+  const parity = await readArtifact(dir, 'parity', STAGE);
+  const validation = await readArtifact(dir, 'validation', STAGE);
+  const { signature } = await readSplit(dir, STAGE);
+  const holdout = await readDataset(dir, 'holdout', signature, STAGE);
+
+  const registry = runRegistry(ctx);
   const baseline = await findBaseline(registry, config.model.name);
   const notes: string[] = [];
   let baselineEvaluation: BaselineEvaluation | undefined;
@@ -56,9 +48,9 @@ export async function validateModelStage(ctx: RunContext): Promise<Blessing> {
     configFile: ctx.configFile,
   });
   const recorded: Blessing = { ...blessing, notes: [...notes, ...blessing.notes] };
-  writeJson(layout.blessingJson, recorded);
-  rmSync(layout.baselineEvaluationJson, { force: true });
-  if (baselineEvaluation) writeJson(layout.baselineEvaluationJson, baselineEvaluation);
+  await writeArtifact(dir, 'blessing', recorded, STAGE);
+  await removeArtifact(dir, 'baseline-evaluation', STAGE);
+  if (baselineEvaluation) await writeArtifact(dir, 'baseline-evaluation', baselineEvaluation, STAGE);
   if (baseline && baselineEvaluation) {
     ctx.log(
       `  compared with ${baselineEvaluation.version} (${baseline.chosenAs}) on the same ${holdout.table.rowCount} holdout rows`,
@@ -109,17 +101,4 @@ async function evaluateBaseline(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function parse<T>(schema: z.ZodType<T>, path: string, what: string): T {
-  const parsed = schema.safeParse(readJson(path, what));
-  if (!parsed.success) throw new InputError(`${path}: invalid ${what} (${parsed.error.issues[0]?.message})`);
-  return parsed.data;
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => (line ? `  ${line}` : line))
-    .join('\n');
 }
