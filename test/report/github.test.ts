@@ -4,11 +4,11 @@
  * by its hidden marker, other comments untouched), a read-only token (a fork's pull request) leaves the report
  * in the job summary without failing, and report.html is attached to the release a run registered.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportCli } from '../../src/cli/report-command.ts';
 import { STICKY_MARKER } from '../../src/report/index.ts';
 import { type FakeGitHub, type FakeIssue, startFakeGitHub } from '../helpers/fake-github.ts';
 import { type ScratchRepo, scratchRepo } from './scratch-repo.ts';
@@ -24,25 +24,21 @@ interface ReportDoc {
   readonly release_asset?: string | null;
 }
 
-/** Run `conveyor report` as a workflow step would (a child process; the fake answers from this process meanwhile). */
-async function report(args: string[]): Promise<{ code: number | null; doc: ReportDoc; stderr: string }> {
-  const child = spawn(process.execPath, [resolve('bin/conveyor.js'), 'report', ...args, '--json'], {
-    cwd: repo.dir,
-    env: {
-      ...process.env,
-      GITHUB_ACTIONS: '',
+/** Run `conveyor report` (its CLI adapter, in this process) with a workflow step's environment. */
+async function report(args: string[]): Promise<{ code: number; doc: ReportDoc; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await reportCli(
+    ['report', ...args, '--json'],
+    { print: (line) => out.push(line), error: (line) => err.push(line) },
+    {
       GITHUB_API_URL: fake.url,
       GITHUB_REPOSITORY: 'acme/ml',
       GITHUB_TOKEN: 'ghs_test',
       GITHUB_STEP_SUMMARY: summary,
     },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((done) => child.on('close', done));
-  return { code, doc: JSON.parse(stdout || '{}'), stderr };
+  );
+  return { code, doc: JSON.parse(out.join('\n') || '{}'), stderr: err.join('\n') };
 }
 
 beforeAll(async () => {
