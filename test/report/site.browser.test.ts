@@ -2,7 +2,8 @@
  * `conveyor site` on a registry with several versions, opened from disk in real headless Chromium (Debian's
  * chromium, driven by playwright-core): the versions table lists every version with its aliases, every chart
  * draws an SVG with marks, no console errors or failed requests, and a screenshot for people to look at
- * (test-results/site.png, test-results/site-version.png).
+ * (test-results/site.png, test-results/site-version.png). .ci/run installs chromium; without it the test is skipped
+ * with the reason printed, as the container tests are without Docker.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -26,13 +27,15 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 const screenshots = resolve('test-results');
+const unavailable = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium; .ci/run does)`;
+if (unavailable) console.warn(`skipping the registry site browser test: ${unavailable}`);
 
 let repo: ScratchRepo;
 let browser: Browser;
 let site: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  if (unavailable) return;
   repo = scratchRepo();
   const lenient = { validation: { model: { tolerance: 1, slice_tolerance: 1 } } };
   for (const [name, trainer] of [
@@ -114,7 +117,7 @@ async function marksPerChart(page: Page): Promise<Record<string, number>> {
   );
 }
 
-describe('registry site in Chromium', () => {
+describe.skipIf(unavailable !== undefined)('registry site in Chromium', () => {
   it('lists every version with its aliases, the history and the monitor verdict, and draws the metric chart', async () => {
     const { page, problems } = await open(join(site, 'index.html'));
     const rows = await page.$$eval('table.versions tbody tr', (trs) =>
