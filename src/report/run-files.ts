@@ -28,8 +28,14 @@ const historySchema = z.array(
   z.looseObject({ iteration: z.number(), trainLoss: z.number(), validLoss: z.number().optional() }),
 );
 
-/** Fields of run.json the report shows beyond the run record, when a trigger recorded them. */
-const runExtrasSchema = z.looseObject({ reason: z.string().optional(), image: z.string().optional() });
+/**
+ * Fields of run.json the report shows beyond the run record, when something recorded them: the trigger's reason
+ * (the GitHub action adds it to the GitHub context) and the pipeline image the run ran in.
+ */
+const runExtrasSchema = z.looseObject({
+  github: z.looseObject({ reason: z.string().optional() }).nullable().optional(),
+  image: z.string().optional(),
+});
 
 export type DataFiles = ArtifactValue<'data'>;
 export interface TrainFile {
@@ -98,7 +104,7 @@ export async function readRunFiles(dir: string): Promise<RunFiles> {
   return {
     dir,
     record,
-    reason: extras.success ? (extras.data.reason ?? null) : null,
+    reason: extras.success ? (extras.data.github?.reason ?? null) : null,
     image: extras.success ? (extras.data.image ?? null) : null,
     config: await readArtifactIfPresent(dir, 'config', READER),
     data: await readArtifactIfPresent(dir, 'data', READER),
