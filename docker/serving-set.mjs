@@ -10,7 +10,10 @@
 //
 // Plain JavaScript with no dependencies: it runs in the image's first build stage before anything is installed.
 // Imports are read with a line-anchored scanner; this is enough because Biome formats every import as its own
-// statement ending in a semicolon. `import type` lines are skipped (erased at run time).
+// statement ending in a semicolon. Followed: static imports (not `import type`, erased at run time) and files
+// named by `new URL('./x.mjs', import.meta.url)` (worker threads). Dynamic `import()`s are lazy, optional paths
+// (e.g. the registry backends, loaded only to serve from a registry) and stay out, except the entry's own: the
+// image serves the model folder it carries.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -20,12 +23,16 @@ export const SERVING_ENTRY = 'docker/serve.mjs';
 
 const STATIC_IMPORT = /^(?:import|export)\s+(?!type\s)[^;`]*?\bfrom\s*['"]([^'"\s]+)['"];/gm;
 const SIDE_EFFECT_IMPORT = /^import\s*['"]([^'"\s]+)['"];/gm;
-const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"\s]+)['"]\s*\)/g;
+const MODULE_URL = /\bnew URL\(\s*['"](\.[^'"\s]+\.(?:ts|mts|js|mjs|cjs))['"]\s*,\s*import\.meta\.url\s*\)/g;
 
-/** Module specifiers a TypeScript file loads at run time (static, side-effect and literal dynamic imports). */
-export function importsOf(source) {
+/**
+ * Module specifiers a source file loads at run time: static and side-effect imports, module files named by
+ * URL relative to it, and (only when `dynamic`) literal `import()`s.
+ */
+export function importsOf(source, { dynamic = false } = {}) {
   const specifiers = [];
-  for (const pattern of [STATIC_IMPORT, SIDE_EFFECT_IMPORT, DYNAMIC_IMPORT]) {
+  for (const pattern of [STATIC_IMPORT, SIDE_EFFECT_IMPORT, MODULE_URL, ...(dynamic ? [DYNAMIC_IMPORT] : [])]) {
     for (const match of source.matchAll(pattern)) specifiers.push(match[1]);
   }
   return specifiers;
@@ -48,7 +55,7 @@ export function servingClosure(root, entry = SERVING_ENTRY) {
     if (files.has(file)) continue;
     files.add(file);
     const source = readFileSync(join(root, file), 'utf8');
-    for (const specifier of importsOf(source)) {
+    for (const specifier of importsOf(source, { dynamic: file === entry })) {
       const name = packageOf(specifier);
       if (name !== undefined) packages.add(name);
       else if (specifier.startsWith('.')) pending.push(relative(root, resolve(root, dirname(file), specifier)));

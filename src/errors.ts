@@ -13,15 +13,39 @@ export class ConveyorError extends Error {
   }
 }
 
-/** A config file key holds a value that is not accepted. `key` is the dotted path (e.g. `data.target`). */
+/** One rejected key of a config (or schema) file: its dotted path and what is wrong with it. */
+export interface ConfigProblem {
+  readonly key: string;
+  readonly detail: string;
+}
+
+/**
+ * A config file key holds a value that is not accepted. `key` is the dotted path (e.g. `data.target`) of the
+ * first problem; `problems` lists every one found, so a user fixes them all in one go.
+ */
 export class ConfigError extends ConveyorError {
   override readonly exitCode = 2;
+  readonly problems: readonly ConfigProblem[];
   constructor(
     readonly file: string,
     readonly key: string,
     readonly detail: string,
+    more: readonly ConfigProblem[] = [],
   ) {
-    super(`${file}: ${key}: ${detail}`);
+    const problems = [{ key, detail }, ...more];
+    super(
+      problems.length === 1
+        ? `${file}: ${key}: ${detail}`
+        : `${file}: ${problems.length} problems:\n${problems.map((p) => `  ${p.key}: ${p.detail}`).join('\n')}`,
+    );
+    this.problems = problems;
+  }
+
+  /** One error for several problems (at least one). */
+  static of(file: string, problems: readonly ConfigProblem[]): ConfigError {
+    const [first, ...more] = problems;
+    if (first === undefined) throw new RangeError('ConfigError.of needs at least one problem');
+    return new ConfigError(file, first.key, first.detail, more);
   }
 }
 

@@ -68,6 +68,8 @@ export interface CardInputs {
   /** sha256 of the unversioned export (see the card's model_digest). */
   readonly modelDigest: string;
   readonly stageDurationsMs: Readonly<Record<string, number>>;
+  /** Bytes of golden.json (infra validation's golden requests), when the run's export wrote it. */
+  readonly golden?: Uint8Array;
 }
 
 /** The card (checked against the card schema) and its Markdown rendering, whose digest the card lists. */
@@ -135,7 +137,12 @@ export function buildModelCard(inputs: CardInputs): { card: ModelCard; markdown:
       inputs: inputs.onnx.inputs.map(tensor),
       outputs: inputs.onnx.outputs.map(tensor),
     },
-    assets: { 'model.onnx': { sha256: sha256Hex(inputs.onnx.bytes), bytes: inputs.onnx.bytes.byteLength } },
+    assets: {
+      'model.onnx': { sha256: sha256Hex(inputs.onnx.bytes), bytes: inputs.onnx.bytes.byteLength },
+      ...(inputs.golden
+        ? { 'golden.json': { sha256: sha256Hex(inputs.golden), bytes: inputs.golden.byteLength } }
+        : {}),
+    },
     model_digest: inputs.modelDigest,
     stage_durations_ms: { ...inputs.stageDurationsMs },
   };

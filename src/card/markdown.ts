@@ -22,7 +22,7 @@ export function renderCardMarkdown(card: ModelCard): string {
   if (card.github) lines.push(`| workflow run | [${card.github.trigger}](${card.github.run_url}) |`);
   lines.push(`| data digest | \`${card.data.digest.slice(0, 16)}…\` (${card.data.files.length} files) |`);
   lines.push(
-    `| rows | ${card.data.rows.train} train, ${card.data.rows.holdout} holdout (${card.data.split.method} split) |`,
+    `| rows | ${card.data.rows.train} train, ${card.data.rows.holdout} holdout (${card.data.split.method} split${heldOut(card.data.split)}) |`,
   );
   lines.push(
     `| model.onnx | ${formatBytes(card.assets['model.onnx'].bytes)}, sha256 \`${card.assets['model.onnx'].sha256.slice(0, 16)}…\` |`,
@@ -32,18 +32,35 @@ export function renderCardMarkdown(card: ModelCard): string {
   lines.push('## Metrics (holdout)', '');
   const baselineMetrics = (card.baseline?.metrics ?? {}) as Record<string, number | null | undefined>;
   const hasBaseline = card.baseline !== null;
+  // The naive baseline (a model ignoring the features) shows what the metrics are worth on this holdout.
+  const naive = evaluation.naive_baseline ?? null;
+  const naiveMetrics = (naive?.metrics ?? {}) as Record<string, number | null | undefined>;
+  const headers = [
+    'metric',
+    'value',
+    ...(hasBaseline ? [`production ${card.baseline!.version}`] : []),
+    ...(naive ? ['naive baseline'] : []),
+    'better',
+  ];
   lines.push(
-    hasBaseline ? `| metric | value | production ${card.baseline!.version} | better |` : '| metric | value | better |',
+    `| ${headers.join(' | ')} |`,
+    `| --- | ---: |${headers
+      .slice(2, -1)
+      .map(() => ' ---: |')
+      .join('')} --- |`,
   );
-  lines.push(hasBaseline ? '| --- | ---: | ---: | --- |' : '| --- | ---: | --- |');
   for (const [metric, value] of Object.entries(evaluation.metrics)) {
     const better = evaluation.higher_is_better[metric as keyof typeof evaluation.higher_is_better] ? 'higher' : 'lower';
-    lines.push(
-      hasBaseline
-        ? `| ${metric} | ${fmt(value)} | ${fmt(baselineMetrics[metric] ?? null)} | ${better} |`
-        : `| ${metric} | ${fmt(value)} | ${better} |`,
-    );
+    const cells = [
+      metric,
+      fmt(value),
+      ...(hasBaseline ? [fmt(baselineMetrics[metric] ?? null)] : []),
+      ...(naive ? [fmt(naiveMetrics[metric] ?? null)] : []),
+      better,
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
   }
+  if (naive) lines.push('', `Naive baseline: ${naive.description}.`);
   lines.push('');
 
   lines.push('## Blessing', '');
@@ -121,4 +138,10 @@ export function renderCardMarkdown(card: ModelCard): string {
     lines.push(`| ${stage} | ${(ms / 1000).toFixed(2)} |`);
   lines.push('');
   return `${lines.join('\n')}\n`;
+}
+
+/** ", 20.3% held out" from a split with the realised share (cards before it was recorded have none). */
+function heldOut(split: Record<string, unknown>): string {
+  const share = split.holdout_share;
+  return typeof share === 'number' ? `, ${Number((share * 100).toFixed(1))}% held out` : '';
 }

@@ -86,7 +86,13 @@ export const modelCardSchema = z
         outputs: z.array(tensorSchema),
       })
       .strict(),
-    assets: z.object({ 'model.onnx': digestSchema, 'card.md': digestSchema.optional() }).strict(),
+    assets: z
+      .object({
+        'model.onnx': digestSchema,
+        'card.md': digestSchema.optional(),
+        'golden.json': digestSchema.optional(),
+      })
+      .strict(),
     /**
      * sha256 of the model as exported before it got a version number (the run's export/model.onnx, which holds
      * the data digest and the commit in its metadata): two runs with the same data, config and code give the

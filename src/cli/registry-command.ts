@@ -51,6 +51,7 @@ export async function registryCommand(input: RegistryCommandInput): Promise<unkn
       const aliases = Object.entries(await registry.aliases(name))
         .filter(([, v]) => v === version.version)
         .map(([alias]) => alias);
+      const image = (await registry.images(name))[version.version];
       const parsed = modelCardSchema.safeParse(version.card);
       input.log(
         parsed.success
@@ -58,7 +59,16 @@ export async function registryCommand(input: RegistryCommandInput): Promise<unkn
           : `${name} v${version.version}${aliases.length ? `  [${aliases.join(', ')}]` : ''}: not a Conveyor model card ` +
               `(${describeIssues(parsed.error.issues)}); --json prints it as stored\n  location  ${version.location}`,
       );
-      return { name, version: version.version, aliases, location: version.location, card: version.card };
+      // The serving image continuous delivery pushed for this version, when it did.
+      if (image) input.log(`  image     ${image.reference}@${image.digest} (${image.tags.join(', ')})`);
+      return {
+        name,
+        version: version.version,
+        aliases,
+        location: version.location,
+        card: version.card,
+        ...(image ? { image } : {}),
+      };
     }
     case 'pull': {
       need(2);

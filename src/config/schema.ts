@@ -3,6 +3,7 @@
  * README's key reference) derives from this file.
  */
 import { z } from 'zod';
+import { isKnownEncoding } from '../data/text-check.ts';
 
 const columnName = z.string().min(1, 'expected a column name');
 const fraction = z.number().gt(0).lt(1);
@@ -118,6 +119,19 @@ export const configSchema = z
           .array(z.string())
           .default(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None'])
           .describe('Cell texts read as missing.'),
+        encoding: z
+          .string()
+          .refine(isKnownEncoding, 'expected an encoding label such as utf-8, latin1, windows-1252 or utf-16le')
+          .default('utf-8')
+          .describe(
+            'Text encoding of CSV/TSV files. Bytes that are not valid in it stop the run with the file and line (never replaced).',
+          ),
+        delimiter: z
+          .string()
+          .length(1, 'expected one character, e.g. ";" or "\\t"')
+          .refine((c) => !['"', '\n', '\r'].includes(c), 'a quote or line break cannot separate fields')
+          .optional()
+          .describe('Field delimiter of every CSV/TSV file. Default: "," for .csv, tab for .tsv.'),
         schema: z
           .string()
           .min(1)
@@ -139,7 +153,8 @@ export const configSchema = z
       .prefault({}),
     trainer: z
       .discriminatedUnion('algorithm', [
-        z.object({ algorithm: z.literal('gbdt'), params: gbdtParamsSchema.prefault({}) }).strict(),
+        // `algorithm` may be left out: gbdt is the default, so `trainer: {params: {...}}` means gbdt.
+        z.object({ algorithm: z.literal('gbdt').default('gbdt'), params: gbdtParamsSchema.prefault({}) }).strict(),
         z.object({ algorithm: z.literal('linear'), params: linearParamsSchema.prefault({}) }).strict(),
       ])
       .prefault({ algorithm: 'gbdt' }),
@@ -161,7 +176,11 @@ export const configSchema = z
               .describe('Share of rows with a category the schema does not list above which it is an anomaly.'),
             severity: z
               .object({
-                out_of_range: severitySchema.default('error').describe('A number outside the schema min/max.'),
+                out_of_range: severitySchema
+                  .default('warning')
+                  .describe(
+                    'A number outside the schema min/max (inferred from the first data: new data may go a little beyond it).',
+                  ),
                 unseen_category: severitySchema
                   .default('warning')
                   .describe('Categories the schema does not list, above unseen_category_max_fraction.'),
@@ -215,6 +234,12 @@ export const configSchema = z
               .min(0)
               .default(0.05)
               .describe('How much worse than production any slice may be on the primary metric.'),
+            beat_naive_baseline: z
+              .boolean()
+              .default(true)
+              .describe(
+                'The primary metric must be better than that of a model ignoring the features (majority class / training mean), on the same holdout.',
+              ),
             thresholds: z
               .partialRecord(metricNameSchema, boundsSchema)
               .default({})

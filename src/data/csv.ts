@@ -21,11 +21,18 @@ import { CsvError, type Info, type Options, Parser } from 'csv-parse';
 import { DataError } from '../errors.ts';
 import type { ColumnAccumulator } from './column-builder.ts';
 import type { FileResult, ReadContext } from './read-context.ts';
+import { NotTextError, textChecker } from './text-check.ts';
 
 export interface CsvFormat {
-  readonly delimiter: ',' | '\t';
+  /** One character. */
+  readonly delimiter: string;
   readonly gzip: boolean;
+  /** WHATWG encoding label of the file's text (default utf-8). */
+  readonly encoding?: string;
 }
+
+/** Delimiters recognised in a header that was read as one column. */
+const OTHER_DELIMITERS = [';', '\t', '|', ','];
 
 /**
  * One header column being read: its accumulator, the raw-text → code cache of this file, and its codes in
@@ -95,6 +102,7 @@ export async function readCsvFile(absolutePath: string, format: CsvFormat, ctx: 
     previousEmptyLines = info.empty_lines;
 
     if (header === undefined) {
+      if (record.length === 1) refuseOtherDelimiter(ctx.path, record[0]!, format.delimiter);
       header = record.map((name, i) => (name === '' ? `column_${i + 1}` : name));
       slots = openSlots(header, ctx);
       return;
@@ -157,10 +165,16 @@ export async function readCsvFile(absolutePath: string, format: CsvFormat, ctx: 
     },
   });
   const source = createReadStream(absolutePath, { highWaterMark: 1 << 20 });
+  const text = textChecker(ctx.path, format.encoding ?? 'utf-8');
   try {
-    if (format.gzip) await pipeline(source, tap, createGunzip(), parser, sink);
-    else await pipeline(source, tap, parser, sink);
+    if (format.gzip) await pipeline(source, tap, createGunzip(), text, parser, sink);
+    else await pipeline(source, tap, text, parser, sink);
   } catch (error) {
+    if (error instanceof DataError) throw error;
+    if (error instanceof NotTextError) {
+      const line = await lineAt(absolutePath, format.gzip, error.offset);
+      throw new DataError(error.describe(line), { cause: error });
+    }
     if (error instanceof CsvError) {
       throw new DataError(`${ctx.path}: in the record after line ${lastEndLine}: ${error.message}`, {
         cause: error,
@@ -204,6 +218,41 @@ class RecordParser extends Parser {
     this.onRecord(chunk as string[], this.info);
     return true;
   }
+}
+
+/**
+ * A header read as a single column that another delimiter splits into several: the file uses that delimiter
+ * (a semicolon file from a spreadsheet in a comma-decimal locale, say). Refused, naming what was found.
+ */
+function refuseOtherDelimiter(path: string, header: string, delimiter: string): void {
+  for (const other of OTHER_DELIMITERS) {
+    if (other === delimiter) continue;
+    const parts = header.split(other);
+    if (parts.length < 2) continue;
+    const shown = other === '\t' ? 'a tab' : JSON.stringify(other);
+    const declared = other === '\t' ? '"\\t"' : JSON.stringify(other);
+    throw new DataError(
+      `${path}:1: the header reads as one column ${JSON.stringify(header.length > 80 ? `${header.slice(0, 80)}…` : header)} with the delimiter ${JSON.stringify(delimiter)}; ` +
+        `it holds ${parts.length} names separated by ${shown}: declare data.delimiter: ${declared} in the config`,
+    );
+  }
+}
+
+/** 1-based line of byte `offset` of the (decompressed) file: line feeds before it, plus one. */
+async function lineAt(absolutePath: string, gzip: boolean, offset: number): Promise<number> {
+  let line = 1;
+  let seen = 0;
+  const source = createReadStream(absolutePath);
+  const stream = gzip ? source.pipe(createGunzip()) : source;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const part = chunk.subarray(0, Math.max(0, Math.min(chunk.length, offset - seen)));
+    for (let i = part.indexOf(10); i >= 0; i = part.indexOf(10, i + 1)) line++;
+    seen += chunk.length;
+    if (seen >= offset) break;
+  }
+  stream.destroy();
+  source.destroy();
+  return line;
 }
 
 /** Map header positions to columns; dropped and repeated names get no slot (the first occurrence wins). */

@@ -36,7 +36,7 @@ type FileKind = { readonly format: 'parquet' } | ({ readonly format: 'csv' } & C
 export async function loadData(options: LoadOptions): Promise<LoadedData> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const paths = await expandPaths(options.paths, cwd);
-  const kinds = paths.map((path) => fileKind(path));
+  const kinds = paths.map((path) => fileKind(path, options));
 
   const issues = new IssueLog();
   const accumulators = new Map<string, ColumnAccumulator>();
@@ -117,13 +117,19 @@ async function expandPaths(patterns: readonly string[], cwd: string): Promise<st
   return paths;
 }
 
-function fileKind(path: string): FileKind {
+function fileKind(path: string, options: LoadOptions): FileKind {
   const lower = path.toLowerCase();
+  const text = (delimiter: string, gzip: boolean): FileKind => ({
+    format: 'csv',
+    delimiter: options.delimiter ?? delimiter,
+    gzip,
+    ...(options.encoding ? { encoding: options.encoding } : {}),
+  });
   if (lower.endsWith('.parquet')) return { format: 'parquet' };
-  if (lower.endsWith('.csv')) return { format: 'csv', delimiter: ',', gzip: false };
-  if (lower.endsWith('.tsv')) return { format: 'csv', delimiter: '\t', gzip: false };
-  if (lower.endsWith('.csv.gz')) return { format: 'csv', delimiter: ',', gzip: true };
-  if (lower.endsWith('.tsv.gz')) return { format: 'csv', delimiter: '\t', gzip: true };
+  if (lower.endsWith('.csv')) return text(',', false);
+  if (lower.endsWith('.tsv')) return text('\t', false);
+  if (lower.endsWith('.csv.gz')) return text(',', true);
+  if (lower.endsWith('.tsv.gz')) return text('\t', true);
   throw new DataError(`${path}: unsupported file type (expected one of ${SUPPORTED_EXTENSIONS.join(', ')})`);
 }
 

@@ -1,5 +1,7 @@
 /** Small operations on a Table: look up, gather, project, build from JSON records, print a cell. */
+
 import { InputError } from '../errors.ts';
+import { ownValue } from './column-keys.ts';
 import { datetimeText, numberText, parseDatetime } from './parse-value.ts';
 import type { Column, ColumnType, Table } from './types.ts';
 
@@ -93,7 +95,7 @@ function inferRecordType(records: readonly Record<string, RecordValue>[], name: 
   let type: ColumnType | undefined;
   let first = -1;
   records.forEach((record, index) => {
-    const value = record[name];
+    const value = ownValue(record, name);
     if (value === null || value === undefined) return;
     const kind: ColumnType = typeof value === 'number' ? 'numeric' : 'categorical';
     if (type === undefined) {
@@ -117,7 +119,7 @@ function buildRecordColumn(records: readonly Record<string, RecordValue>[], name
     const categories: string[] = [];
     const index = new Map<string, number>();
     for (let i = 0; i < n; i++) {
-      const value = records[i]![name];
+      const value = ownValue(records[i]!, name);
       let text: string;
       if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))) {
         codes[i] = -1;
@@ -139,7 +141,7 @@ function buildRecordColumn(records: readonly Record<string, RecordValue>[], name
   }
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const value = records[i]![name];
+    const value = ownValue(records[i]!, name);
     if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))) {
       values[i] = Number.NaN;
     } else if (typeof value === 'number' && Number.isFinite(value)) {

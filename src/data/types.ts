@@ -111,4 +111,8 @@ export interface LoadOptions {
   readonly drop?: readonly string[];
   /** Cell texts read as missing (CSV). Default: `['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None']`. */
   readonly missingValues?: readonly string[];
+  /** Encoding of CSV/TSV text (a WHATWG label: utf-8, latin1, windows-1252, utf-16le, ...). Default utf-8. */
+  readonly encoding?: string;
+  /** Field delimiter of every CSV/TSV file (one character). Default: `,` for .csv, tab for .tsv. */
+  readonly delimiter?: string;
 }

@@ -19,6 +19,7 @@ import {
   regressionMetrics,
   residualSummary,
 } from './metrics.ts';
+import { naivePredictions } from './naive.ts';
 import type { EvaluationReport, SliceReport } from './types.ts';
 
 /** Slices with fewer rows than this are flagged `small`: reported, but too noisy to gate a release on. */
@@ -42,6 +43,8 @@ export interface EvaluateInput {
   readonly model: Model | ModelIdentity;
   /** Categorical columns of data.table whose values get their own metrics. */
   readonly slices: readonly string[];
+  /** The training rows' target (class indices or values): when given, the naive baseline is scored too. */
+  readonly trainTarget?: ArrayLike<number>;
 }
 
 /**
@@ -86,11 +89,25 @@ export function evaluateModel(input: EvaluateInput): EvaluationReport {
     classification,
     regression: isClassification ? null : { residuals: residualSummary(data.target, predictions.values!) },
     slices: input.slices.map((column) => sliceReport(data.table, column, score)),
+    naive_baseline: input.trainTarget ? naiveBaseline(data, input.trainTarget) : null,
     importance:
       'params' in model
         ? featureImportance(model, data.table)
         : { method: model.kind === 'gbdt' ? 'total_gain' : 'mean_abs_contribution', features: [] },
   };
+}
+
+/** The naive model of naive.ts, fitted on `trainTarget` and scored on `data` exactly as a model is. */
+function naiveBaseline(data: Dataset, trainTarget: ArrayLike<number>): NonNullable<EvaluationReport['naive_baseline']> {
+  const { signature } = data;
+  const rows = data.table.rowCount;
+  const naive = naivePredictions(signature.task, trainTarget, signature.classes, rows);
+  const identity: ModelIdentity = { signature, kind: 'linear' };
+  const metrics =
+    signature.task === 'classification'
+      ? classificationScorer(data, alignClasses(data, identity, naive.predictions))(null)
+      : regressionScorer(data, naive.predictions)(null);
+  return { strategy: naive.strategy, description: naive.description, metrics };
 }
 
 interface AlignedPredictions {

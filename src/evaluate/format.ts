@@ -16,13 +16,20 @@ export function formatEvaluation(report: EvaluationReport): string {
   );
   lines.push('');
   const metricNames = Object.keys(report.metrics) as MetricName[];
+  const naive = report.naive_baseline;
   lines.push(
     ...table(
-      ['metric', 'value', 'better'],
-      metricNames.map((m) => [m, num(report.metrics[m]), report.higher_is_better[m] ? 'higher' : 'lower']),
-      [false, true, false],
+      ['metric', 'value', ...(naive ? ['naive'] : []), 'better'],
+      metricNames.map((m) => [
+        m,
+        num(report.metrics[m]),
+        ...(naive ? [num(naive.metrics[m])] : []),
+        report.higher_is_better[m] ? 'higher' : 'lower',
+      ]),
+      [false, true, ...(naive ? [true] : []), false],
     ),
   );
+  if (naive) lines.push(`  naive: a model that ignores the features — ${naive.description}`);
 
   if (report.classification) {
     const { per_class, confusion_matrix } = report.classification;

@@ -22,6 +22,7 @@ export {
   residualSummary,
   rocAuc,
 } from './metrics.ts';
+export { type NaiveBaseline, naivePredictions } from './naive.ts';
 export {
   type EvaluationReport,
   evaluationReportSchema,

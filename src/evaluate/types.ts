@@ -80,6 +80,19 @@ export const evaluationReportSchema = z
       .strict()
       .nullable(),
     slices: z.array(sliceReportSchema),
+    /**
+     * A model that ignores the features, scored on the same rows (see naive.ts); null when the training target was
+     * not at hand (a production model scored on a newer holdout). Absent in reports written before it existed.
+     */
+    naive_baseline: z
+      .object({
+        strategy: z.enum(['prior', 'mean']),
+        description: z.string(),
+        metrics: metricValuesSchema,
+      })
+      .strict()
+      .nullable()
+      .optional(),
     importance: z
       .object({
         /** total_gain: split gain summed per feature (GBDT); mean_abs_contribution: mean |weight × standardised value| (linear). */

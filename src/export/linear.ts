@@ -1,4 +1,5 @@
 /** Linear model → raw scores [N, K] float64: design · weights + bias, all in double precision. */
+import { ownValue } from '../data/column-keys.ts';
 import { InputError } from '../errors.ts';
 import { designColumnCount } from '../model/predict-linear.ts';
 import type { LinearModel } from '../model/types.ts';
@@ -19,10 +20,10 @@ export function linearScores(g: GraphBuilder, model: LinearModel, outputs: numbe
     throw new InputError(`linear model bias has ${model.bias.length} values, expected ${outputs}`);
   }
   for (const feature of model.signature.features) {
-    if (feature.type === 'numeric' && !model.numeric[feature.name]) {
+    if (feature.type === 'numeric' && !ownValue(model.numeric, feature.name)) {
       throw new InputError(`linear model has no numeric transform for feature "${feature.name}"`);
     }
-    if (feature.type === 'categorical' && !model.categories[feature.name]) {
+    if (feature.type === 'categorical' && !ownValue(model.categories, feature.name)) {
       throw new InputError(`linear model has no category list for feature "${feature.name}"`);
     }
   }

@@ -3,6 +3,7 @@
  * arithmetic as src/model/inputs.ts and the TypeScript predictors.
  */
 
+import { ownValue } from '../data/column-keys.ts';
 import { InputError } from '../errors.ts';
 import type { FeatureSpec, GbdtModel, LinearModel } from '../model/types.ts';
 import { attr, ELEMENT, type GraphBuilder, ML_DOMAIN } from './graph.ts';
@@ -14,7 +15,7 @@ import { attr, ELEMENT, type GraphBuilder, ML_DOMAIN } from './graph.ts';
 export function gbdtFeatureMatrix(g: GraphBuilder, model: GbdtModel): string {
   const columns = model.signature.features.map((feature) => {
     if (feature.type === 'numeric') return feature.name;
-    const categories = model.categoryCodes[feature.name] ?? [];
+    const categories = ownValue(model.categoryCodes, feature.name) ?? [];
     const { keys, codes } = firstOccurrences(categories);
     // A lookup table needs a key: "" (what a missing value is fed as) maps to NaN like everything else.
     if (keys.length === 0) {
@@ -55,7 +56,7 @@ export function linearDesignMatrix(g: GraphBuilder, model: LinearModel): DesignM
       numeric.push({ feature, designColumn });
       designColumn += 1;
     } else {
-      const categories = model.categories[feature.name] ?? [];
+      const categories = ownValue(model.categories, feature.name) ?? [];
       categorical.push({ feature, designColumn, categories });
       designColumn += categories.length;
     }
@@ -64,7 +65,7 @@ export function linearDesignMatrix(g: GraphBuilder, model: LinearModel): DesignM
   const blocks: string[] = [];
   const weightRows: number[] = [];
   if (numeric.length > 0) {
-    const transforms = numeric.map(({ feature }) => model.numeric[feature.name]!);
+    const transforms = numeric.map(({ feature }) => ownValue(model.numeric, feature.name)!);
     const raw =
       numeric.length === 1
         ? numeric[0]!.feature.name

@@ -7,6 +7,7 @@
  * float64: Cast to int64 → Gather the leaf values (double) → MatMul with a [T, K] 0/1 tree-to-output
  * matrix → Add baseScore. The sums then match the TypeScript float64 sums to rounding (~1e-12).
  */
+import { ownValue } from '../data/column-keys.ts';
 import { InputError } from '../errors.ts';
 import { codeRangesProblem } from '../model/code-ranges.ts';
 import type { GbdtModel, Tree } from '../model/types.ts';
@@ -102,7 +103,7 @@ export function flattenTrees(model: GbdtModel, outputs: number): LeafIndexEnsemb
         const ranges = tree.leftCodeRanges?.[node] ?? [];
         if (ranges.length > 0) {
           const spec = model.signature.features[feature]!;
-          const known = spec.type === 'categorical' ? (model.categoryCodes[spec.name]?.length ?? 0) : 0;
+          const known = spec.type === 'categorical' ? (ownValue(model.categoryCodes, spec.name)?.length ?? 0) : 0;
           const problem = codeRangesProblem(ranges, known);
           if (problem) fail(`node ${node}: category set on "${spec.name}": ${problem}`);
           const list = codeRuns(ranges, known);

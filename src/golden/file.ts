@@ -15,3 +15,8 @@ export function readGoldenSet(path: string): GoldenSet {
 export function writeGoldenSet(path: string, set: GoldenSet): void {
   writeJson(path, goldenSetSchema.parse(set));
 }
+
+/** The bytes of golden.json as writeGoldenSet writes them (two-space JSON, final newline): the registry asset. */
+export function serializeGoldenSet(set: GoldenSet): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(set, null, 2)}\n`);
+}

@@ -5,10 +5,12 @@
  * Graph contract (written by src/export): one input per feature named by the feature — numeric as
  * float [N,1], categorical as string [N,1] — and the outputs named in ONNX_OUTPUTS.
  */
+
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
 import ort from 'onnxruntime-node';
+import { columnRecord } from '../data/column-keys.ts';
 import type { Table } from '../data/types.ts';
 import { InputError } from '../errors.ts';
 import { findColumn } from './inputs.ts';
@@ -294,7 +296,7 @@ export function tableToFeeds(
   end = table.rowCount,
 ): Record<string, ort.Tensor> {
   const n = end - start;
-  const feeds: Record<string, ort.Tensor> = {};
+  const feeds = columnRecord<ort.Tensor>();
   for (const feature of signature.features) {
     const column = findColumn(table, feature.name);
     if (feature.type === 'numeric') {

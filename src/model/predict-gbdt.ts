@@ -6,6 +6,7 @@
  * the node's leftCodeRanges. Raw score = baseScore + the leaf values of the trees,
  * added in float64 in tree order; then the link.
  */
+import { ownValue } from '../data/column-keys.ts';
 import type { Table } from '../data/types.ts';
 import { InputError } from '../errors.ts';
 import { inCodeRanges } from './code-ranges.ts';
@@ -78,7 +79,7 @@ function featureMatrix(model: GbdtModel, table: Table): Float64Array {
       column.set(numericInput(table, spec.name));
       return;
     }
-    const categories = model.categoryCodes[spec.name];
+    const categories = ownValue(model.categoryCodes, spec.name);
     if (!categories) throw new InputError(`model has no category codes for categorical feature "${spec.name}"`);
     const codes = categoryInput(table, spec.name, categories);
     for (let i = 0; i < rowCount; i++) column[i] = codes[i]! < 0 ? Number.NaN : codes[i]!;

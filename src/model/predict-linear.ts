@@ -2,6 +2,7 @@
  * Linear model inference in TypeScript, mirroring the exported ONNX graph: numeric inputs as float32,
  * impute then standardise, one-hot over the listed categories, scores = design·weights + bias in float64.
  */
+import { ownValue } from '../data/column-keys.ts';
 import type { Table } from '../data/types.ts';
 import { categoryInput, numericInput } from './inputs.ts';
 import { applyLink, outputCount } from './link.ts';
@@ -44,7 +45,7 @@ export type DesignBlock =
 export function designColumnCount(pre: LinearPreprocessing): number {
   let count = 0;
   for (const feature of pre.signature.features) {
-    count += feature.type === 'numeric' ? 1 : (pre.categories[feature.name]?.length ?? 0);
+    count += feature.type === 'numeric' ? 1 : (ownValue(pre.categories, feature.name)?.length ?? 0);
   }
   return count;
 }
@@ -56,7 +57,7 @@ export function linearDesign(pre: LinearPreprocessing, table: Table): LinearDesi
   let column = 0;
   for (const feature of pre.signature.features) {
     if (feature.type === 'numeric') {
-      const transform = pre.numeric[feature.name];
+      const transform = ownValue(pre.numeric, feature.name);
       if (!transform) throw new Error(`linear model has no numeric transform for feature "${feature.name}"`);
       const values = numericInput(table, feature.name);
       const { impute, center, scale } = transform;
@@ -67,7 +68,7 @@ export function linearDesign(pre: LinearPreprocessing, table: Table): LinearDesi
       blocks.push({ kind: 'numeric', feature: feature.name, column, values });
       column += 1;
     } else {
-      const categories = pre.categories[feature.name];
+      const categories = ownValue(pre.categories, feature.name);
       if (!categories) throw new Error(`linear model has no category list for feature "${feature.name}"`);
       const hot = categoryInput(table, feature.name, categories);
       for (let i = 0; i < rowCount; i++) if (hot[i]! >= 0) hot[i] = hot[i]! + column;

@@ -2,7 +2,9 @@
  * model.json: the trained model as canonical JSON (sorted keys, exact numbers) and back, with the
  * file checked against the model format so a corrupted or hand-edited file fails with the bad key.
  */
+
 import { z } from 'zod';
+import { columnRecord, ownValue } from '../data/column-keys.ts';
 import { InputError } from '../errors.ts';
 import { codeRangesProblem } from './code-ranges.ts';
 import { outputCount } from './link.ts';
@@ -18,6 +20,29 @@ export const signatureSchema = z
     classes: z.array(z.string()).min(2).optional(),
   })
   .strict();
+
+/**
+ * An object keyed by column names, read into a null-prototype record: zod's own record drops a `__proto__`
+ * key (a legal column name) without checking it.
+ */
+function columnRecordSchema<T extends z.ZodType>(value: T) {
+  return z
+    .custom<Record<string, unknown>>(
+      (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
+      'expected an object keyed by column names',
+    )
+    .transform((given, ctx) => {
+      const record = columnRecord<z.output<T>>();
+      for (const [key, raw] of Object.entries(given)) {
+        const parsed = value.safeParse(raw);
+        if (parsed.success) record[key] = parsed.data;
+        else
+          for (const issue of parsed.error.issues)
+            ctx.addIssue({ code: 'custom', message: issue.message, path: [key, ...issue.path] });
+      }
+      return record;
+    });
+}
 
 const linkSchema = z.enum(['identity', 'sigmoid', 'softmax']);
 const params = z.record(z.string(), z.unknown());
@@ -44,7 +69,7 @@ const gbdtSchema = z
     link: linkSchema,
     baseScore: z.array(z.number()).min(1),
     trees: z.array(treeSchema),
-    categoryCodes: z.record(z.string(), z.array(z.string())),
+    categoryCodes: columnRecordSchema(z.array(z.string())),
     params,
   })
   .strict();
@@ -54,13 +79,12 @@ const linearSchema = z
     kind: z.literal('linear'),
     signature: signatureSchema,
     link: linkSchema,
-    numeric: z.record(
-      z.string(),
+    numeric: columnRecordSchema(
       z
         .object({ impute: z.number(), center: z.number(), scale: z.number().refine((s) => s !== 0, 'must not be 0') })
         .strict(),
     ),
-    categories: z.record(z.string(), z.array(z.string())),
+    categories: columnRecordSchema(z.array(z.string())),
     weights: z.array(z.array(z.number())),
     bias: z.array(z.number()).min(1),
     params,
@@ -89,9 +113,10 @@ export const modelSchema = z.discriminatedUnion('kind', [gbdtSchema, linearSchem
     for (const f of signature.features) {
       if (f.type === 'numeric') {
         columns += 1;
-        if (!model.numeric[f.name]) issue(['numeric', f.name], `missing transform of numeric feature "${f.name}"`);
+        if (!ownValue(model.numeric, f.name))
+          issue(['numeric', f.name], `missing transform of numeric feature "${f.name}"`);
       } else {
-        const list = model.categories[f.name];
+        const list = ownValue(model.categories, f.name);
         if (!list) issue(['categories', f.name], `missing category list of categorical feature "${f.name}"`);
         columns += list?.length ?? 0;
       }
@@ -107,7 +132,7 @@ export const modelSchema = z.discriminatedUnion('kind', [gbdtSchema, linearSchem
   if (model.baseScore.length !== outputs)
     issue(['baseScore'], `expected ${outputs} value(s), got ${model.baseScore.length}`);
   for (const f of signature.features) {
-    if (f.type === 'categorical' && !model.categoryCodes[f.name]) {
+    if (f.type === 'categorical' && !ownValue(model.categoryCodes, f.name)) {
       issue(['categoryCodes', f.name], `missing category codes of categorical feature "${f.name}"`);
     }
   }
@@ -129,7 +154,7 @@ export const modelSchema = z.discriminatedUnion('kind', [gbdtSchema, linearSchem
         issue(at('leftCodeRanges', node), 'a category set is only allowed on a split of a categorical feature');
         return;
       }
-      const problem = codeRangesProblem(ranges, model.categoryCodes[spec.name]?.length ?? 0);
+      const problem = codeRangesProblem(ranges, ownValue(model.categoryCodes, spec.name)?.length ?? 0);
       if (problem) issue(at('leftCodeRanges', node), `"${spec.name}": ${problem}`);
     });
     const problem = treeStructureProblem(tree, signature.features.length);

@@ -14,6 +14,7 @@ import { configSchema } from '../config/index.ts';
 import type { Table } from '../data/types.ts';
 import { evaluationReportSchema } from '../evaluate/types.ts';
 import { parityReportSchema } from '../export/types.ts';
+import { goldenSetSchema } from '../golden/schema.ts';
 import { describeIssues, readJsonFile, writeFileAtomic } from '../lib/files.ts';
 import { modelFromJson, modelToJson, signatureSchema } from '../model/serialize.ts';
 import type { Model } from '../model/types.ts';
@@ -114,6 +115,7 @@ export const splitFileSchema = z.object({
     holdout_fraction: z.number(),
     train_rows: z.int().min(0),
     holdout_rows: z.int().min(0),
+    holdout_share: z.number().min(0).max(1),
     dropped_missing_target: z.int().min(0),
   }),
   digest: z.string(),
@@ -221,6 +223,14 @@ export const artifacts = {
     what: 'parity report',
     writtenBy: 'export',
     codec: jsonCodec(parityReportSchema),
+  }),
+  golden: artifact({
+    path: 'export/golden.json',
+    what: 'golden requests (raw holdout rows and their predictions) for infra validation',
+    writtenBy: 'export',
+    // Runs exported before golden sets existed have none; their versions register without one.
+    optional: true,
+    codec: jsonCodec(goldenSetSchema),
   }),
   blessing: artifact({
     path: 'validate-model/blessing.json',

@@ -2,12 +2,13 @@
  * prepare: choose features, fix the task and classes, drop rows without a target, split train/holdout
  * and put rows in canonical order. Pure: a Table in, Datasets out.
  */
-import { canonicalOrder, dataDigest, hashUnit, rowKeys } from '../data/digest.ts';
+import { canonicalOrder, dataDigest, rowKeys } from '../data/digest.ts';
 import { selectColumns, selectRows } from '../data/table.ts';
 import type { Column, Table } from '../data/types.ts';
-import { ConfigError, DataError } from '../errors.ts';
+import { ConfigError, type ConfigProblem, DataError } from '../errors.ts';
 import type { FeatureSpec, ModelSignature, Task } from '../model/types.ts';
 import type { Dataset } from '../train/types.ts';
+import { holdoutMask } from './holdout.ts';
 import type { PreparedData, PrepareOptions, SplitSummary } from './types.ts';
 
 /** Fewest rows each side of the split must have for training and evaluation to mean anything. */
@@ -17,43 +18,38 @@ export function prepareData(table: Table, options: PrepareOptions): PreparedData
   const { configFile } = options;
   const byName = new Map(table.columns.map((c) => [c.name, c]));
   const names = () => table.columns.map((c) => JSON.stringify(c.name)).join(', ');
+  // Every column the config names is checked before anything throws, so all problems are reported at once.
+  const problems: ConfigProblem[] = [];
   const target = byName.get(options.target);
-  if (!target) {
-    throw new ConfigError(configFile, 'data.target', `column "${options.target}" not found; columns are: ${names()}`);
-  }
-  for (const column of options.drop) {
-    if (!byName.has(column)) {
-      throw new ConfigError(configFile, 'data.drop', `column "${column}" not found; columns are: ${names()}`);
-    }
-  }
+  if (!target)
+    problems.push({ key: 'data.target', detail: `column "${options.target}" not found; columns are: ${names()}` });
+  // `drop` columns are usually gone already (the loader does not read them); those still here are not features.
   for (const column of options.slices) {
     const found = byName.get(column);
-    if (!found)
-      throw new ConfigError(configFile, 'evaluation.slices', `column "${column}" not found; columns are: ${names()}`);
-    if (found.type !== 'categorical') {
-      throw new ConfigError(
-        configFile,
-        'evaluation.slices',
-        `column "${column}" is ${found.type}; slices need a categorical column`,
-      );
+    if (!found) {
+      problems.push({ key: 'evaluation.slices', detail: `column "${column}" not found; columns are: ${names()}` });
+    } else if (found.type !== 'categorical') {
+      problems.push({
+        key: 'evaluation.slices',
+        detail: `column "${column}" is ${found.type}; slices need a categorical column`,
+      });
     }
   }
   if (options.timeColumn !== undefined) {
     const time = byName.get(options.timeColumn);
-    if (!time)
-      throw new ConfigError(
-        configFile,
-        'split.time_column',
-        `column "${options.timeColumn}" not found; columns are: ${names()}`,
-      );
-    if (time.type === 'categorical') {
-      throw new ConfigError(
-        configFile,
-        'split.time_column',
-        `column "${options.timeColumn}" holds text; expected dates or numbers`,
-      );
+    if (!time) {
+      problems.push({
+        key: 'split.time_column',
+        detail: `column "${options.timeColumn}" not found; columns are: ${names()}`,
+      });
+    } else if (time.type === 'categorical') {
+      problems.push({
+        key: 'split.time_column',
+        detail: `column "${options.timeColumn}" holds text; expected dates or numbers`,
+      });
     }
   }
+  if (problems.length > 0 || !target) throw ConfigError.of(configFile, problems);
 
   const task = options.task ?? inferTask(target);
   if (task === 'regression' && target.type !== 'numeric') {
@@ -102,7 +98,10 @@ export function prepareData(table: Table, options: PrepareOptions): PreparedData
   const keys = rowKeys(kept, usedColumns);
   const digest = dataDigest(kept, usedColumns);
 
-  const { trainRows, holdoutRows, summary } = splitRows(kept, keys, usedColumns, options);
+  const batchOfRow = batchIndex(options.batches, table.rowCount);
+  const batch = Int32Array.from(keptRows, (row) => batchOfRow[row]!);
+  const stratum = task === 'classification' ? Int32Array.from(keptTarget) : null;
+  const { trainRows, holdoutRows, summary } = splitRows(kept, keys, usedColumns, options, { batch, stratum });
   const split: SplitSummary = { ...summary, dropped_missing_target: missing };
   if (trainRows.length < MIN_SPLIT_ROWS || holdoutRows.length < MIN_SPLIT_ROWS) {
     throw new DataError(
@@ -181,25 +180,46 @@ function compareLabels(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Batch index of every table row from the rows per batch (all rows in batch 0 when not given). */
+function batchIndex(batches: readonly number[] | undefined, rowCount: number): Int32Array {
+  const index = new Int32Array(rowCount);
+  if (!batches) return index;
+  const total = batches.reduce((a, b) => a + b, 0);
+  if (total !== rowCount) throw new Error(`prepare: batches hold ${total} rows, the table ${rowCount}`);
+  let row = 0;
+  batches.forEach((rows, b) => {
+    index.fill(b, row, row + rows);
+    row += rows;
+  });
+  return index;
+}
+
 function splitRows(
   table: Table,
   keys: { hi: Uint32Array; lo: Uint32Array },
   usedColumns: readonly string[],
   options: PrepareOptions,
+  streams: { readonly batch: Int32Array; readonly stratum: Int32Array | null },
 ): { trainRows: Uint32Array; holdoutRows: Uint32Array; summary: Omit<SplitSummary, 'dropped_missing_target'> } {
   // Canonical order over the columns the model sees: the model does not depend on file or row order.
   const order = canonicalOrder(table, usedColumns, keys);
   const base = { seed: options.seed, holdout_fraction: options.holdout };
+  const share = (train: number, holdout: number) => (train + holdout === 0 ? 0 : holdout / (train + holdout));
   if (options.timeColumn === undefined) {
+    const held = holdoutMask({ keys, ...streams, share: options.holdout, seed: options.seed });
     const train: number[] = [];
     const holdout: number[] = [];
-    for (const row of order) {
-      (hashUnit(keys.hi[row]!, keys.lo[row]!, options.seed) < options.holdout ? holdout : train).push(row);
-    }
+    for (const row of order) (held[row] === 1 ? holdout : train).push(row);
     return {
       trainRows: Uint32Array.from(train),
       holdoutRows: Uint32Array.from(holdout),
-      summary: { method: 'hash', ...base, train_rows: train.length, holdout_rows: holdout.length },
+      summary: {
+        method: 'hash',
+        ...base,
+        train_rows: train.length,
+        holdout_rows: holdout.length,
+        holdout_share: share(train.length, holdout.length),
+      },
     };
   }
   const time = table.columns.find((c) => c.name === options.timeColumn)!;
@@ -224,6 +244,7 @@ function splitRows(
       ...base,
       train_rows: trainRows.length,
       holdout_rows: holdoutRows.length,
+      holdout_share: share(trainRows.length, holdoutRows.length),
       time_boundary: time.type === 'datetime' ? new Date(boundary).toISOString() : String(boundary),
     },
   };

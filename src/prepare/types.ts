@@ -12,6 +12,11 @@ export interface PrepareOptions {
   /** Categorical columns to keep beside the features for per-slice metrics. */
   readonly slices: readonly string[];
   readonly holdout: number;
+  /**
+   * Rows per batch (file), in table order: the table's first `batches[0]` rows are the first file's, and so on
+   * (the loader's `files[].rows`). Each batch is split on its own (see holdout.ts). Default: one batch.
+   */
+  readonly batches?: readonly number[];
   readonly timeColumn?: string;
   readonly seed: number;
 }
@@ -23,6 +28,8 @@ export interface SplitSummary {
   readonly holdout_fraction: number;
   readonly train_rows: number;
   readonly holdout_rows: number;
+  /** holdout_rows / (train_rows + holdout_rows): the realised share. */
+  readonly holdout_share: number;
   readonly dropped_missing_target: number;
   /** time split: the first held-out instant (ISO). */
   readonly time_boundary?: string;

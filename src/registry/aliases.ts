@@ -1,11 +1,12 @@
 /**
- * Aliases and their history, as one small JSON document per model (registry.json locally, an asset on GitHub).
- * Pure functions: the backends read the document, apply one of these, and store the result atomically.
+ * Aliases and their history, as one small JSON document per model (registry.json locally, an asset on GitHub),
+ * and the serving image continuous delivery pushed for each version. Pure functions: the backends read the
+ * document, apply one of these, and store the result atomically.
  */
 import { z } from 'zod';
 import { AliasMovedError, RegistryError } from './errors.ts';
 import { checkAliasName } from './refs.ts';
-import { type AliasChange, type AliasMeta, aliasChangeSchema } from './types.ts';
+import { type AliasChange, type AliasMeta, aliasChangeSchema, type ImageRecord, imageRecordSchema } from './types.ts';
 
 export const REGISTRY_FORMAT = 1;
 
@@ -15,6 +16,8 @@ const registryDocumentSchema = z
     model: z.string(),
     aliases: z.record(z.string(), z.int().min(1)),
     history: z.array(aliasChangeSchema),
+    /** Version number (as a string key) → the serving image pushed for it; absent until CD pushes one. */
+    images: z.record(z.string().regex(/^[1-9][0-9]*$/), imageRecordSchema).optional(),
   })
   .strict();
 
@@ -73,6 +76,36 @@ export function withAlias(
     doc: { ...doc, aliases: { ...doc.aliases, [alias]: version }, history: [...doc.history, change] },
     change,
   };
+}
+
+/** What an update of the document returns: the new document, and whether it must be stored. */
+export interface DocumentUpdate {
+  readonly doc: RegistryDocument;
+  /** An alias change (recorded in the history). */
+  readonly change?: AliasChange;
+  /** Changed without an alias change (an image record). */
+  readonly dirty?: boolean;
+}
+
+/** The recorded images by version number. */
+export function imagesOf(doc: RegistryDocument): Record<number, ImageRecord> {
+  return Object.fromEntries(Object.entries(doc.images ?? {}).map(([version, image]) => [Number(version), image]));
+}
+
+/** Record the serving image of `version` (a later push of the same version replaces it). */
+export function withImage(
+  doc: RegistryDocument,
+  version: number,
+  image: ImageRecord,
+): { doc: RegistryDocument; dirty: boolean } {
+  const parsed = imageRecordSchema.safeParse(image);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(image)'}: ${issue.message}`);
+    throw new RegistryError(`model ${doc.model} v${version}: not an image record: ${issues.join('; ')}`);
+  }
+  const current = doc.images?.[String(version)];
+  if (current && current.reference === image.reference && current.digest === image.digest) return { doc, dirty: false };
+  return { doc: { ...doc, images: { ...doc.images, [String(version)]: parsed.data } }, dirty: true };
 }
 
 /** Undo the latest set of `alias` still in effect: move it to the version it pointed at before. */

@@ -12,8 +12,10 @@ import type { AssetDigest, PublishFiles } from './types.ts';
 export const MODEL_FILE = 'model.onnx';
 export const CARD_JSON_FILE = 'card.json';
 export const CARD_MD_FILE = 'card.md';
+/** Golden requests for infra validation (src/golden): optional, present in versions registered since export wrote it. */
+export const GOLDEN_FILE = 'golden.json';
 /** Assets a card may list digests for (card.json cannot hold its own digest). */
-export const DIGESTED_FILES = [MODEL_FILE, CARD_MD_FILE] as const;
+export const DIGESTED_FILES = [MODEL_FILE, CARD_MD_FILE, GOLDEN_FILE] as const;
 
 const assetDigestSchema = z
   .object({
@@ -81,7 +83,7 @@ export interface EncodedVersion {
 
 /**
  * Check what `build(version)` returned and turn it into the files to store: the card must name this model,
- * version and run key, and its digests must match model.onnx (required) and card.md (when listed).
+ * version and run key, and its digests must match model.onnx (required), card.md and golden.json (when listed).
  */
 export function encodeVersion(
   files: PublishFiles,
@@ -106,11 +108,17 @@ export function encodeVersion(
   const cardMd = new TextEncoder().encode(files.cardMd);
   verifyAsset(MODEL_FILE, files.model, card, where);
   if (card.assets[CARD_MD_FILE]) verifyAsset(CARD_MD_FILE, cardMd, card, where);
+  if (card.assets[GOLDEN_FILE] && !files.golden) throw new RegistryError(`${where}: the card lists ${GOLDEN_FILE}`);
+  if (files.golden) {
+    if (!card.assets[GOLDEN_FILE]) throw new RegistryError(`${where}: ${GOLDEN_FILE} is not in the card's assets`);
+    verifyAsset(GOLDEN_FILE, files.golden, card, where);
+  }
   return {
     card,
     assets: [
       { name: MODEL_FILE, bytes: files.model },
       { name: CARD_MD_FILE, bytes: cardMd },
+      ...(files.golden ? [{ name: GOLDEN_FILE, bytes: files.golden }] : []),
       // card.json last: a reader that sees it knows the rest was written before.
       { name: CARD_JSON_FILE, bytes: serializeCard(card) },
     ],

@@ -15,11 +15,14 @@
 import { randomBytes } from 'node:crypto';
 import { getOctokit } from '@actions/github';
 import {
+  type DocumentUpdate,
   emptyDocument,
+  imagesOf,
   parseRegistryDocument,
   type RegistryDocument,
   serializeRegistryDocument,
   withAlias,
+  withImage,
   withRollback,
 } from './aliases.ts';
 import {
@@ -29,6 +32,7 @@ import {
   digestOf,
   type EncodedVersion,
   encodeVersion,
+  GOLDEN_FILE,
   MODEL_FILE,
   parseCard,
   type RegistryCard,
@@ -42,6 +46,7 @@ import type {
   AliasChange,
   AliasMeta,
   BuildVersion,
+  ImageRecord,
   ModelRegistry,
   ModelVersion,
   PublishOptions,
@@ -133,7 +138,7 @@ export class GitHubRegistry implements ModelRegistry {
   async pull(name: string, ref: string, dir: string): Promise<PullResult> {
     const { version, release } = await this.resolveRelease(name, ref);
     const assets = new Map<string, Uint8Array>();
-    for (const file of [MODEL_FILE, CARD_MD_FILE]) {
+    for (const file of [MODEL_FILE, CARD_MD_FILE, ...(version.card.assets[GOLDEN_FILE] ? [GOLDEN_FILE] : [])]) {
       const asset = uploadedAsset(release, file);
       if (!asset) throw new RegistryError(`${release.html_url}: asset ${file} is missing`);
       assets.set(file, await this.download(asset));
@@ -182,6 +187,18 @@ export class GitHubRegistry implements ModelRegistry {
   async history(name: string): Promise<AliasChange[]> {
     checkModelName(name);
     return (await this.readDocument(name)).doc.history;
+  }
+
+  async recordImage(name: string, ref: string, image: ImageRecord): Promise<number> {
+    checkModelName(name);
+    const { version } = await this.resolve(name, ref);
+    await this.updateDocument(name, async (doc) => withImage(doc, version, image));
+    return version;
+  }
+
+  async images(name: string): Promise<Record<number, ImageRecord>> {
+    checkModelName(name);
+    return imagesOf((await this.readDocument(name)).doc);
   }
 
   async setAlias(name: string, alias: string, ref: string, meta: AliasMeta): Promise<AliasChange | undefined> {
@@ -489,9 +506,9 @@ export class GitHubRegistry implements ModelRegistry {
   /** Read-modify-write the alias document (compare-and-swap on the asset name; see the file comment). */
   private async updateDocument(
     name: string,
-    update: (doc: RegistryDocument) => Promise<{ doc: RegistryDocument; change?: AliasChange }>,
+    update: (doc: RegistryDocument) => Promise<DocumentUpdate>,
   ): Promise<AliasChange | undefined> {
-    let pending: { seq: number; bytes: Uint8Array; change: AliasChange } | undefined;
+    let pending: { seq: number; bytes: Uint8Array; change: AliasChange | undefined } | undefined;
     for (let attempt = 1; attempt <= 10; attempt++) {
       const state = await this.readDocument(name);
       if (pending && state.release && (await this.holdsDocument(state, pending.seq, pending.bytes))) {
@@ -500,7 +517,7 @@ export class GitHubRegistry implements ModelRegistry {
         return pending.change;
       }
       const result = await update(state.doc);
-      if (!result.change) return undefined;
+      if (!result.change && !result.dirty) return undefined;
       const release = state.release ?? (await this.createRegistryRelease(name));
       const seq = state.maxSeq + 1;
       const bytes = serializeRegistryDocument(result.doc);

@@ -13,14 +13,17 @@ import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  type DocumentUpdate,
   emptyDocument,
+  imagesOf,
   parseRegistryDocument,
   type RegistryDocument,
   serializeRegistryDocument,
   withAlias,
+  withImage,
   withRollback,
 } from './aliases.ts';
-import { CARD_JSON_FILE, CARD_MD_FILE, encodeVersion, MODEL_FILE, parseCard } from './card.ts';
+import { CARD_JSON_FILE, CARD_MD_FILE, encodeVersion, GOLDEN_FILE, MODEL_FILE, parseCard } from './card.ts';
 import { NotFoundError, RegistryError } from './errors.ts';
 import {
   fsyncDir,
@@ -37,6 +40,7 @@ import type {
   AliasChange,
   AliasMeta,
   BuildVersion,
+  ImageRecord,
   ModelRegistry,
   ModelVersion,
   PublishOptions,
@@ -93,7 +97,8 @@ export class LocalRegistry implements ModelRegistry {
   async pull(name: string, ref: string, dir: string): Promise<PullResult> {
     const version = await this.resolve(name, ref);
     const assets = new Map<string, Uint8Array>();
-    for (const file of [MODEL_FILE, CARD_JSON_FILE, CARD_MD_FILE]) {
+    const golden = version.card.assets[GOLDEN_FILE] ? [GOLDEN_FILE] : [];
+    for (const file of [MODEL_FILE, CARD_JSON_FILE, CARD_MD_FILE, ...golden]) {
       assets.set(file, await readFile(join(version.location, file)));
     }
     const files = await writePulledFiles(version, assets, dir, version.location);
@@ -142,6 +147,16 @@ export class LocalRegistry implements ModelRegistry {
 
   async history(name: string): Promise<AliasChange[]> {
     return (await this.readDocument(name)).history;
+  }
+
+  async recordImage(name: string, ref: string, image: ImageRecord): Promise<number> {
+    const { version } = await this.resolve(name, ref);
+    await this.updateDocument(name, async (doc) => withImage(doc, version, image));
+    return version;
+  }
+
+  async images(name: string): Promise<Record<number, ImageRecord>> {
+    return imagesOf(await this.readDocument(name));
   }
 
   async setAlias(name: string, alias: string, ref: string, meta: AliasMeta): Promise<AliasChange | undefined> {
@@ -247,15 +262,13 @@ export class LocalRegistry implements ModelRegistry {
     }
   }
 
-  /** Read-modify-write registry.json under the lock; writes only when `update` returns a change. */
-  private async updateDocument(
-    name: string,
-    update: (doc: RegistryDocument) => Promise<{ doc: RegistryDocument; change?: AliasChange }>,
-  ): Promise<AliasChange | undefined> {
+  /** Read-modify-write registry.json under the lock; writes only when `update` returns a change (or `dirty`). */
+  private async updateDocument(name: string, update: (doc: RegistryDocument) => Promise<DocumentUpdate>) {
     const modelDir = this.modelDir(name);
     return withLock(join(modelDir, LOCK_FILE), async () => {
       const result = await update(await this.readDocument(name));
-      if (result.change) await replaceFileAtomic(join(modelDir, REGISTRY_FILE), serializeRegistryDocument(result.doc));
+      if (result.change || result.dirty)
+        await replaceFileAtomic(join(modelDir, REGISTRY_FILE), serializeRegistryDocument(result.doc));
       return result.change;
     });
   }

@@ -32,6 +32,8 @@ export interface PublishFiles {
   readonly card: Record<string, unknown>;
   /** Markdown rendering of the card (card.md; also the release notes on GitHub). */
   readonly cardMd: string;
+  /** Bytes of golden.json (infra validation's golden requests); when given, the card lists its digest. */
+  readonly golden?: Uint8Array;
 }
 
 /** Progress of a publish, for logs and tests. */
@@ -59,7 +61,13 @@ export interface PublishResult {
 export interface PullResult {
   readonly version: ModelVersion;
   /** Absolute paths of the verified files written into the target folder. */
-  readonly files: { readonly model: string; readonly cardJson: string; readonly cardMd: string };
+  readonly files: {
+    readonly model: string;
+    readonly cardJson: string;
+    readonly cardMd: string;
+    /** golden.json, when the version has one (the card lists it). */
+    readonly golden?: string;
+  };
 }
 
 /** Who moves an alias and why (kept in the history). */
@@ -90,6 +98,20 @@ export const aliasChangeSchema = z
   .strict();
 export type AliasChange = Readonly<z.output<typeof aliasChangeSchema>>;
 
+/** The serving image continuous delivery pushed for a version (`registry show` names it). */
+export const imageRecordSchema = z
+  .object({
+    /** Repository without tag, e.g. ghcr.io/owner/repo-penguins. */
+    reference: z.string().regex(/^[a-z0-9][a-z0-9._/:-]*$/, 'expected an image repository in lower case, no tag'),
+    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 hex digits>'),
+    /** Tags it was pushed with (v3, staging, the commit). */
+    tags: z.array(z.string()),
+    pushed_at: z.iso.datetime({ offset: true }),
+    actor: z.string().min(1),
+  })
+  .strict();
+export type ImageRecord = z.output<typeof imageRecordSchema>;
+
 /** Builds the files of a version once its number is known; may be called again with a higher number on a race. */
 export type BuildVersion = (version: number) => Promise<PublishFiles>;
 
@@ -111,4 +133,8 @@ export interface ModelRegistry {
   rollback(name: string, alias: string, meta?: AliasMeta): Promise<AliasChange>;
   /** Every alias change, oldest first. */
   history(name: string): Promise<AliasChange[]>;
+  /** Record the serving image pushed for the version `ref` resolves to; returns that version number. */
+  recordImage(name: string, ref: string, image: ImageRecord): Promise<number>;
+  /** The recorded serving image of each version that has one. */
+  images(name: string): Promise<Record<number, ImageRecord>>;
 }

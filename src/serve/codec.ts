@@ -11,6 +11,7 @@
  * - shape [N, 1] or [N]; `data` flattened row-major, or nested arrays of the same shape; every input has the
  *   same N ≥ 1; every model input is required.
  */
+import { ownValue } from '../data/column-keys.ts';
 import type { FeatureSpec, ModelSignature } from '../model/types.ts';
 import { ONNX_OUTPUTS } from '../model/types.ts';
 import { InvalidRequestError, TooManyRowsError } from './errors.ts';
@@ -270,7 +271,7 @@ export function decodeRecords(body: unknown, signature: ModelSignature, maxRows 
     }
     for (const key in record) if (!accepted.has(key)) throw unknownColumns(r, record, accepted, signature);
     signature.features.forEach((feature, j) => {
-      const value = record[feature.name];
+      const value = ownValue(record, feature.name);
       if (value === undefined) {
         throw new InvalidRequestError(
           `record ${r}: column "${feature.name}" is missing (null marks a missing value); the model's columns are: ${featureList(signature)}`,

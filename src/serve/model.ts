@@ -4,6 +4,7 @@
  * `predict` (rows → outputs, one onnxruntime session run) and `postprocess` (outputs → response) are the
  * three timed steps of a request.
  */
+
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -183,7 +184,8 @@ export class ServedModel {
       };
     }
     const session = this.session!;
-    const feeds: Record<string, ort.Tensor> = {};
+    // Null prototype: a column may be named "__proto__".
+    const feeds: Record<string, ort.Tensor> = Object.create(null);
     this.signature.features.forEach((feature, j) => {
       const column = block.columns[j]!;
       feeds[feature.name] =

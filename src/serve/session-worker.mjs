@@ -22,7 +22,7 @@ parentPort.on('message', async (job) => {
     return;
   }
   try {
-    const feeds = {};
+    const feeds = Object.create(null); // a column may be named "__proto__"
     for (let j = 0; j < inputs.length; j++) {
       feeds[inputs[j].name] = new ort.Tensor(inputs[j].type, job.columns[j], [job.rows, 1]);
     }

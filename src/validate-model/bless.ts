@@ -95,8 +95,9 @@ export function blessModel(input: BlessInput): Blessing {
     }
   }
 
+  if (options.beat_naive_baseline) checkNaiveBaseline(candidate, primary, checks, notes);
   if (baseline) compareWithBaseline(input, primary, checks, notes);
-  else notes.push('no production model: only absolute thresholds and gates apply');
+  else notes.push('no production model: only the gates, the naive baseline and absolute thresholds apply');
 
   const failed = checks.filter((c) => !c.passed);
   const blessed = failed.length === 0;
@@ -117,6 +118,42 @@ export function blessModel(input: BlessInput): Blessing {
     reasons,
     notes,
   };
+}
+
+/** The candidate's primary metric must be strictly better than the naive model's (see evaluate/naive.ts). */
+function checkNaiveBaseline(
+  candidate: EvaluationReport,
+  primary: MetricName,
+  checks: BlessingCheck[],
+  notes: string[],
+): void {
+  const naive = candidate.naive_baseline;
+  if (!naive) {
+    notes.push('the evaluation has no naive baseline (written by an older version): not compared');
+    return;
+  }
+  const reference = naive.metrics[primary] ?? null;
+  if (reference === null) {
+    notes.push(`${primary} is undefined for the naive baseline on this holdout: not compared`);
+    return;
+  }
+  const value = candidate.metrics[primary] ?? null;
+  const higher = METRICS[primary].higherIsBetter;
+  const passed = value !== null && (higher ? value > reference + COMPARISON_EPS : value < reference - COMPARISON_EPS);
+  const message =
+    value === null
+      ? `${primary} is undefined for the candidate; the naive baseline scores ${fmt(reference)}`
+      : `${primary} ${fmt(value)} ${passed ? 'beats' : 'does not beat'} the naive baseline's ${fmt(reference)} ` +
+        `(${naive.description})`;
+  checks.push({
+    name: `naive_baseline:${primary}`,
+    kind: 'naive_baseline',
+    passed,
+    candidate: value,
+    baseline: reference,
+    threshold: reference,
+    message,
+  });
 }
 
 function compareWithBaseline(input: BlessInput, primary: MetricName, checks: BlessingCheck[], notes: string[]): void {

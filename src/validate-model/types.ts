@@ -9,11 +9,11 @@ export const blessingCheckSchema = z
   .object({
     /** Stable identifier, e.g. `threshold:accuracy:min`, `baseline:macro_f1`, `slice:island=Dream:macro_f1`. */
     name: z.string(),
-    kind: z.enum(['data', 'parity', 'threshold', 'baseline', 'slice']),
+    kind: z.enum(['data', 'parity', 'threshold', 'naive_baseline', 'baseline', 'slice']),
     passed: z.boolean(),
     /** The candidate's value (null for pass/fail gates, or when the metric is undefined). */
     candidate: z.number().nullable(),
-    /** The production model's value on the same rows (baseline and slice checks). */
+    /** The production model's value on the same rows (baseline and slice checks), or the naive model's. */
     baseline: z.number().nullable().optional(),
     /** The bound the candidate was held to (for baseline checks: baseline ∓ tolerance). */
     threshold: z.number().nullable(),

@@ -37,6 +37,35 @@ export interface ValidateDataInput {
   readonly options: DataValidationOptions;
   /** Profile of the reference data (the training data of the production model); enables drift checks. */
   readonly reference?: DataProfile;
+  /** The column to predict (config `data.target`): it must have a value in some row. */
+  readonly target?: string;
+}
+
+/**
+ * What makes data unusable whatever the schema says: no rows at all, or a target without a single value. Checked
+ * before a schema is inferred (nothing can be inferred from such data) and again by validateData.
+ */
+export function unusableData(data: LoadedData, target: string | undefined): Anomaly[] {
+  if (data.table.rowCount === 0) return emptyData(data);
+  const column = target === undefined ? undefined : data.table.columns.find((c) => c.name === target);
+  if (!column) return [];
+  const present =
+    column.type === 'categorical'
+      ? column.codes.some((code) => code >= 0)
+      : column.values.some((v) => !Number.isNaN(v));
+  if (present) return [];
+  const files = data.files.filter((file) => file.rows > 0).map((file) => `${file.path} (${file.rows} rows)`);
+  return [
+    {
+      kind: 'empty_target',
+      severity: 'error',
+      column: column.name,
+      message: `target column "${column.name}" has no value in any row of ${listSome(files, 5)}; every cell is empty or a missing-value marker (data.missing_values)`,
+      expected: 'a value in at least 1 row',
+      actual: 0,
+      count: data.table.rowCount,
+    },
+  ];
 }
 
 /**
@@ -53,6 +82,7 @@ export function validateData(input: ValidateDataInput): ValidationReport {
   const loaded = new Map(table.columns.map((column) => [column.name, column]));
   const schemaColumns = new Map(schema.columns.map((column) => [column.name, column]));
 
+  anomalies.push(...(table.rowCount === 0 ? [] : unusableData(data, input.target)));
   anomalies.push(...emptyData(data));
   anomalies.push(...duplicateHeaders(data));
   anomalies.push(...raggedRows(data));
@@ -120,12 +150,15 @@ export function validateData(input: ValidateDataInput): ValidationReport {
 function emptyData(data: LoadedData): Anomaly[] {
   const paths = data.files.map((file) => file.path);
   if (data.table.rowCount === 0) {
-    const listed = paths.length === 0 ? 'no input files' : `${paths.length} file(s): ${listSome(paths, 5)}`;
+    const listed =
+      paths.length === 0
+        ? 'no input files'
+        : `${listSome(paths, 5)} ${paths.length === 1 ? 'has' : 'have'} a header but no data rows`;
     return [
       {
         kind: 'empty_data',
         severity: 'error',
-        message: `the data has no rows (${listed})`,
+        message: `the data has no rows: ${listed}`,
         expected: 'at least 1 row',
         actual: 0,
         count: 0,

@@ -1,4 +1,10 @@
-export { RAGGED_ROWS_LISTED, UNSEEN_EXAMPLES, type ValidateDataInput, validateData } from './anomalies.ts';
+export {
+  RAGGED_ROWS_LISTED,
+  UNSEEN_EXAMPLES,
+  unusableData,
+  type ValidateDataInput,
+  validateData,
+} from './anomalies.ts';
 export {
   computeDrift,
   computeDriftFromProfiles,

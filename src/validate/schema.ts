@@ -7,8 +7,11 @@
  * - required = no missing value seen (required columns must be in every file's header);
  * - max_missing_fraction = max(0.05, 2 × observed), rounded up to 2 decimals, at most 1;
  * - numeric min/max = the observed min/max, not widened. TFX infers no ranges; Conveyor does, so a value outside
- *   the training range is caught, and how hard it stops the pipeline is `validation.data.severity.out_of_range`
- *   (per column in the schema). Widen a range by editing the file.
+ *   the training range is reported, as a warning by default (`validation.data.severity.out_of_range`): ranges seen
+ *   in the first batches are not limits of the world, and a tree model or a standardised linear model handles a
+ *   value beyond them. Errors by default are kept for what breaks training or serving: wrong types, a required
+ *   column missing, too many missing values. Tighten a column with `"severity": {"out_of_range": "error"}` in the
+ *   schema (or config-wide), and set its min/max to the limits that really hold.
  * - categories = every category seen when there are at most `max_categories` (profile, default 100) of them, like
  *   TFX's max_string_domain_size; with more, no category list is written and any category is accepted.
  */

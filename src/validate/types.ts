@@ -300,6 +300,7 @@ export type DriftOptions = Pick<
 
 export const ANOMALY_KINDS = [
   'empty_data',
+  'empty_target',
   'duplicate_header',
   'ragged_row',
   'missing_column',

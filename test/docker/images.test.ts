@@ -97,7 +97,14 @@ describe.skipIf(unavailable !== undefined)('serving image', () => {
     expect(contents.npm).toBe(false);
     expect(contents.shell).toBe(false);
     expect(contents.ortPlatforms).toEqual(['linux']);
-    for (const absent of ['@actions/artifact', '@actions/core', 'csv-parse', 'hyparquet', 'vitest', 'typescript']) {
+    for (const absent of [
+      '@actions/artifact',
+      '@actions/core',
+      '@actions/github',
+      'csv-parse',
+      'hyparquet',
+      'vitest',
+    ]) {
       expect(contents.modules, absent).not.toContain(absent);
     }
     for (const absent of ['train', 'export', 'pipeline', 'prepare', 'evaluate', 'data']) {

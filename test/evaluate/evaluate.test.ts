@@ -256,3 +256,41 @@ describe('evaluateModel on a trained penguins model', () => {
     expect(report.classification!.per_class.reduce((a, c) => a + c.support, 0)).toBe(holdout.table.rowCount);
   });
 });
+
+describe('naive baseline', () => {
+  it('scores the majority class with the training class shares, as sklearn DummyClassifier(prior)', () => {
+    const data = binaryData(); // holdout targets 1, 0, 1, 0, 0, 1
+    const predictions = predictLinear(binaryModel, data.table);
+    // Training rows: 3 × pos, 1 × neg → always "pos" with probabilities [0.25, 0.75].
+    const trainTarget = Float64Array.of(1, 1, 0, 1);
+    const report = evaluateModel({ data, predictions, model: binaryModel, slices: [], trainTarget });
+    const naive = report.naive_baseline!;
+    expect(naive.strategy).toBe('prior');
+    expect(naive.description).toMatch(/^always "pos" \(75% of training rows\)/);
+    expect(naive.metrics.accuracy).toBeCloseTo(0.5, 12);
+    expect(naive.metrics.roc_auc).toBe(0.5); // one score for every row ranks nothing
+    expect(naive.metrics.log_loss).toBeCloseTo(-(3 * Math.log(0.75) + 3 * Math.log(0.25)) / 6, 12);
+    // pos: precision 0.5, recall 1 → f1 2/3; neg never predicted → f1 0.
+    expect(naive.metrics.macro_f1).toBeCloseTo(1 / 3, 12);
+    expect(() => evaluationReportSchema.parse(JSON.parse(JSON.stringify(report)))).not.toThrow();
+    expect(formatEvaluation(report)).toContain('naive: a model that ignores the features — always "pos"');
+    expect(evaluateModel({ data, predictions, model: binaryModel, slices: [] }).naive_baseline).toBeNull();
+  });
+
+  it('scores the training mean for regression: R² ≤ 0 on the holdout', () => {
+    const model: LinearModel = {
+      ...binaryModel,
+      signature: { task: 'regression', target: 'y', features: binaryModel.signature.features },
+      link: 'identity',
+    };
+    const data: Dataset = { ...binaryData(), signature: model.signature, target: Float64Array.of(1, 2, 3, 4, 5, 6) };
+    const predictions = predictLinear(model, data.table);
+    const report = evaluateModel({ data, predictions, model, slices: [], trainTarget: Float64Array.of(2, 4) });
+    const naive = report.naive_baseline!;
+    expect(naive).toMatchObject({ strategy: 'mean', description: 'always the training mean 3' });
+    // Residuals -2..3 around 3: mean square (4 + 1 + 0 + 1 + 4 + 9) / 6.
+    expect(naive.metrics.rmse).toBeCloseTo(Math.sqrt(19 / 6), 12);
+    expect(naive.metrics.mae).toBeCloseTo(1.5, 12);
+    expect(naive.metrics.r2!).toBeLessThanOrEqual(0);
+  });
+});

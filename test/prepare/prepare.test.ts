@@ -87,23 +87,71 @@ describe('prepareData', () => {
     expect(prepared.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('holds out about the configured share, by a seeded content hash', () => {
+  it('holds out the configured share to within a row per batch and class, chosen by a seeded content hash', () => {
     const prepared = prepareData(sample(), options);
-    expect(prepared.split.method).toBe('hash');
-    expect(prepared.holdout.table.rowCount).toBeGreaterThan(25);
-    expect(prepared.holdout.table.rowCount).toBeLessThan(55);
+    const { split } = prepared;
+    expect(split).toMatchObject({ method: 'hash', holdout_fraction: 0.2 });
+    expect(split.train_rows + split.holdout_rows).toBe(200);
+    expect(split.holdout_share).toBe(split.holdout_rows / 200);
+    // Stratified: each class (67, 67 and 66 rows) is held out at the share, to within one row.
+    const count = (target: Float64Array, k: number) => Array.from(target).filter((t) => t === k).length;
+    for (const k of [0, 1, 2]) {
+      const rows = count(prepared.train.target, k) + count(prepared.holdout.target, k);
+      expect(Math.abs(count(prepared.holdout.target, k) - 0.2 * rows)).toBeLessThan(1);
+    }
     const other = prepareData(sample(), { ...options, seed: 43 });
     expect(rowsAsText(other.holdout.table)).not.toEqual(rowsAsText(prepared.holdout.table));
+    expect(Math.abs(other.split.holdout_rows - 40)).toBeLessThan(3);
   });
 
-  it('gives the same split, order and digest whatever the input row order', () => {
+  it('keeps the share close on small data where a per-row coin drifts (442 rows, 0.2 → 88 or 89)', () => {
+    const rng = new Random(11);
+    const n = 442;
+    const t = table([
+      numeric(
+        'x',
+        Array.from({ length: n }, () => rng.next()),
+      ),
+      numeric(
+        'y',
+        Array.from({ length: n }, () => rng.next() * 100),
+      ),
+    ]);
+    for (const seed of [1, 2, 3, 42]) {
+      const prepared = prepareData(t, { ...options, target: 'y', seed, batches: [n] });
+      expect([88, 89]).toContain(prepared.split.holdout_rows);
+    }
+    // Three batches: within one row per batch.
+    const batched = prepareData(t, { ...options, target: 'y', batches: [100, 142, 200] });
+    expect(Math.abs(batched.split.holdout_rows - 0.2 * n)).toBeLessThanOrEqual(3);
+  });
+
+  it('never moves a row when batches arrive: a new file, or rows appended to the last file', () => {
+    const rows = (count: number) => sample(Array.from({ length: count }, (_, i) => i));
+    const sides = (prepared: ReturnType<typeof prepareData>) => {
+      const side = new Map<string, string>();
+      for (const row of rowsAsText(prepared.train.table)) side.set(row, 'train');
+      for (const row of rowsAsText(prepared.holdout.table)) side.set(row, 'holdout');
+      return side;
+    };
+    const before = sides(prepareData(rows(120), { ...options, batches: [60, 60] }));
+    const withNewFile = sides(prepareData(rows(200), { ...options, batches: [60, 60, 80] }));
+    const appended = sides(prepareData(rows(200), { ...options, batches: [60, 140] }));
+    for (const [row, side] of before) {
+      expect(withNewFile.get(row)).toBe(side);
+      expect(appended.get(row)).toBe(side);
+    }
+  });
+
+  it('gives the same digest and canonical row order whatever the input row order', () => {
     const shuffled = new Random(3).shuffle(Array.from({ length: 200 }, (_, i) => i));
     const a = prepareData(sample(), options);
     const b = prepareData(sample(shuffled), options);
-    expect(rowsAsText(b.train.table)).toEqual(rowsAsText(a.train.table));
-    expect(rowsAsText(b.holdout.table)).toEqual(rowsAsText(a.holdout.table));
-    expect(Array.from(b.train.target)).toEqual(Array.from(a.train.target));
     expect(b.digest).toBe(a.digest);
+    // Within each side, rows come in canonical (content) order, not input order.
+    const both = [...rowsAsText(b.train.table), ...rowsAsText(b.holdout.table)].sort();
+    expect(both).toEqual([...rowsAsText(a.train.table), ...rowsAsText(a.holdout.table)].sort());
+    expect(Math.abs(b.split.holdout_rows - 40)).toBeLessThan(3);
   });
 
   it('keeps identical rows on the same side of the split', () => {
@@ -133,14 +181,31 @@ describe('prepareData', () => {
     );
   });
 
-  it('checks drop, slices and time_column names and types', () => {
-    expect(() => prepareData(sample(), { ...options, drop: ['nope'] })).toThrow(/data\.drop: column "nope" not found/);
+  it('checks slices and time_column names and types; a drop column the loader already left out is fine', () => {
+    expect(prepareData(sample(), { ...options, drop: ['gone'] }).signature.features.length).toBeGreaterThan(0);
+    expect(prepareData(sample(), { ...options, drop: ['x'] }).signature.features.map((f) => f.name)).not.toContain('x');
     expect(() => prepareData(sample(), { ...options, slices: ['x'] })).toThrow(
       /evaluation\.slices: column "x" is numeric/,
     );
     expect(() => prepareData(sample(), { ...options, timeColumn: 'color' })).toThrow(
       /split\.time_column: column "color" holds text/,
     );
+  });
+
+  it('reports every misnamed column of the config at once', () => {
+    let error: unknown;
+    try {
+      prepareData(sample(), { ...options, target: 'species', slices: ['x', 'nope'], timeColumn: 'color' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((p) => p.key)).toEqual([
+      'data.target',
+      'evaluation.slices',
+      'evaluation.slices',
+      'split.time_column',
+    ]);
   });
 
   it('drops rows without a target, with a warning', () => {

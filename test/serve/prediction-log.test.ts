@@ -93,6 +93,45 @@ describe('PredictionLog', () => {
     ]);
   });
 
+  it('writes any column name and value as valid JSON, "__proto__" and quotes included', () => {
+    const odd: ModelSignature = {
+      task: 'regression',
+      target: 'y',
+      features: [
+        { name: '__proto__', type: 'categorical' },
+        { name: 'constructor', type: 'numeric' },
+        { name: 'a "quoted"\nname', type: 'categorical' },
+      ],
+    };
+    const line = formatLine({
+      time: 0,
+      requestId: 'id "1"',
+      modelName: 'm',
+      modelVersion: 'v1',
+      endpoint: 'predict',
+      signature: odd,
+      block: {
+        rows: 2,
+        columns: [],
+        sent: [
+          ['x', ''],
+          [1.5, null],
+          ['é\\"', 'ok'],
+        ],
+      },
+      outputs: { rows: 2, value: Float64Array.of(0.1, Number.NaN) },
+      unseen: [1, 0, 2],
+    });
+    const parsed = JSON.parse(line);
+    expect(Object.getOwnPropertyNames(parsed.inputs)).toEqual(['__proto__', 'constructor', 'a "quoted"\nname']);
+    expect(Object.getOwnPropertyDescriptor(parsed.inputs, '__proto__')?.value).toEqual(['x', null]);
+    expect(parsed.inputs.constructor).toEqual([1.5, null]);
+    expect(parsed.inputs['a "quoted"\nname']).toEqual(['é\\"', 'ok']);
+    expect(parsed.outputs).toEqual({ value: [0.1, null] });
+    expect(Object.getOwnPropertyNames(parsed.unseen)).toEqual(['__proto__', 'a "quoted"\nname']);
+    expect(parsed.request_id).toBe('id "1"');
+  });
+
   it('samples with its seed: the same requests are logged on every run, about sample_rate of them', async () => {
     const logged: string[][] = [];
     for (const run of [1, 2]) {

@@ -39,6 +39,11 @@ function classificationReport(
     regression: null,
     slices: slices.length > 0 ? [{ column: 'island', min_rows: 30, values: slices }] : [],
     importance: { method: 'total_gain', features: [] },
+    naive_baseline: {
+      strategy: 'prior',
+      description: 'always "a" (50% of training rows)',
+      metrics: { accuracy: 0.5, balanced_accuracy: 0.5, log_loss: 0.69, roc_auc: 0.5, macro_f1: 0.33 },
+    },
     ...extra,
   };
 }
@@ -52,6 +57,11 @@ function regressionReport(rmse: number): EvaluationReport {
     metrics: { rmse, mae: rmse * 0.8, r2: 0.7 },
     higher_is_better: { rmse: false, mae: false, r2: true },
     log_loss_eps: null,
+    naive_baseline: {
+      strategy: 'mean',
+      description: 'always the training mean 5',
+      metrics: { rmse: 20, mae: 16, r2: 0 },
+    },
   };
 }
 
@@ -70,7 +80,7 @@ describe('blessModel', () => {
     expect(blessing.baseline_version).toBe('v3');
     const check = blessing.checks.find((c) => c.name === 'baseline:macro_f1')!;
     expect(check).toMatchObject({ passed: true, candidate: 0.93, baseline: 0.9, threshold: expect.closeTo(0.89, 12) });
-    expect(blessing.reasons).toEqual(['all 3 checks passed against production v3']);
+    expect(blessing.reasons).toEqual(['all 4 checks passed against production v3']);
     expect(() => blessingSchema.parse(JSON.parse(JSON.stringify(blessing)))).not.toThrow();
     expect(() => assertBlessed(blessing)).not.toThrow();
   });
@@ -175,9 +185,52 @@ describe('blessModel', () => {
     });
     expect(passing.blessed).toBe(true);
     expect(passing.baseline_version).toBeNull();
-    expect(passing.checks.map((c) => c.name)).toEqual(['data_validation', 'parity', 'threshold:accuracy:min']);
-    expect(passing.reasons).toEqual(['all 3 checks passed (first model, no baseline)']);
-    expect(passing.notes).toEqual(['no production model: only absolute thresholds and gates apply']);
+    expect(passing.checks.map((c) => c.name)).toEqual([
+      'data_validation',
+      'parity',
+      'threshold:accuracy:min',
+      'naive_baseline:macro_f1',
+    ]);
+    expect(passing.reasons).toEqual(['all 4 checks passed (first model, no baseline)']);
+    expect(passing.notes).toEqual([
+      'no production model: only the gates, the naive baseline and absolute thresholds apply',
+    ]);
+  });
+
+  it('refuses a first model that does not beat the naive baseline, in either direction of metric', () => {
+    const classification = blessModel({ candidate: classificationReport(0.33), options: options(), ...ok });
+    expect(classification.blessed).toBe(false);
+    expect(classification.checks.find((c) => c.kind === 'naive_baseline')).toMatchObject({
+      name: 'naive_baseline:macro_f1',
+      passed: false,
+      candidate: 0.33,
+      baseline: 0.33,
+    });
+    expect(classification.reasons).toEqual([
+      'macro_f1 0.3300 does not beat the naive baseline\'s 0.3300 (always "a" (50% of training rows))',
+    ]);
+    // R² below 0 means an RMSE above the training mean's: refused.
+    const regression = blessModel({ candidate: regressionReport(23), options: options(), ...ok });
+    expect(regression.blessed).toBe(false);
+    expect(regression.reasons[0]).toMatch(/^rmse 23\.0000 does not beat the naive baseline's 20\.0000/);
+    expect(blessModel({ candidate: regressionReport(19), options: options(), ...ok }).blessed).toBe(true);
+  });
+
+  it('skips the naive baseline when configured off, and notes a report without one', () => {
+    const off = blessModel({
+      candidate: classificationReport(0.2),
+      options: options({ beat_naive_baseline: false }),
+      ...ok,
+    });
+    expect(off.blessed).toBe(true);
+    expect(off.checks.some((c) => c.kind === 'naive_baseline')).toBe(false);
+    const old = blessModel({
+      candidate: classificationReport(0.9, [], { naive_baseline: undefined }),
+      options: options(),
+      ...ok,
+    });
+    expect(old.blessed).toBe(true);
+    expect(old.notes).toContain('the evaluation has no naive baseline (written by an older version): not compared');
   });
 
   it('fails an absolute threshold even when better than production', () => {

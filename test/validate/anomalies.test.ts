@@ -9,6 +9,7 @@ import {
   DataValidationError,
   formatValidationReport,
   inferSchema,
+  unusableData,
   validateData,
   validationReportSchema,
 } from '../../src/validate/index.ts';
@@ -95,11 +96,12 @@ describe('validateData', () => {
         files({ b1: { bill_length_mm: [39.1, 46.5, 30, 40.3] }, b2: { bill_length_mm: [47.2, 36.7, 50, 812] } }),
       ),
     );
-    expect(report.ok).toBe(false);
+    // A warning by default: ranges inferred from the first batches are not limits of the world.
+    expect(report.ok).toBe(true);
     const anomaly = only(report.anomalies, 'out_of_range');
     expect(anomaly).toEqual({
       kind: 'out_of_range',
-      severity: 'error',
+      severity: 'warning',
       column: 'bill_length_mm',
       file: B1,
       line: 4,
@@ -245,13 +247,37 @@ describe('validateData', () => {
     );
   });
 
+  it('reports a target without a value in any row as an error naming the files, before and in validation', () => {
+    const noTarget = buildLoaded(
+      [
+        { path: B1, columns: { species: [null, null], bill_length_mm: [40, 41] } },
+        { path: B2, columns: { species: [null], bill_length_mm: [42] } },
+      ],
+      { types: { species: 'categorical' } },
+    );
+    const expected = {
+      kind: 'empty_target',
+      severity: 'error',
+      column: 'species',
+      message: `target column "species" has no value in any row of ${B1} (2 rows), ${B2} (1 rows); every cell is empty or a missing-value marker (data.missing_values)`,
+    };
+    expect(unusableData(noTarget, 'species')).toEqual([expect.objectContaining(expected)]);
+    const report = validateData({ data: noTarget, schema, options: validationOptions(), target: 'species' });
+    expect(report.ok).toBe(false);
+    expect(only(report.anomalies, 'empty_target')).toMatchObject(expected);
+    // One value anywhere is enough; rows without one are prepare's business (dropped with a warning).
+    const [b1] = files();
+    expect(unusableData(buildLoaded([b1!]), 'species')).toEqual([]);
+  });
+
   it('reports no rows at all as an error and an empty file as a warning', () => {
     const none = validate(buildLoaded([{ path: B1, columns: { species: [], bill_length_mm: [] } }]));
     expect(none.ok).toBe(false);
     expect(only(none.anomalies, 'empty_data')).toMatchObject({
       severity: 'error',
-      message: `the data has no rows (1 file(s): ${B1})`,
+      message: `the data has no rows: ${B1} has a header but no data rows`,
     });
+    expect(unusableData(buildLoaded([{ path: B1, columns: { species: [] } }]), 'species')).toHaveLength(1);
     const [b1] = files();
     const oneEmpty = validate(
       buildLoaded([b1, { path: B2, columns: { species: [], bill_length_mm: [], island: [] } }]),
@@ -347,9 +373,9 @@ describe('severities', () => {
   const outOfRange = () => buildLoaded(files({ b2: { bill_length_mm: [47.2, 36.7, 50, 812] } }));
 
   it('come from config validation.data.severity: warnings keep ok true, errors make it false', () => {
-    const asError = validate(outOfRange());
+    const asError = validate(outOfRange(), validationOptions({ severity: { out_of_range: 'error' } }));
     expect(asError).toMatchObject({ ok: false, errors: 1, warnings: 0 });
-    const asWarning = validate(outOfRange(), validationOptions({ severity: { out_of_range: 'warning' } }));
+    const asWarning = validate(outOfRange());
     expect(asWarning).toMatchObject({ ok: true, errors: 0, warnings: 1 });
     expect(asWarning.anomalies[0]).toMatchObject({ kind: 'out_of_range', severity: 'warning' });
     const unseen = buildLoaded(files({ b1: { island: ['Mars', 'Mars', 'Mars', 'Dream'] } }));
@@ -366,7 +392,10 @@ describe('severities', () => {
         column.name === 'bill_length_mm' ? { ...column, severity: { out_of_range: 'warning' as const } } : column,
       ),
     };
-    expect(validate(outOfRange(), validationOptions(), relaxed)).toMatchObject({ ok: true, warnings: 1 });
+    expect(validate(outOfRange(), validationOptions({ severity: { out_of_range: 'error' } }), relaxed)).toMatchObject({
+      ok: true,
+      warnings: 1,
+    });
     const strict: DataSchema = {
       ...schema,
       columns: schema.columns.map((column) =>

@@ -16,7 +16,8 @@ export async function evaluateStage(ctx: RunContext): Promise<EvaluateOutcome> {
   const model = await readArtifact(dir, 'model', STAGE);
   const data = await readDataset(dir, 'holdout', signature, STAGE);
   const predictions = predict(model, data.table);
-  const report = evaluateModel({ data, predictions, model, slices: config.evaluation.slices });
+  const trainTarget = (await readDataset(dir, 'train', signature, STAGE)).target;
+  const report = evaluateModel({ data, predictions, model, slices: config.evaluation.slices, trainTarget });
   await writeArtifact(dir, 'evaluation', report, STAGE);
   ctx.log(indent(formatEvaluation(report)));
   return report;

@@ -1,6 +1,10 @@
-/** export executor: model.json → model.onnx, then the parity gate on the holdout rows. */
+/**
+ * export executor: model.json → model.onnx, then the parity gate on the holdout rows, then the golden set
+ * (the first holdout rows and the TypeScript predictions for them) that infra validation sends to the image.
+ */
 import { ParityError } from '../../errors.ts';
 import { checkParity, exportOnnx, type ParityReport } from '../../export/index.ts';
+import { buildGoldenSet } from '../../golden/index.ts';
 import { CONVEYOR_VERSION } from '../../lib/version.ts';
 import { predict } from '../../model/predict.ts';
 import type { Model } from '../../model/types.ts';
@@ -27,12 +31,13 @@ export async function exportStage(ctx: RunContext): Promise<ExportOutcome> {
   const onnx = exportRunModel(ctx, record, model, digest, UNREGISTERED_VERSION);
   await writeArtifact(dir, 'onnx', onnx, STAGE);
   const holdout = await readDataset(dir, 'holdout', signature, STAGE);
+  const reference = predict(model, holdout.table);
   const parity = await checkParity({
     model,
     onnx,
     table: holdout.table,
     tolerance: config.validation.model.parity_tolerance,
-    reference: predict(model, holdout.table),
+    reference,
   });
   await writeArtifact(dir, 'parity', parity, STAGE);
   ctx.log(`  model.onnx ${(onnx.byteLength / 1024).toFixed(1)} KiB`);
@@ -42,6 +47,15 @@ export async function exportStage(ctx: RunContext): Promise<ExportOutcome> {
   ctx.log(
     `  parity: onnxruntime agrees with TypeScript on ${parity.rows} holdout rows (max |diff| ${parity.max_abs_diff.toExponential(2)} ≤ ${parity.tolerance})`,
   );
+  const golden = buildGoldenSet({
+    modelName: config.model.name,
+    signature,
+    table: holdout.table,
+    predictions: reference,
+    tolerance: config.validation.model.parity_tolerance,
+  });
+  await writeArtifact(dir, 'golden', golden, STAGE);
+  ctx.log(`  golden requests: ${golden.rows.length} holdout rows and their predictions, for infra validation`);
   return { bytes: onnx.byteLength, parity };
 }
 

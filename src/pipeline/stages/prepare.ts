@@ -15,6 +15,7 @@ const STAGE = 'prepare';
 export async function prepareStage(ctx: RunContext): Promise<PrepareOutcome> {
   const { config, dir } = ctx;
   const table = await readArtifact(dir, 'table', STAGE);
+  const { files } = await readArtifact(dir, 'data', STAGE);
   const prepared = prepareData(table, {
     configFile: ctx.configFile,
     target: config.data.target,
@@ -22,6 +23,7 @@ export async function prepareStage(ctx: RunContext): Promise<PrepareOutcome> {
     drop: config.data.drop,
     slices: config.evaluation.slices,
     holdout: config.split.holdout,
+    batches: files.map((file) => file.rows),
     ...(config.split.time_column ? { timeColumn: config.split.time_column } : {}),
     seed: config.split.seed,
   });
@@ -41,7 +43,12 @@ export async function prepareStage(ctx: RunContext): Promise<PrepareOutcome> {
     `  ${signature.task}, target "${signature.target}"${signature.classes ? ` (${signature.classes.length} classes)` : ''}, ${signature.features.length} features`,
   );
   ctx.log(
-    `  ${split.method} split: ${split.train_rows} training rows, ${split.holdout_rows} holdout rows; data digest ${prepared.digest.slice(0, 12)}`,
+    `  ${split.method} split: ${split.train_rows} training rows, ${split.holdout_rows} holdout rows ` +
+      `(${percent(split.holdout_share)} held out; configured ${percent(split.holdout_fraction)}); data digest ${prepared.digest.slice(0, 12)}`,
   );
   return outcome;
+}
+
+function percent(share: number): string {
+  return `${Number((share * 100).toFixed(1))}%`;
 }

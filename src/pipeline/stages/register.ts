@@ -7,6 +7,7 @@ import { buildModelCard, modelCardSchema, parseModelCard, renderCardMarkdown } f
 import type { Config } from '../../config/index.ts';
 import { ModelRejectedError, ParityError } from '../../errors.ts';
 import { checkParity } from '../../export/index.ts';
+import { serializeGoldenSet } from '../../golden/index.ts';
 import { historyActor } from '../../lib/actor.ts';
 import { sha256Hex } from '../../lib/files.ts';
 import { readOnnxInfo } from '../../model/onnx.ts';
@@ -54,6 +55,8 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
   const model = await readArtifact(dir, 'model', STAGE);
   const holdout = await readDataset(dir, 'holdout', split.signature, STAGE);
   const baseline = await readArtifactIfPresent(dir, 'baseline-evaluation', STAGE);
+  const goldenSet = await readArtifactIfPresent(dir, 'golden', STAGE);
+  const golden = goldenSet ? serializeGoldenSet(goldenSet) : undefined;
   const reference = predict(model, holdout.table);
 
   const registry = runRegistry(ctx);
@@ -113,6 +116,7 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
       blessing,
       parity,
       onnx: { bytes: onnx, inputs: info.inputs, outputs: info.outputs },
+      ...(golden ? { golden } : {}),
       modelDigest,
       stageDurationsMs: Object.fromEntries(
         Object.entries(record.stages).flatMap(([name, s]) =>
@@ -120,7 +124,7 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
         ),
       ),
     });
-    return { model: onnx, card, cardMd: markdown };
+    return { model: onnx, card, cardMd: markdown, ...(golden ? { golden } : {}) };
   };
 
   const result = await registry.publish(config.model.name, build, {
@@ -192,7 +196,9 @@ function isUnchanged(
 ): boolean {
   if (chosenAs !== 'production' || production.card.model_digest !== modelDigest) return false;
   const card = parseModelCard(production.card, `${production.name} v${production.version} card.json`);
-  return isDeepStrictEqual(modelDefiningConfig(card.config), modelDefiningConfig(config));
+  // Compared as JSON data: column-keyed maps (data.features) are null-prototype objects in memory, plain in the card.
+  const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
+  return isDeepStrictEqual(asJson(modelDefiningConfig(card.config)), asJson(modelDefiningConfig(config)));
 }
 
 function modelDefiningConfig(config: Config): Omit<Config, 'registry' | 'runs_dir'> {

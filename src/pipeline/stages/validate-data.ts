@@ -6,16 +6,18 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { dataSchemaFile } from '../../config/index.ts';
+import type { Config } from '../../config/schema.ts';
+import { columnRecord } from '../../data/column-keys.ts';
 import { loadData } from '../../data/index.ts';
 import type { ColumnType } from '../../data/types.ts';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError, type ConfigProblem } from '../../errors.ts';
 import {
   computeProfile,
-  type DataSchema,
   DataValidationError,
   formatValidationReport,
   inferSchema,
   readSchema,
+  unusableData,
   type ValidationReport,
   validateData,
 } from '../../validate/index.ts';
@@ -50,30 +52,26 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
     data: paths,
   };
   const existing = existsSync(schemaPath) ? readSchema(schemaPath) : null;
-  const columnTypes: Record<string, ColumnType> = { ...schemaTypes(existing), ...config.data.features };
+  const columnTypes = columnRecord<ColumnType>([
+    ...(existing?.columns ?? []).map((c) => [c.name, c.type] as const),
+    ...Object.entries(config.data.features),
+  ]);
   const data = await loadData({
     paths,
     cwd,
     columnTypes,
     drop: config.data.drop,
     missingValues: config.data.missing_values,
+    encoding: config.data.encoding,
+    ...(config.data.delimiter ? { delimiter: config.data.delimiter } : {}),
   });
   const columns = data.table.columns.map((c) => c.name);
-  if (!columns.includes(config.data.target)) {
-    throw new ConfigError(
-      ctx.configFile,
-      'data.target',
-      `column "${config.data.target}" not found; columns are: ${columns.map((c) => JSON.stringify(c)).join(', ')}`,
-    );
-  }
-  for (const name of Object.keys(config.data.features)) {
-    if (!columns.includes(name)) {
-      throw new ConfigError(
-        ctx.configFile,
-        `data.features.${name}`,
-        `column "${name}" not found; columns are: ${columns.join(', ')}`,
-      );
-    }
+  const problems = columnNameProblems(config, columns, new Set(data.files.flatMap((f) => f.columns)));
+  if (problems.length > 0) throw ConfigError.of(ctx.configFile, problems);
+  const unusable = unusableData(data, config.data.target);
+  if (unusable.length > 0) {
+    ctx.log(indent(unusable.map((anomaly) => `error: ${anomaly.message}`).join('\n')));
+    throw new DataValidationError(unusable);
   }
   // After the target check: a misspelt target is reported as such, not as a schema of another pipeline.
   if (existing) checkSchemaOwner(existing, owner);
@@ -82,7 +80,13 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
     ...inferSchema(profile, { target: config.data.target }),
     inferred_for: inferredFor(owner),
   };
-  const report = validateData({ data, schema, options: config.validation.data, ...(reference ? { reference } : {}) });
+  const report = validateData({
+    data,
+    schema,
+    options: config.validation.data,
+    target: config.data.target,
+    ...(reference ? { reference } : {}),
+  });
 
   await writeArtifact(
     dir,
@@ -109,8 +113,18 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
   return { report, schemaPath, schemaCreated: !existing, rows: data.table.rowCount, files: data.files.length };
 }
 
-function schemaTypes(schema: DataSchema | null): Record<string, ColumnType> {
-  const types: Record<string, ColumnType> = {};
-  for (const column of schema?.columns ?? []) types[column.name] = column.type;
-  return types;
+/** Config keys that name columns the data does not have (dropped columns are read from the file headers). */
+function columnNameProblems(config: Config, columns: readonly string[], headers: ReadonlySet<string>): ConfigProblem[] {
+  const listed = columns.map((c) => JSON.stringify(c)).join(', ');
+  const notFound = (name: string) => `column ${JSON.stringify(name)} not found; columns are: ${listed}`;
+  const problems: ConfigProblem[] = [];
+  if (!columns.includes(config.data.target))
+    problems.push({ key: 'data.target', detail: notFound(config.data.target) });
+  for (const name of Object.keys(config.data.features)) {
+    if (!columns.includes(name)) problems.push({ key: `data.features.${name}`, detail: notFound(name) });
+  }
+  for (const name of config.data.drop) {
+    if (!headers.has(name)) problems.push({ key: 'data.drop', detail: notFound(name) });
+  }
+  return problems;
 }

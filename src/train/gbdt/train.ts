@@ -2,7 +2,9 @@
  * The GBDT trainer: checks the data, holds out the early-stopping slice, bins the features, runs the
  * boosting loop and turns the binned trees into the model format (float32 thresholds).
  */
+
 import type { GbdtParams } from '../../config/schema.ts';
+import { columnRecord } from '../../data/column-keys.ts';
 import { DataError } from '../../errors.ts';
 import { Random } from '../../lib/random.ts';
 import type { GbdtModel, Tree } from '../../model/types.ts';
@@ -97,7 +99,7 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
     await executor.close();
   }
 
-  const categoryCodes: Record<string, readonly string[]> = {};
+  const categoryCodes = columnRecord<readonly string[]>();
   for (const f of featureBins) if (f.type === 'categorical') categoryCodes[f.name] = f.categories;
   const model: GbdtModel = {
     kind: 'gbdt',

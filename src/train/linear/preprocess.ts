@@ -2,6 +2,7 @@
  * Fitting the linear model's input transforms on the training rows: mean imputation and
  * standardisation of numeric features, the one-hot category lists of categorical features.
  */
+import { columnRecord } from '../../data/column-keys.ts';
 import type { Table } from '../../data/types.ts';
 import { DataError, InputError } from '../../errors.ts';
 import { findColumn, numericInput } from '../../model/inputs.ts';
@@ -31,9 +32,9 @@ export function fitPreprocessing(
   table: Table,
   maxCategories: number = MAX_CATEGORIES,
 ): FittedPreprocessing {
-  const numeric: Record<string, NumericTransform> = {};
-  const categories: Record<string, readonly string[]> = {};
-  const capped: Record<string, { seen: number; kept: number }> = {};
+  const numeric = columnRecord<NumericTransform>();
+  const categories = columnRecord<readonly string[]>();
+  const capped = columnRecord<{ seen: number; kept: number }>();
   for (const feature of signature.features) {
     if (feature.type === 'numeric') {
       numeric[feature.name] = fitNumeric(feature.name, numericInput(table, feature.name));
