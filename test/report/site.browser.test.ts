@@ -27,7 +27,9 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 const screenshots = resolve('test-results');
-const unavailable = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium; .ci/run does)`;
+const unavailable = existsSync(CHROMIUM)
+  ? undefined
+  : `${CHROMIUM} is missing (apt-get install chromium; .ci/run does)`;
 if (unavailable) console.warn(`skipping the registry site browser test: ${unavailable}`);
 
 let repo: ScratchRepo;
