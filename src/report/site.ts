@@ -239,12 +239,16 @@ async function versionPage(entry: VersionEntry): Promise<string> {
   const charts = await Promise.all(
     reportCharts(report).map(async (chart) => ({ chart, svg: await renderSvg(chart.spec, chart.id) })),
   );
+  // GitHub versions are releases: the release page holds the assets, report.html of the run among them (CT attaches it).
+  const release = /^https?:\/\//.test(version.location)
+    ? `<p><a href="${e(version.location)}">Release page</a> (model.onnx, the card, and the run's full report.html)</p>`
+    : '';
   const aliases =
     entry.aliases.length > 0
       ? `<p>Aliases: ${entry.aliases.map((a) => `<span class="badge registered">${e(a)}</span>`).join(' ')}</p>`
       : '';
   const card = `<h2 id="card">Model card</h2><details><summary>card.json</summary><pre><code>${e(JSON.stringify(entry.card, null, 2))}</code></pre></details>`;
-  return htmlPage(title, `${back}${aliases}${reportBodyHtml(report, charts)}${card}`);
+  return htmlPage(title, `${back}${release}${aliases}${reportBodyHtml(report, charts)}${card}`);
 }
 
 /** A model name as a folder name (registry names are already plain; this keeps the site safe regardless). */
