@@ -111,8 +111,8 @@ describe('pull-request report comment', () => {
   });
 
   it('attaches report.html to the release of the version the run registered on GitHub', async () => {
-    const env = { GITHUB_TOKEN: 'ghs_test', GITHUB_REPOSITORY: 'acme/ml', GITHUB_API_URL: fake.url };
-    const registered = await repo.run('release', { registry: { backend: 'github' } }, { env });
+    const githubEnv = { GITHUB_TOKEN: 'ghs_test', GITHUB_REPOSITORY: 'acme/ml', GITHUB_API_URL: fake.url };
+    const registered = await repo.run('release', { registry: { backend: 'github' } }, { env: githubEnv });
     expect(registered.error).toBeUndefined();
     const result = await report(['--run', registered.dir, '--attach-release']);
     expect(result.code).toBe(0);
@@ -123,5 +123,15 @@ describe('pull-request report comment', () => {
     // Again (a re-run): the asset is replaced, not duplicated.
     expect((await report(['--run', registered.dir, '--attach-release'])).code).toBe(0);
     expect(release.assets.filter((a) => a.name === 'report.html')).toHaveLength(1);
+
+    // The registry site from the GitHub registry: the version is listed, and its page links the release.
+    const out = join(repo.dir, 'site');
+    const io = { print: () => {}, error: (line: string) => expect.fail(line) };
+    const args = ['site', out, '--registry', 'github', '--config', join(repo.dir, 'release.yml')];
+    expect(await reportCli(args, io, githubEnv)).toBe(0);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('href="penguins/v1.html"');
+    expect(readFileSync(join(out, 'penguins/v1.html'), 'utf8')).toContain(
+      `href="${fake.url}/acme/ml/releases/tag/penguins/v1"`,
+    );
   }, 60_000);
 });
