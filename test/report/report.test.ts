@@ -3,7 +3,8 @@
  * evaluation, the better/worse marks against the metrics table, the plots' data against the evaluation, a
  * report for a refused run, and one self-contained HTML page.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/evaluate/index.ts';
 import { artifactPath } from '../../src/pipeline/index.ts';
@@ -188,6 +189,43 @@ describe('run report', () => {
     // The only URLs are XML namespaces.
     const urls = [...html.matchAll(/https?:\/\/[^\s"')]+/g)].map((m) => m[0]);
     expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink']));
+  });
+});
+
+describe('run report of a run stopped by data validation', () => {
+  it('lists the anomaly with its file and line, and the stages that did not run', async () => {
+    const bad = join(repo.dir, 'data/bad');
+    cpSync(join(repo.dir, 'data/penguins'), bad, { recursive: true });
+    const file = join(bad, 'batch-03.csv');
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, `${text}Gentoo,Biscoe,not-a-number,15.0,220,5000,MALE\n`);
+    const line = text.split('\n').filter(Boolean).length + 1;
+    const { dir, error } = await repo.run('bad-data', { data: { path: 'data/bad/*.csv', target: 'species' } });
+    expect(error).toBeDefined();
+    const validation = readJson(artifactPath(dir, 'validation'));
+    const anomaly = validation.anomalies.find((a: { severity: string }) => a.severity === 'error');
+    expect(anomaly).toMatchObject({
+      kind: 'type_mismatch',
+      column: 'bill_length_mm',
+      file: 'data/bad/batch-03.csv',
+      line,
+    });
+    const report = buildRunReport(await readRunFiles(dir));
+    expect(report.outcome).toBe('failed');
+    expect(report.stages.map((s) => s.status)).toEqual([
+      'failed',
+      'not run',
+      'not run',
+      'not run',
+      'not run',
+      'not run',
+      'not run',
+    ]);
+    const markdown = readFileSync(artifactPath(dir, 'report-md'), 'utf8');
+    expect(markdown).toContain('### Data validation: failed');
+    const cells = markdownRow(markdown, 'error');
+    expect(cells.slice(0, 4)).toEqual(['error', 'type_mismatch', 'bill_length_mm', `data/bad/batch-03.csv:${line}`]);
+    expect(readFileSync(artifactPath(dir, 'report-html'), 'utf8')).toContain(`data/bad/batch-03.csv:${line}`);
   });
 });
 
