@@ -79,12 +79,14 @@ async function main(): Promise<void> {
       'prediction-log': { type: 'string', default: 'on' },
       'floor-only': { type: 'boolean', default: false },
       'session-thread': { type: 'string', default: 'off' },
+      'compare-session-thread': { type: 'boolean', default: false },
     },
   });
   settings.threads = Number(values.threads);
   rounds = Number(values.rounds);
   settings.predictionLog = values['prediction-log'] !== 'off';
   settings.sessionThread = values['session-thread'] === 'on';
+  settings.compareSessionThread = values['compare-session-thread'];
   const wanted = new Set(values.models.split(','));
   const duration = Number(values.duration);
   const soak = Number(values.soak);
@@ -131,7 +133,7 @@ interface BenchModel {
 }
 
 /** Server settings every run uses (from the flags). */
-const settings = { threads: 0, predictionLog: true, sessionThread: false };
+const settings = { threads: 0, predictionLog: true, sessionThread: false, compareSessionThread: false };
 /** Repetitions of each HTTP cell (the median is reported). */
 let rounds = 3;
 
@@ -393,7 +395,8 @@ async function benchModel(
 /**
  * (d) Single-row infer (default batching) against a bare node:http JSON echo, both under wrk at 16
  * connections, interleaved `rounds` times (median ratio); then p99 at a fixed 3,000 req/s (hey, 16 workers
- * × 188 req/s) for both.
+ * × 188 req/s) for both. With `--compare-session-thread` the server runs twice, with onnxruntime on the
+ * HTTP thread and in a worker thread, interleaved in the same rounds.
  */
 async function benchAgainstFloor(
   model: BenchModel,
@@ -405,48 +408,62 @@ async function benchAgainstFloor(
     inferBody(model.signature, model.table, r % model.table.rowCount),
   );
   const echo = await startBareEcho();
-  const server = await serve(model, work, true);
-  const infer = `${server.url}/v2/models/${model.name}/infer`;
+  const variants = settings.compareSessionThread
+    ? [
+        { label: 'session on the HTTP thread', sessionThread: false },
+        { label: 'session in a worker thread', sessionThread: true },
+      ]
+    : [{ label: settings.sessionThread ? 'session in a worker thread' : '', sessionThread: settings.sessionThread }];
+  const servers: RunningServer[] = [];
   try {
-    await wrkLoad(echo.url, bodies, 16, 1, work);
-    await wrkLoad(infer, bodies, 16, 1, work);
-    const ratios: number[] = [];
-    const cells: { echo: Awaited<ReturnType<typeof wrkCost>>; infer: Awaited<ReturnType<typeof wrkCost>> }[] = [];
+    for (const variant of variants) servers.push(await serve(model, work, true, variant.sessionThread));
+    const urls = servers.map((server) => `${server.url}/v2/models/${model.name}/infer`);
     const wrkCost = (url: string) => costOf(() => wrkLoad(url, bodies, 16, duration, work));
+    type Cell = Awaited<ReturnType<typeof wrkCost>>;
+    await wrkLoad(echo.url, bodies, 16, 1, work);
+    for (const url of urls) await wrkLoad(url, bodies, 16, 1, work);
+    const echoes: Cell[] = [];
+    const infers: Cell[][] = variants.map(() => []);
     for (let round = 0; round < rounds; round++) {
-      const e = await wrkCost(echo.url);
-      const i = await wrkCost(infer);
-      ratios.push(i.rps / e.rps);
-      cells.push({ echo: e, infer: i });
+      echoes.push(await wrkCost(echo.url));
+      for (const [v, url] of urls.entries()) infers[v]!.push(await wrkCost(url));
     }
-    const order = ratios.map((r, k) => [r, k] as const).sort((a, b) => a[0] - b[0]);
-    const [ratio, k] = order[Math.floor(order.length / 2)]!;
-    const mid = cells[k]!;
-    const med = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    const echoHttp = med(cells.map((c) => c.echo.httpThreadUs));
-    const inferHttp = med(cells.map((c) => c.infer.httpThreadUs));
-    const echoCpu = med(cells.map((c) => c.echo.cpuUs));
-    const inferCpu = med(cells.map((c) => c.infer.cpuUs));
+    const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+    const echoHttp = median(echoes.map((c) => c.httpThreadUs));
+    const echoCpu = median(echoes.map((c) => c.cpuUs));
     out();
-    out(
-      `(d) wrk, 16 connections, single-row infer vs a bare node:http JSON echo (median of ${rounds} interleaved pairs): ` +
-        `infer ${fmt(mid.infer.rps)} req/s, echo ${fmt(mid.echo.rps)} req/s: **${ratio.toFixed(2)}×** ` +
-        `(all pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})${errorsNote(cells.flatMap((c) => [c.echo, c.infer]))}.`,
-    );
-    out(
-      `(d) CPU per request (medians): HTTP thread ${inferHttp.toFixed(1)} µs infer vs ${echoHttp.toFixed(1)} µs echo ` +
-        `(**${(echoHttp / inferHttp).toFixed(2)}×**, the throughput ratio when the HTTP thread is the bottleneck); ` +
-        `process CPU ${inferCpu.toFixed(1)} µs vs ${echoCpu.toFixed(1)} µs (${(echoCpu / inferCpu).toFixed(2)}×).`,
-    );
+    for (const [v, variant] of variants.entries()) {
+      const cells = infers[v]!;
+      const ratios = cells.map((cell, round) => cell.rps / echoes[round]!.rps);
+      const inferHttp = median(cells.map((c) => c.httpThreadUs));
+      const inferCpu = median(cells.map((c) => c.cpuUs));
+      const label = variant.label ? ` (${variant.label})` : '';
+      out(
+        `(d) wrk, 16 connections, single-row infer${label} vs a bare node:http JSON echo, median of ${rounds} interleaved rounds: ` +
+          `infer ${fmt(median(cells.map((c) => c.rps)))} req/s, echo ${fmt(median(echoes.map((c) => c.rps)))} req/s: ` +
+          `**${median(ratios).toFixed(2)}×** (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')})${errorsNote([...echoes, ...cells])}.`,
+      );
+      out(
+        `(d) CPU per request${label}, medians: HTTP thread ${inferHttp.toFixed(1)} µs infer vs ${echoHttp.toFixed(1)} µs echo ` +
+          `(**${(echoHttp / inferHttp).toFixed(2)}×**, the throughput ratio when the HTTP thread is the bottleneck); ` +
+          `process CPU ${inferCpu.toFixed(1)} µs vs ${echoCpu.toFixed(1)} µs (${(echoCpu / inferCpu).toFixed(2)}×).`,
+      );
+    }
     const echoRate = await heyFixedRate(echo.url, bodies[0]!, 16, 188, duration, work);
-    const inferRate = await heyFixedRate(infer, bodies[0]!, 16, 188, duration, work);
     out(
-      `(d) hey -c 16 -q 188 (3,008 req/s offered): infer ${fmt(inferRate.rps)} req/s, p50 ${inferRate.p50.toFixed(2)} ms, ` +
-        `**p99 ${inferRate.p99.toFixed(2)} ms**; bare echo ${fmt(echoRate.rps)} req/s, p50 ${echoRate.p50.toFixed(2)} ms, ` +
-        `p99 ${echoRate.p99.toFixed(2)} ms${errorsNote([echoRate, inferRate])}.`,
+      `(d) hey -c 16 -q 188 (3,008 req/s offered): bare echo ${fmt(echoRate.rps)} req/s, p50 ${echoRate.p50.toFixed(2)} ms, ` +
+        `p99 ${echoRate.p99.toFixed(2)} ms${errorsNote([echoRate])}.`,
     );
+    for (const [v, url] of urls.entries()) {
+      const rate = await heyFixedRate(url, bodies[0]!, 16, 188, duration, work);
+      const label = variants[v]!.label ? ` (${variants[v]!.label})` : '';
+      out(
+        `(d) hey -c 16 -q 188: infer${label} ${fmt(rate.rps)} req/s, p50 ${rate.p50.toFixed(2)} ms, ` +
+          `**p99 ${rate.p99.toFixed(2)} ms**${errorsNote([rate])}.`,
+      );
+    }
   } finally {
-    await server.close();
+    for (const server of servers) await server.close();
     await echo.close();
   }
 }
@@ -498,11 +515,16 @@ async function batchTotals(server: RunningServer): Promise<{ batches: number; ro
   return { batches: value('conveyor_batch_rows_count'), rows: value('conveyor_batch_rows_sum') };
 }
 
-async function serve(model: BenchModel, work: string, batching: boolean): Promise<RunningServer> {
+async function serve(
+  model: BenchModel,
+  work: string,
+  batching: boolean,
+  sessionThread = settings.sessionThread,
+): Promise<RunningServer> {
   const predictionLog = settings.predictionLog;
   return startServer({
     ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
-    ...(settings.sessionThread ? { sessionThread: true } : {}),
+    ...(sessionThread ? { sessionThread: true } : {}),
     source: { kind: 'dir', path: model.dir },
     port: 0,
     logger: 'warn',

@@ -3,7 +3,7 @@
  * README's key reference) derives from this file.
  */
 import { z } from 'zod';
-import { isKnownEncoding } from '../data/text-check.ts';
+import { isKnownEncoding } from '../lib/text-encoding.ts';
 
 const columnName = z.string().min(1, 'expected a column name');
 const fraction = z.number().gt(0).lt(1);
@@ -292,6 +292,12 @@ export const configSchema = z
           .default(8 * 1024 * 1024)
           .describe('Largest request body in bytes; a larger one is answered 413.'),
         threads: z.int().min(0).max(64).default(0).describe('onnxruntime threads per session run (0 = one per core).'),
+        session_thread: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Run onnxruntime in a worker thread so the HTTP thread keeps parsing while a batch runs (helps large models on machines with spare cores; see bench/README.md).',
+          ),
         max_batch_size: z.int().min(1).default(64).describe('Largest batch the dynamic batcher forms.'),
         max_queue_delay_ms: z
           .number()

@@ -1,5 +1,5 @@
 /** Data loading and table utilities: the one columnar representation every stage reads. */
-export { columnRecord, ownValue } from './column-keys.ts';
+export { columnRecord, ownValue } from '../lib/column-keys.ts';
 export { canonicalOrder, dataDigest, hashUnit, rowKeys } from './digest.ts';
 export { DEFAULT_MISSING_VALUES, loadData, SUPPORTED_EXTENSIONS } from './load.ts';
 export { datetimeText, numberText, parseDatetime, parseNumber } from './parse-value.ts';

@@ -1,7 +1,7 @@
 /** Small operations on a Table: look up, gather, project, build from JSON records, print a cell. */
 
 import { InputError } from '../errors.ts';
-import { ownValue } from './column-keys.ts';
+import { ownValue } from '../lib/column-keys.ts';
 import { datetimeText, numberText, parseDatetime } from './parse-value.ts';
 import type { Column, ColumnType, Table } from './types.ts';
 

@@ -29,16 +29,6 @@ const SIGNATURES: readonly { readonly bytes: readonly number[]; readonly what: s
 /** Encoding labels that are UTF-8 (checked, passed through unchanged). */
 const UTF8_LABELS = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8']);
 
-/** Whether TextDecoder knows `label` (WHATWG Encoding Standard labels: utf-8, latin1, windows-1252, utf-16le, ...). */
-export function isKnownEncoding(label: string): boolean {
-  try {
-    new TextDecoder(label);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Where the first bad byte was, for the caller to turn into a line number (it may need to re-read the file). */
 export class NotTextError extends Error {
   constructor(

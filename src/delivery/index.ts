@@ -1,3 +1,4 @@
+export { ImagePushError, type PushInput, pushedDigest, pushImage, retagImage } from './docker.ts';
 export type { ImageLabelInput, ImageTagInput } from './image.ts';
 export { CONTAINER_REGISTRY, imageLabels, imageRepository, imageTags } from './image.ts';
 export {

@@ -1,6 +1,7 @@
 /** Linear model → raw scores [N, K] float64: design · weights + bias, all in double precision. */
-import { ownValue } from '../data/column-keys.ts';
+
 import { InputError } from '../errors.ts';
+import { ownValue } from '../lib/column-keys.ts';
 import { designColumnCount } from '../model/predict-linear.ts';
 import type { LinearModel } from '../model/types.ts';
 import type { GraphBuilder } from './graph.ts';

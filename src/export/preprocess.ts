@@ -3,8 +3,8 @@
  * arithmetic as src/model/inputs.ts and the TypeScript predictors.
  */
 
-import { ownValue } from '../data/column-keys.ts';
 import { InputError } from '../errors.ts';
+import { ownValue } from '../lib/column-keys.ts';
 import type { FeatureSpec, GbdtModel, LinearModel } from '../model/types.ts';
 import { attr, ELEMENT, type GraphBuilder, ML_DOMAIN } from './graph.ts';
 

@@ -7,8 +7,9 @@
  * float64: Cast to int64 → Gather the leaf values (double) → MatMul with a [T, K] 0/1 tree-to-output
  * matrix → Add baseScore. The sums then match the TypeScript float64 sums to rounding (~1e-12).
  */
-import { ownValue } from '../data/column-keys.ts';
+
 import { InputError } from '../errors.ts';
+import { ownValue } from '../lib/column-keys.ts';
 import { codeRangesProblem } from '../model/code-ranges.ts';
 import type { GbdtModel, Tree } from '../model/types.ts';
 import { attr, ELEMENT, type GraphBuilder, ML_DOMAIN } from './graph.ts';

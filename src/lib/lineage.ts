@@ -10,5 +10,7 @@ export const githubRunSchema = z
     event: z.string(),
     trigger: z.enum(['push', 'schedule', 'dispatch', 'monitor', 'other']),
     actor: z.string().optional(),
+    /** Why the run happened: the dispatch's reason input or payload, the pushed commit, the schedule. */
+    reason: z.string().optional(),
   })
   .strict();

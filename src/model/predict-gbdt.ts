@@ -6,9 +6,10 @@
  * the node's leftCodeRanges. Raw score = baseScore + the leaf values of the trees,
  * added in float64 in tree order; then the link.
  */
-import { ownValue } from '../data/column-keys.ts';
+
 import type { Table } from '../data/types.ts';
 import { InputError } from '../errors.ts';
+import { ownValue } from '../lib/column-keys.ts';
 import { inCodeRanges } from './code-ranges.ts';
 import { categoryInput, numericInput } from './inputs.ts';
 import { applyLink, outputCount } from './link.ts';

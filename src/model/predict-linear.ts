@@ -2,8 +2,9 @@
  * Linear model inference in TypeScript, mirroring the exported ONNX graph: numeric inputs as float32,
  * impute then standardise, one-hot over the listed categories, scores = design·weights + bias in float64.
  */
-import { ownValue } from '../data/column-keys.ts';
+
 import type { Table } from '../data/types.ts';
+import { ownValue } from '../lib/column-keys.ts';
 import { categoryInput, numericInput } from './inputs.ts';
 import { applyLink, outputCount } from './link.ts';
 import type { LinearModel, Predictions } from './types.ts';

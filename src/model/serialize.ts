@@ -4,8 +4,8 @@
  */
 
 import { z } from 'zod';
-import { columnRecord, ownValue } from '../data/column-keys.ts';
 import { InputError } from '../errors.ts';
+import { columnRecord, ownValue } from '../lib/column-keys.ts';
 import { codeRangesProblem } from './code-ranges.ts';
 import { outputCount } from './link.ts';
 import type { Model } from './types.ts';

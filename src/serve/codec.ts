@@ -11,7 +11,7 @@
  * - shape [N, 1] or [N]; `data` flattened row-major, or nested arrays of the same shape; every input has the
  *   same N ≥ 1; every model input is required.
  */
-import { ownValue } from '../data/column-keys.ts';
+import { ownValue } from '../lib/column-keys.ts';
 import type { FeatureSpec, ModelSignature } from '../model/types.ts';
 import { ONNX_OUTPUTS } from '../model/types.ts';
 import { InvalidRequestError, TooManyRowsError } from './errors.ts';

@@ -106,7 +106,15 @@ export function serveOptionsFromConfig(
   serve: Config['serve'],
 ): Pick<
   ServeOptions,
-  'host' | 'port' | 'batching' | 'bodyLimitBytes' | 'maxRows' | 'drainTimeoutMs' | 'predictionLog' | 'intraOpNumThreads'
+  | 'host'
+  | 'port'
+  | 'batching'
+  | 'bodyLimitBytes'
+  | 'maxRows'
+  | 'drainTimeoutMs'
+  | 'predictionLog'
+  | 'intraOpNumThreads'
+  | 'sessionThread'
 > {
   const log = serve.prediction_log;
   return {
@@ -127,6 +135,7 @@ export function serveOptionsFromConfig(
         }
       : {}),
     ...(serve.threads > 0 ? { intraOpNumThreads: serve.threads } : {}),
+    ...(serve.session_thread ? { sessionThread: true } : {}),
   };
 }
 

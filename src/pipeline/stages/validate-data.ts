@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { dataSchemaFile } from '../../config/index.ts';
 import type { Config } from '../../config/schema.ts';
-import { columnRecord } from '../../data/column-keys.ts';
 import { loadData } from '../../data/index.ts';
 import type { ColumnType } from '../../data/types.ts';
 import { ConfigError, type ConfigProblem } from '../../errors.ts';
+import { columnRecord } from '../../lib/column-keys.ts';
 import {
   computeProfile,
   DataValidationError,

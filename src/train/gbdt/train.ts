@@ -4,8 +4,8 @@
  */
 
 import type { GbdtParams } from '../../config/schema.ts';
-import { columnRecord } from '../../data/column-keys.ts';
 import { DataError } from '../../errors.ts';
+import { columnRecord } from '../../lib/column-keys.ts';
 import { Random } from '../../lib/random.ts';
 import type { GbdtModel, Tree } from '../../model/types.ts';
 import type { TrainInput, TrainResult } from '../types.ts';

@@ -2,9 +2,10 @@
  * Fitting the linear model's input transforms on the training rows: mean imputation and
  * standardisation of numeric features, the one-hot category lists of categorical features.
  */
-import { columnRecord } from '../../data/column-keys.ts';
+
 import type { Table } from '../../data/types.ts';
 import { DataError, InputError } from '../../errors.ts';
+import { columnRecord } from '../../lib/column-keys.ts';
 import { findColumn, numericInput } from '../../model/inputs.ts';
 import type { LinearPreprocessing } from '../../model/predict-linear.ts';
 import type { ModelSignature, NumericTransform } from '../../model/types.ts';
