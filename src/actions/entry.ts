@@ -13,6 +13,7 @@ import { inputsFrom } from './inputs.ts';
 /** The verbs of actions/<verb>/: each loads src/actions/<verb>.ts only when it runs. */
 const verbs: Record<string, () => Promise<{ run: ActionRun }>> = {
   pipeline: () => import('./pipeline.ts'),
+  report: () => import('./report.ts'),
 };
 
 /** Run one verb as a step; returns the exit code (0, or the Conveyor exit code of the failure). */
