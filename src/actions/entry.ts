@@ -13,6 +13,14 @@ import { inputsFrom } from './inputs.ts';
 /** The verbs of actions/<verb>/: each loads src/actions/<verb>.ts only when it runs. */
 const verbs: Record<string, () => Promise<{ run: ActionRun }>> = {
   pipeline: () => import('./pipeline.ts'),
+  'pull-model': () => import('./pull-model.ts'),
+  'infra-validate': () => import('./infra-validate.ts'),
+  'push-image': () => import('./push-image.ts'),
+  promote: () => import('./promote.ts'),
+  rollback: () => import('./rollback.ts'),
+  'tune-plan': () => import('./tune-plan.ts'),
+  'tune-train': () => import('./tune-train.ts'),
+  'tune-rank': () => import('./tune-rank.ts'),
   report: () => import('./report.ts'),
 };
 

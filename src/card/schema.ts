@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { configSchema } from '../config/schema.ts';
 import { evaluationReportSchema } from '../evaluate/types.ts';
 import { githubRunSchema, gitInfoSchema } from '../lib/lineage.ts';
+import { signatureSchema } from '../model/serialize.ts';
 import { dataProfileSchema, dataSchemaSchema } from '../validate/types.ts';
 import { blessingSchema } from '../validate-model/types.ts';
 
@@ -76,16 +77,8 @@ export const modelCardSchema = z
         label_mismatches: z.number(),
       })
       .strict(),
-    signature: z
-      .object({
-        task: z.enum(['classification', 'regression']),
-        target: z.string(),
-        features: z.array(z.object({ name: z.string(), type: z.enum(['numeric', 'categorical']) }).strict()),
-        classes: z.array(z.string()).optional(),
-        inputs: z.array(tensorSchema),
-        outputs: z.array(tensorSchema),
-      })
-      .strict(),
+    /** The model signature (one schema with model.json and the ONNX metadata) and the ONNX graph's tensors. */
+    signature: signatureSchema.extend({ inputs: z.array(tensorSchema), outputs: z.array(tensorSchema) }).strict(),
     assets: z
       .object({
         'model.onnx': digestSchema,

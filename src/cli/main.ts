@@ -4,7 +4,7 @@
  * 0 done, 2 invalid input (config/data), 3 model not good enough to register, 1 anything else.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
+import { DEFAULT_CONFIG_PATH } from '../config/index.ts';
 import { describeError, exitCodeOf, InputError } from '../errors.ts';
 import {
   createRun,
@@ -16,7 +16,6 @@ import {
   stageNames,
   stageSpecs,
 } from '../pipeline/index.ts';
-import { serveCli } from '../serve/cli.ts';
 import { infraValidateCli } from './infra-validate-command.ts';
 import { registryCommand } from './registry-command.ts';
 
@@ -145,7 +144,7 @@ const commands: Record<string, Command> = {
 /** Run the CLI with these arguments; returns the process exit code (never exits itself). */
 export async function main(argv: readonly string[]): Promise<number> {
   // serve has its own flags and owns the process signals until it stops.
-  if (argv[0] === 'serve') return serveCli(argv.slice(1));
+  if (argv[0] === 'serve') return (await import('../serve/index.ts')).serveCli(argv.slice(1));
   if (argv[0] === 'infra-validate') return infraValidateCli(argv.slice(1));
   // report and site load the charting library: only when asked for.
   if (argv[0] === 'report' || argv[0] === 'site') return (await import('./report-command.ts')).reportCli(argv);

@@ -1,12 +1,11 @@
 /** `conveyor registry <list | show | pull | promote | rollback>`: the registry from the command line. */
 import { resolve } from 'node:path';
 import { formatCardSummary, modelCardSchema } from '../card/index.ts';
-import { loadConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
+import { type Config, loadConfig } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { historyActor } from '../lib/actor.ts';
 import { describeIssues } from '../lib/files.ts';
-import { PRODUCTION_ALIAS } from '../pipeline/baseline.ts';
+import { PRODUCTION_ALIAS } from '../pipeline/index.ts';
 import { createRegistry } from '../registry/index.ts';
 import type { ModelRegistry } from '../registry/types.ts';
 

@@ -17,7 +17,6 @@
  * (±Infinity, NaN) is missing; ±Infinity also yields a `type_mismatch` issue. Nested columns (struct, list,
  * map) and geospatial/variant columns cannot be read and must be dropped.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import type {
@@ -37,6 +36,7 @@ import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { readPlain } from 'hyparquet/src/plain.js';
 import { compressors as jsCompressors } from 'hyparquet-compressors';
 import { DataError } from '../errors.ts';
+import { sha256Hex } from '../lib/files.ts';
 import type { ColumnAccumulator } from './column-builder.ts';
 import type { FileResult, ReadContext } from './read-context.ts';
 
@@ -83,7 +83,7 @@ export async function readParquetFile(absolutePath: string, ctx: ReadContext): P
       cause: error,
     });
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = sha256Hex(bytes);
   // hyparquet wants an ArrayBuffer of exactly the file; copy only when the Buffer is a view into a larger one.
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   const buffer = (

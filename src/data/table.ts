@@ -2,20 +2,12 @@
 
 import { InputError } from '../errors.ts';
 import { ownValue } from '../lib/column-keys.ts';
+import { getColumn } from '../lib/columns.ts';
 import { datetimeText, numberText, parseDatetime } from './parse-value.ts';
 import type { Column, ColumnType, Table } from './types.ts';
 
 export { readTable, writeTable } from './table-io.ts';
-
-/** The column called `name`; InputError listing the table's columns when there is none. */
-export function getColumn(table: Table, name: string): Column {
-  const column = table.columns.find((c) => c.name === name);
-  if (column === undefined) {
-    const names = table.columns.map((c) => JSON.stringify(c.name)).join(', ');
-    throw new InputError(`column "${name}" not found; columns are: ${names}`);
-  }
-  return column;
-}
+export { getColumn };
 
 /**
  * The rows at `rows` (table indices, in that order; repeats allowed), all columns. Categorical columns keep

@@ -73,10 +73,8 @@ export function textChecker(path: string, encoding: string): Transform {
           try {
             text = decoder.decode(chunk, { stream: true });
           } catch {
-            throw badByte(
-              offset + firstBadOffset(chunk, decoder.encoding),
-              chunk.subarray(firstBadOffset(chunk, decoder.encoding)),
-            );
+            const at = firstBadOffset(chunk, decoder.encoding);
+            throw badByte(offset + at, chunk.subarray(at));
           }
           offset += chunk.length;
           callback(null, Buffer.from(text, 'utf8'));
@@ -104,7 +102,10 @@ export function textChecker(path: string, encoding: string): Transform {
           try {
             rest = decoder.decode();
           } catch {
-            throw badByte(offset, Buffer.alloc(0));
+            throw new NotTextError(
+              Math.max(0, offset - 1),
+              (line) => `${path}:${line}: the file ends inside a ${decoder.encoding} character; check data.encoding`,
+            );
           }
           callback(null, rest ? Buffer.from(rest, 'utf8') : null);
           return;
@@ -155,19 +156,19 @@ function firstInvalidUtf8(bytes: Buffer): number {
   return bytes.length;
 }
 
-/** Offset in `chunk` of the first byte a fresh fatal decoder refuses (by decoding ever longer prefixes). */
+/**
+ * Offset in `chunk` where the character a fresh fatal decoder refuses begins: bytes are fed one at a time, and
+ * the last offset after which the decoder had produced text (so held no partial character) is the start.
+ */
 function firstBadOffset(chunk: Buffer, encoding: string): number {
-  let lo = 0;
-  let hi = chunk.length;
-  // Largest prefix that decodes (in stream mode, an incomplete tail is not an error): binary search.
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
+  const decoder = new TextDecoder(encoding, { fatal: true });
+  let boundary = 0;
+  for (let i = 0; i < chunk.length; i++) {
     try {
-      new TextDecoder(encoding, { fatal: true }).decode(chunk.subarray(0, mid), { stream: true });
-      lo = mid;
+      if (decoder.decode(chunk.subarray(i, i + 1), { stream: true }).length > 0) boundary = i + 1;
     } catch {
-      hi = mid - 1;
+      return boundary;
     }
   }
-  return lo;
+  return boundary;
 }

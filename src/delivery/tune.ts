@@ -4,7 +4,7 @@
  * do the files and artifacts.
  */
 import { InputError } from '../errors.ts';
-import { METRICS } from '../evaluate/metrics.ts';
+import { METRICS } from '../evaluate/index.ts';
 
 /**
  * Most candidates one tune run may train. GitHub allows 256 jobs per matrix, but every candidate is a full

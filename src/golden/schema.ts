@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 /** The registry asset's file name (defined with the registry's other asset names). */
-export { GOLDEN_FILE } from '../registry/card.ts';
+export { GOLDEN_FILE } from '../registry/types.ts';
 export const GOLDEN_FORMAT = 'conveyor-golden/1';
 /** Rows taken from the holdout set (the first ones, in holdout order: deterministic). */
 export const GOLDEN_ROWS = 16;

@@ -2,16 +2,14 @@
  * Reading model inputs from a table by column name, exactly as the ONNX graph receives them:
  * numbers as float32, categories as strings matched against the model's list.
  */
+
 import type { Column, Table } from '../data/types.ts';
 import { InputError } from '../errors.ts';
+import { getColumn } from '../lib/columns.ts';
 
+/** The input column called `name` (InputError listing the columns when there is none). */
 export function findColumn(table: Table, name: string): Column {
-  const column = table.columns.find((c) => c.name === name);
-  if (!column) {
-    const names = table.columns.map((c) => JSON.stringify(c.name)).join(', ');
-    throw new InputError(`input column "${name}" not found; columns are: ${names}`);
-  }
-  return column;
+  return getColumn(table, name, 'input column');
 }
 
 /** A numeric feature as float32 values (stored in float64 for arithmetic); NaN where missing. */

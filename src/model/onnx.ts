@@ -5,8 +5,6 @@
  * Graph contract (written by src/export): one input per feature named by the feature — numeric as
  * float [N,1], categorical as string [N,1] — and the outputs named in ONNX_OUTPUTS.
  */
-
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
 import ort from 'onnxruntime-node';
@@ -76,10 +74,9 @@ export interface LoadedOnnx {
   readonly source: string;
 }
 
-/** sha256 (hex) of bytes. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+import { sha256Hex } from '../lib/files.ts';
+
+export { sha256Hex };
 
 /**
  * Parses a Conveyor ONNX file's protobuf: signature, lineage metadata, graph inputs and outputs.

@@ -7,9 +7,7 @@ import { type ModelCard, parseModelCard } from '../card/index.ts';
 import { createRegistry, type ModelRegistry, type ModelVersion, NotFoundError } from '../registry/index.ts';
 import type { DataProfile } from '../validate/index.ts';
 import type { RunContext } from './context.ts';
-
-/** Alias of the serving model. */
-export const PRODUCTION_ALIAS = 'production';
+import { PRODUCTION_ALIAS } from './production.ts';
 
 export interface Baseline {
   readonly version: ModelVersion;

@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { writeSchema } from '../validate/index.ts';
 import { hasArtifact, readArtifact } from './artifact-io.ts';
 import type { RunContext } from './context.ts';
 
@@ -16,6 +15,8 @@ export async function persistInferredSchema(ctx: RunContext, reader: string): Pr
   if (!data.schema_created) return null;
   const path = resolve(ctx.cwd, data.schema_file);
   if (existsSync(path)) return null;
+  // Loaded here, not at the top: the pipeline API stays cheap to import.
+  const { writeSchema } = await import('../validate/index.ts');
   writeSchema(path, await readArtifact(ctx.dir, 'schema', reader));
   ctx.log(`  inferred data schema written to ${data.schema_file}: review and commit it`);
   return path;

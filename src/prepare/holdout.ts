@@ -22,7 +22,7 @@
  * gains an identical copy, which takes its hash side. Editing, removing or reordering rows of a file can move
  * the rows after them in that file.
  */
-import { hashUnit } from '../data/digest.ts';
+import { hashUnit } from '../data/index.ts';
 
 export interface HoldoutInput {
   /** Content keys of the rows, in table order (files in path order, rows in file order). */

@@ -2,8 +2,7 @@
  * prepare: choose features, fix the task and classes, drop rows without a target, split train/holdout
  * and put rows in canonical order. Pure: a Table in, Datasets out.
  */
-import { canonicalOrder, dataDigest, rowKeys } from '../data/digest.ts';
-import { selectColumns, selectRows } from '../data/table.ts';
+import { canonicalOrder, dataDigest, rowKeys, selectColumns, selectRows } from '../data/index.ts';
 import type { Column, Table } from '../data/types.ts';
 import { ConfigError, type ConfigProblem, DataError } from '../errors.ts';
 import type { FeatureSpec, ModelSignature, Task } from '../model/types.ts';

@@ -3,17 +3,13 @@
  * passes through untouched (the full card schema belongs to the card stage). Also the asset digests that tie
  * a version's files to its card.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { sha256Hex } from '../lib/files.ts';
 import { IntegrityError, RegistryError } from './errors.ts';
-import type { AssetDigest, PublishFiles } from './types.ts';
+import { type AssetDigest, CARD_JSON_FILE, CARD_MD_FILE, GOLDEN_FILE, MODEL_FILE, type PublishFiles } from './types.ts';
 
-/** File names of a version's assets, the same in every backend. */
-export const MODEL_FILE = 'model.onnx';
-export const CARD_JSON_FILE = 'card.json';
-export const CARD_MD_FILE = 'card.md';
-/** Golden requests for infra validation (src/golden): optional, present in versions registered since export wrote it. */
-export const GOLDEN_FILE = 'golden.json';
+export { CARD_JSON_FILE, CARD_MD_FILE, GOLDEN_FILE, MODEL_FILE };
+
 /** Assets a card may list digests for (card.json cannot hold its own digest). */
 export const DIGESTED_FILES = [MODEL_FILE, CARD_MD_FILE, GOLDEN_FILE] as const;
 
@@ -40,7 +36,7 @@ export type RegistryCard = z.output<typeof registryCardSchema>;
 
 /** sha256 (lowercase hex) and length of `bytes`. */
 export function digestOf(bytes: Uint8Array): AssetDigest {
-  return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength };
+  return { sha256: sha256Hex(bytes), bytes: bytes.byteLength };
 }
 
 /** Check a card object; `where` names its origin in the error (a file path, a release). */

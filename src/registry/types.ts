@@ -8,6 +8,13 @@ import type { RegistryCard } from './card.ts';
 
 export type { RegistryCard } from './card.ts';
 
+/** File names of a version's assets, the same in every backend. */
+export const MODEL_FILE = 'model.onnx';
+export const CARD_JSON_FILE = 'card.json';
+export const CARD_MD_FILE = 'card.md';
+/** Golden requests for infra validation (src/golden): optional, present in versions registered since export wrote it. */
+export const GOLDEN_FILE = 'golden.json';
+
 /** sha256 (lowercase hex) and size in bytes of a file. */
 export interface AssetDigest {
   readonly sha256: string;

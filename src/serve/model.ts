@@ -147,9 +147,9 @@ export class ServedModel {
     return this.info.signature;
   }
 
-  /** True from a successful load until release. */
+  /** True from a successful load until release, while its worker thread (if any) is alive. */
   get ready(): boolean {
-    return this.loaded;
+    return this.loaded && (this.thread?.healthy ?? true);
   }
 
   get classCount(): number {

@@ -65,6 +65,11 @@ export class SessionThread {
     });
   }
 
+  /** False once the thread has died (its runs fail): the model is then not ready. */
+  get healthy(): boolean {
+    return this.failure === undefined || this.released !== undefined;
+  }
+
   /** One session run over `rows` rows of `columns` (in the order of `inputs`). */
   run(rows: number, columns: readonly (Float32Array | readonly string[])[]): Promise<RunOutputs> {
     if (this.failure) return Promise.reject(this.failure);

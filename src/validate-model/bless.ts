@@ -4,7 +4,7 @@
  */
 import type { Config, MetricName } from '../config/schema.ts';
 import { ConfigError, InputError, ModelRejectedError } from '../errors.ts';
-import { defaultPrimaryMetric, METRICS } from '../evaluate/metrics.ts';
+import { defaultPrimaryMetric, METRICS } from '../evaluate/index.ts';
 import type { EvaluationReport } from '../evaluate/types.ts';
 import type { Blessing, BlessingCheck } from './types.ts';
 

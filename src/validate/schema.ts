@@ -1,7 +1,7 @@
 /**
  * The data schema (TFX SchemaGen): what every batch of data must look like. Inferred once from the data, then
- * committed and edited by hand (data/schema.json by default, config `data.schema`); validation checks each new
- * batch against it.
+ * committed and edited by hand (data/<model.name>.schema.json by default, config `data.schema`); validation
+ * checks each new batch against it.
  *
  * Inference choices:
  * - required = no missing value seen (required columns must be in every file's header);
@@ -162,8 +162,21 @@ export function parseSchema(text: string, file: string): DataSchema {
         b.path.length - a.path.length ||
         Number(b.issue.code === 'unrecognized_keys') - Number(a.issue.code === 'unrecognized_keys'),
     );
-  const { issue, path } = ranked[0]!;
-  throw new ConfigError(file, keyOf(path) || '(root)', describeIssue(issue, value, text, path));
+  // Every problem at once, the most telling first. A key missing beside an unknown one is the same misspelling.
+  const misspelt = new Set(
+    ranked.filter(({ issue }) => issue.code === 'unrecognized_keys').map(({ issue }) => keyOf(issue.path)),
+  );
+  const problems = ranked
+    .filter(
+      ({ issue, path }) =>
+        !(
+          issue.code === 'invalid_type' &&
+          valueAt(value, path) === undefined &&
+          misspelt.has(keyOf(path.slice(0, -1)))
+        ),
+    )
+    .map(({ issue, path }) => ({ key: keyOf(path) || '(root)', detail: describeIssue(issue, value, text, path) }));
+  throw ConfigError.of(file, [...new Map(problems.map((p) => [`${p.key}\0${p.detail}`, p])).values()]);
 }
 
 /** Keys a schema column may have, for "did you mean" hints. */

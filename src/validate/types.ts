@@ -120,7 +120,7 @@ export type ColumnProfile = z.output<typeof columnProfileSchema>;
 export type DataProfile = z.output<typeof dataProfileSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Data schema (the committed, user-editable data/schema.json)
+// Data schema (the committed, user-editable data/<model.name>.schema.json)
 
 export const SCHEMA_VERSION = 1;
 

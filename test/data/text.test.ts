@@ -60,6 +60,21 @@ describe('CSV text encoding', () => {
     expect((bad as Error).message).toMatch(/^bad\.csv:70003: byte 0xE9 /);
   });
 
+  it('refuses bytes a declared encoding cannot decode, naming it', async () => {
+    // UTF-16 needs pairs of bytes: a lone last byte is not a character.
+    const odd = Buffer.concat([Buffer.from('a,b\n1,2\n', 'utf16le'), Buffer.from([0x41])]);
+    const error = await loadError({ 'odd.csv': odd }, { encoding: 'utf-16le' });
+    expect(error.message).toBe('odd.csv:3: the file ends inside a utf-16le character; check data.encoding');
+    // Shift_JIS: 0x81 starts a two-byte character; 0x20 cannot end one.
+    const sjis = await loadError(
+      { 'sjis.csv': Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0x81, 0x20, 0x2c, 0x31, 0x0a]) },
+      { encoding: 'shift_jis' },
+    );
+    expect(sjis.message).toMatch(
+      /^sjis\.csv:2: the bytes 0x81 0x20 0x2C 0x31 \(from byte 5\) are not valid shift_jis; check data\.encoding$/,
+    );
+  });
+
   it('refuses a file that ends inside a UTF-8 character', async () => {
     const error = await loadError({ 'cut.csv': Buffer.from([...Buffer.from('a,b\n1,'), 0xc3]) });
     expect(error.message).toMatch(/^cut\.csv:2: byte 0xC3 .* is not UTF-8/);

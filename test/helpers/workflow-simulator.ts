@@ -43,7 +43,15 @@ export interface SimulateOptions {
   readonly artifacts: FakeArtifactService;
   readonly runId: string;
   readonly node?: string;
+  /**
+   * Third-party steps the test stands in for with its own code, by action name (e.g. docker/build-push-action,
+   * where Buildx or GitHub's cache are not here): given the step's evaluated `with:` and the job's checkout, it
+   * returns the step's outputs or throws (a failed step). Anything else third-party still makes the run throw.
+   */
+  readonly standIns?: Readonly<Record<string, StandIn>>;
 }
+
+export type StandIn = (inputs: Record<string, string>, workspace: string) => Promise<Record<string, string>>;
 
 export interface StepResult {
   readonly name: string;
@@ -168,6 +176,21 @@ async function runJob(
       const skipped = skipReason(step);
       if (skipped) {
         steps.push({ name, result: 'skipped', why: skipped });
+        continue;
+      }
+      const standIn = step.uses ? options.standIns?.[step.uses.split('@')[0]!] : undefined;
+      if (standIn) {
+        let outcome: 'success' | 'failure' = 'success';
+        let outputs: Record<string, string> = {};
+        try {
+          outputs = await standIn(evaluateMap(step.with, ctx), workspace.dir);
+        } catch (error) {
+          outcome = 'failure';
+          status = 'failure';
+          steps.push({ name, result: outcome, why: `stand-in failed: ${(error as Error).message}` });
+        }
+        if (step.id) stepsContext[step.id] = { outputs, outcome, conclusion: outcome };
+        if (outcome === 'success') steps.push({ name, result: outcome, why: 'stand-in' });
         continue;
       }
       if (!step.uses?.startsWith('./')) {

@@ -271,6 +271,21 @@ describe('writeSchema / readSchema', () => {
     expect((error as ConfigError).detail).toMatch(message);
   });
 
+  it('reports every problem of a hand-edited schema at once, a misspelling once', () => {
+    const source = text([
+      { ...base, type: 'number' },
+      { name: 'y', type: 'numeric', required: true, max_mising_fraction: 0.1 },
+      { ...base, name: 'z', type: 'numeric', max_missing_fraction: 5 },
+    ]);
+    const error = thrown(() => parseSchema(source, 'data/schema.json')) as ConfigError;
+    expect(error.problems.map((p) => p.key).sort()).toEqual([
+      'columns[0].type',
+      'columns[1].max_mising_fraction',
+      'columns[2].max_missing_fraction',
+    ]);
+    expect(error.message).toMatch(/^data\/schema\.json: 3 problems:\n/);
+  });
+
   it('reports a missing file as a ConfigError naming it', () => {
     const path = join(dir, 'absent.json');
     expect(() => readSchema(path)).toThrow(`${path}: (file): schema file not found`);

@@ -145,7 +145,7 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
       join(repository, file),
       'species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex\n' +
         'Adelie,Torgersen,39.1,18.7,181,3750,MALE\n' +
-        'Adelie,Torgersen,39.5,17.4,186,-3800,FEMALE\n',
+        'Adelie,Torgersen,39.5,17.4,186,heavy,FEMALE\n',
     );
     try {
       const run = await push('Add batch 4');

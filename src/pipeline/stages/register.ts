@@ -14,10 +14,11 @@ import { readOnnxInfo } from '../../model/onnx.ts';
 import { predict } from '../../model/predict.ts';
 import { type AliasChange, AliasMovedError, type ModelVersion, versionLabel } from '../../registry/index.ts';
 import { readArtifact, readArtifactIfPresent, writeArtifact } from '../artifact-io.ts';
-import { findBaseline, PRODUCTION_ALIAS, runRegistry } from '../baseline.ts';
+import { findBaseline, runRegistry } from '../baseline.ts';
 import type { RunContext } from '../context.ts';
 import { persistInferredSchema } from '../inferred-schema.ts';
 import { readDataset, readSplit } from '../prepared.ts';
+import { PRODUCTION_ALIAS } from '../production.ts';
 import type { StageOptions } from '../stage-table.ts';
 import { exportRunModel } from './export.ts';
 

@@ -1,0 +1,2 @@
+/** `tune-plan`: see tune.ts. */
+export { plan as run } from './tune.ts';

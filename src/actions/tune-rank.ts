@@ -1,0 +1,2 @@
+/** `tune-rank`: see tune.ts. */
+export { rank as run } from './tune.ts';

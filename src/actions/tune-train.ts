@@ -1,0 +1,2 @@
+/** `tune-train`: see tune.ts. */
+export { train as run } from './tune.ts';
