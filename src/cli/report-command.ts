@@ -5,9 +5,9 @@
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load.ts';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/index.ts';
 import { describeError, exitCodeOf, InputError } from '../errors.ts';
-import { openRun } from '../pipeline/context.ts';
+import { openRun } from '../pipeline/index.ts';
 import { createRegistry } from '../registry/index.ts';
 import {
   attachReportToRelease,
