@@ -600,7 +600,7 @@ if (process.argv.includes('--load-child')) {
       errors: result.errors + result.timeouts,
       non2xx: result.non2xx,
     };
-    process.send!(summary, () => process.exit(0));
+    process.send!(summary, undefined, {}, () => process.exit(0));
   });
 } else {
   await main();

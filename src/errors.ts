@@ -25,19 +25,20 @@ export interface ConfigProblem {
  */
 export class ConfigError extends ConveyorError {
   override readonly exitCode = 2;
+  readonly file: string;
+  readonly key: string;
+  readonly detail: string;
   readonly problems: readonly ConfigProblem[];
-  constructor(
-    readonly file: string,
-    readonly key: string,
-    readonly detail: string,
-    more: readonly ConfigProblem[] = [],
-  ) {
+  constructor(file: string, key: string, detail: string, more: readonly ConfigProblem[] = []) {
     const problems = [{ key, detail }, ...more];
     super(
       problems.length === 1
         ? `${file}: ${key}: ${detail}`
         : `${file}: ${problems.length} problems:\n${problems.map((p) => `  ${p.key}: ${p.detail}`).join('\n')}`,
     );
+    this.file = file;
+    this.key = key;
+    this.detail = detail;
     this.problems = problems;
   }
 
@@ -64,13 +65,12 @@ export class InputError extends ConveyorError {
  * reader (a stage name, or the tool reading the run), `file` the path.
  */
 export class ArtifactError extends InputError {
-  constructor(
-    readonly stage: string,
-    readonly file: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
+  readonly stage: string;
+  readonly file: string;
+  constructor(stage: string, file: string, message: string, options?: ErrorOptions) {
     super(message, options);
+    this.stage = stage;
+    this.file = file;
   }
 }
 

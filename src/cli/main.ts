@@ -4,20 +4,15 @@
  * 0 done, 2 invalid input (config/data), 3 model not good enough to register, 1 anything else.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_PATH } from '../config/index.ts';
+import { DEFAULT_CONFIG_PATH } from '../config/defaults.ts';
 import { describeError, exitCodeOf, InputError } from '../errors.ts';
-import {
-  createRun,
-  openRun,
-  runPipeline,
-  runStage,
-  type StageName,
-  type StageOptions,
-  stageNames,
-  stageSpecs,
-} from '../pipeline/index.ts';
-import { infraValidateCli } from './infra-validate-command.ts';
-import { registryCommand } from './registry-command.ts';
+import type { ProgressSink, StageName, StageOptions } from '../pipeline/index.ts';
+import { stageNames, stageSpecs } from '../pipeline/stage-table.ts';
+import { isLiveTerminal, liveProgress } from './live-progress.ts';
+
+// Each command imports what it needs when it runs (the import() calls below): `--help` and `registry list`
+// must not pay for onnxruntime, fastify, hyparquet or Octokit (bench/startup.ts, test/cli/startup.test.ts), nor
+// for zod and yaml: hence the stage table from its own file, not from the pipeline barrel.
 
 export const USAGE = `Usage: conveyor <command> [options]
 
@@ -67,7 +62,8 @@ interface Flags {
   readonly args: readonly string[];
 }
 
-type Command = (flags: Flags, log: (line: string) => void) => Promise<unknown>;
+/** `progress`: a live sink on a terminal; undefined keeps the run's default (plain periodic lines). */
+type Command = (flags: Flags, log: (line: string) => void, progress: ProgressSink | undefined) => Promise<unknown>;
 
 /** What a stage command prints with --json besides the run folder. */
 function stageJson(name: StageName, outcome: unknown): object {
@@ -81,8 +77,12 @@ function stageJson(name: StageName, outcome: unknown): object {
 /** A stage command: validate-data starts a new run, the others open one (--run, default the latest). */
 const stage =
   (name: StageName): Command =>
-  async (flags, log) => {
-    const backend = flags.registry ? { registryBackend: flags.registry } : {};
+  async (flags, log, progress) => {
+    const { createRun, openRun, runStage } = await import('../pipeline/index.ts');
+    const backend = {
+      ...(flags.registry ? { registryBackend: flags.registry } : {}),
+      ...(progress ? { progress } : {}),
+    };
     const ctx =
       name === stageNames[0]
         ? await createRun({
@@ -102,7 +102,8 @@ function stageOptions(flags: Flags): StageOptions {
 }
 
 const commands: Record<string, Command> = {
-  pipeline: async (flags, log) => {
+  pipeline: async (flags, log, progress) => {
+    const { runPipeline } = await import('../pipeline/index.ts');
     const result = await runPipeline({
       configFile: flags.config,
       ...(flags.runDir ? { runDir: flags.runDir } : {}),
@@ -110,6 +111,7 @@ const commands: Record<string, Command> = {
       skipRegister: flags.skipRegister,
       ...stageOptions(flags),
       log,
+      ...(progress ? { progress } : {}),
     });
     const registration = result.registration;
     const registered = registration?.version;
@@ -130,8 +132,8 @@ const commands: Record<string, Command> = {
     };
   },
   ...Object.fromEntries(stageNames.map((name) => [name, stage(name)])),
-  registry: (flags, log) =>
-    registryCommand({
+  registry: async (flags, log) =>
+    (await import('./registry-command.ts')).registryCommand({
       configFile: flags.config,
       args: flags.args,
       log,
@@ -145,7 +147,8 @@ const commands: Record<string, Command> = {
 export async function main(argv: readonly string[]): Promise<number> {
   // serve has its own flags and owns the process signals until it stops.
   if (argv[0] === 'serve') return (await import('../serve/index.ts')).serveCli(argv.slice(1));
-  if (argv[0] === 'infra-validate') return infraValidateCli(argv.slice(1));
+  if (argv[0] === 'infra-validate')
+    return (await import('./infra-validate-command.ts')).infraValidateCli(argv.slice(1));
   // report and site load the charting library: only when asked for.
   if (argv[0] === 'report' || argv[0] === 'site') return (await import('./report-command.ts')).reportCli(argv);
   let flags: Flags;
@@ -202,12 +205,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(`conveyor: ${describeError(error)}`);
     return 2;
   }
-  const log = flags.json ? () => {} : (line: string) => console.log(line);
+  const live = !flags.json && isLiveTerminal(process.stdout, process.env) ? liveProgress(process.stdout) : undefined;
+  const log = flags.json ? () => {} : (live?.log ?? ((line: string) => console.log(line)));
   try {
-    const result = await commands[command]!(flags, log);
+    const result = await commands[command]!(flags, log, live?.progress);
+    live?.clear();
     if (flags.json) console.log(JSON.stringify({ ok: true, command, ...(result as object) }, null, 2));
     return 0;
   } catch (error) {
+    live?.clear();
     const code = exitCodeOf(error);
     const message = describeError(error);
     if (flags.json) console.log(JSON.stringify({ ok: false, command, exit_code: code, error: message }, null, 2));

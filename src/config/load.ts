@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.ts';
+import { DEFAULT_CONFIG_PATH } from './defaults.ts';
 import { type Config, configSchema, type FeatureType, featureTypeSchema } from './schema.ts';
 
-/** Default config file, relative to the working directory. */
-export const DEFAULT_CONFIG_PATH = 'conveyor.yml';
+export { DEFAULT_CONFIG_PATH };
 
 /** Read, parse and validate a config file. Throws ConfigError naming the file, the key and what was expected. */
 export function loadConfig(path: string = DEFAULT_CONFIG_PATH): Config {

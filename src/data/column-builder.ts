@@ -50,7 +50,10 @@ export class TextDictionary {
 export class ColumnAccumulator {
   readonly dictionary = new TextDictionary();
   readonly segments: Segment[] = [];
-  constructor(readonly name: string) {}
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
 }
 
 export interface FinishContext {

@@ -206,11 +206,10 @@ export async function readCsvFile(absolutePath: string, format: CsvFormat, ctx: 
  * CSV loading time).
  */
 class RecordParser extends Parser {
-  constructor(
-    options: Options,
-    private readonly onRecord: (record: string[], info: Info) => void,
-  ) {
+  private readonly onRecord: (record: string[], info: Info) => void;
+  constructor(options: Options, onRecord: (record: string[], info: Info) => void) {
     super(options);
+    this.onRecord = onRecord;
   }
 
   override push(chunk: unknown): boolean {

@@ -369,7 +369,10 @@ class ByteSink {
   private readonly buffer = Buffer.allocUnsafe(1 << 20);
   private readonly view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
   private offset = 0;
-  constructor(private readonly hash: ReturnType<typeof createHash>) {}
+  private readonly hash: ReturnType<typeof createHash>;
+  constructor(hash: ReturnType<typeof createHash>) {
+    this.hash = hash;
+  }
 
   u32(value: number): void {
     if (this.offset + 4 > this.buffer.length) this.flush();

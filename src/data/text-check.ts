@@ -31,11 +31,12 @@ const UTF8_LABELS = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8']);
 
 /** Where the first bad byte was, for the caller to turn into a line number (it may need to re-read the file). */
 export class NotTextError extends Error {
-  constructor(
-    readonly offset: number,
-    readonly describe: (line: number) => string,
-  ) {
+  readonly offset: number;
+  readonly describe: (line: number) => string;
+  constructor(offset: number, describe: (line: number) => string) {
     super(describe(0));
+    this.offset = offset;
+    this.describe = describe;
   }
 }
 

@@ -9,6 +9,7 @@ import { InputError } from '../errors.ts';
 import { gitInfo } from '../lib/git.ts';
 import { CONVEYOR_VERSION } from '../lib/version.ts';
 import { artifactPath, readArtifact, writeArtifact } from './artifact-io.ts';
+import { type ProgressSink, periodicProgress } from './progress.ts';
 import { githubContext, type StageRecord } from './run-record.ts';
 import type { StageName } from './stage-names.ts';
 
@@ -22,6 +23,8 @@ export interface RunContext {
   readonly env: NodeJS.ProcessEnv;
   /** Human-readable progress; silent in --json mode. */
   readonly log: (line: string) => void;
+  /** Live progress of long stages (training); default: a plain line through log every 2 s. */
+  readonly progress: ProgressSink;
 }
 
 /** File in runs_dir naming the most recent run, so stage commands default to it. */
@@ -34,6 +37,7 @@ export interface CreateRunOptions {
   readonly runDir?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
+  readonly progress?: ProgressSink;
   /** Override registry.backend of the config (the --registry flag). */
   readonly registryBackend?: 'local' | 'github';
 }
@@ -69,7 +73,16 @@ export async function createRun(options: CreateRunOptions): Promise<RunContext> 
   });
   mkdirSync(resolve(cwd, config.runs_dir), { recursive: true });
   writeFileSync(resolve(cwd, config.runs_dir, LATEST_RUN_FILE), `${dir}\n`);
-  return { config, configFile: options.configFile, dir, cwd, env, log: options.log ?? (() => {}) };
+  const log = options.log ?? (() => {});
+  return {
+    config,
+    configFile: options.configFile,
+    dir,
+    cwd,
+    env,
+    log,
+    progress: options.progress ?? periodicProgress(log),
+  };
 }
 
 export interface OpenRunOptions {
@@ -79,6 +92,7 @@ export interface OpenRunOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
+  readonly progress?: ProgressSink;
   /** Override registry.backend of the saved config (the --registry flag). */
   readonly registryBackend?: 'local' | 'github';
 }
@@ -112,6 +126,7 @@ export async function openRun(options: OpenRunOptions): Promise<RunContext> {
     cwd,
     env: options.env ?? process.env,
     log: options.log ?? (() => {}),
+    progress: options.progress ?? periodicProgress(options.log ?? (() => {})),
   };
 }
 

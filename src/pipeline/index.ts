@@ -30,6 +30,7 @@ export {
 } from './context.ts';
 export { type PipelineOptions, type PipelineResult, runPipeline } from './pipeline.ts';
 export { PRODUCTION_ALIAS } from './production.ts';
+export { formatProgress, type ProgressSink, type ProgressUpdate, periodicProgress } from './progress.ts';
 export type { RunRecord, StageRecord } from './run-record.ts';
 export { runStage } from './run-stage.ts';
 export { isStageName, type StageName, stageNames } from './stage-names.ts';

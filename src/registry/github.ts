@@ -13,7 +13,7 @@
  * few documents are kept so a reader that listed an older one can still download it.
  */
 import { randomBytes } from 'node:crypto';
-import { getOctokit } from '@actions/github';
+import type { getOctokit } from '@actions/github';
 import {
   type DocumentUpdate,
   emptyDocument,
@@ -95,7 +95,8 @@ class VersionTaken extends Error {}
 
 export class GitHubRegistry implements ModelRegistry {
   readonly backend = 'github';
-  private readonly octokit: Octokit;
+  /** The REST client, made on first use: loading @actions/github costs ~0.3 s that local-registry commands skip. */
+  private client: Promise<Octokit> | undefined;
   private readonly owner: string;
   private readonly repo: string;
   private readonly retry: RetryOptions;
@@ -104,26 +105,41 @@ export class GitHubRegistry implements ModelRegistry {
   /** card.json contents by asset id (an asset's bytes never change; a new upload gets a new id). */
   private readonly cards = new Map<number, { card: RegistryCard; bytes: Uint8Array }>();
 
-  constructor(private readonly options: GitHubRegistryOptions) {
+  private readonly options: GitHubRegistryOptions;
+
+  constructor(options: GitHubRegistryOptions) {
+    this.options = options;
     if (!options.token) throw new RegistryError('the GitHub registry needs a token (GITHUB_TOKEN)');
     this.owner = options.owner;
     this.repo = options.repo;
     this.now = options.now ?? (() => new Date());
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+  }
+
+  /** The REST client, with the bounded retry policy wrapped around every request but uploads. */
+  private api(): Promise<Octokit> {
+    this.client ??= this.createClient();
+    return this.client;
+  }
+
+  private async createClient(): Promise<Octokit> {
+    const { getOctokit } = await import('@actions/github');
+    const options = this.options;
     const retry = this.retry;
-    this.octokit = getOctokit(options.token, {
+    const octokit = getOctokit(options.token, {
       ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
       log: { debug: () => {}, info: () => {}, warn: (message: string) => this.warn(message), error: () => {} },
     });
-    this.octokit.hook.wrap('request', (request, requestOptions) =>
+    octokit.hook.wrap('request', (request, requestOptions) =>
       requestOptions.request?.[NO_RETRY]
         ? request(requestOptions)
         : withRetry(
             async () => request(requestOptions),
             retry,
-            `GitHub ${requestOptions.method} ${requestUrl(this.octokit, requestOptions)}`,
+            `GitHub ${requestOptions.method} ${requestUrl(octokit, requestOptions)}`,
           ),
     );
+    return octokit;
   }
 
   async list(name: string): Promise<ModelVersion[]> {
@@ -271,7 +287,7 @@ export class GitHubRegistry implements ModelRegistry {
     const nonce = randomBytes(8).toString('hex');
     let draft: Release;
     try {
-      ({ data: draft } = await this.octokit.rest.repos.createRelease({
+      ({ data: draft } = await (await this.api()).rest.repos.createRelease({
         owner: this.owner,
         repo: this.repo,
         tag_name: tag,
@@ -296,7 +312,7 @@ export class GitHubRegistry implements ModelRegistry {
       options.onProgress?.({ step: 'commit', version: number });
       let published: Release;
       try {
-        ({ data: published } = await this.octokit.rest.repos.updateRelease({
+        ({ data: published } = await (await this.api()).rest.repos.updateRelease({
           owner: this.owner,
           repo: this.repo,
           release_id: draft.id,
@@ -328,14 +344,14 @@ export class GitHubRegistry implements ModelRegistry {
       async () => {
         if (++attempt > 1 && replace) {
           for (const leftover of (await this.assetsOf(release)).filter((a) => a.name === asset.name)) {
-            await this.octokit.rest.repos.deleteReleaseAsset({
+            await (await this.api()).rest.repos.deleteReleaseAsset({
               owner: this.owner,
               repo: this.repo,
               asset_id: leftover.id,
             });
           }
         }
-        const response = await this.octokit.rest.repos.uploadReleaseAsset({
+        const response = await (await this.api()).rest.repos.uploadReleaseAsset({
           owner: this.owner,
           repo: this.repo,
           release_id: release.id,
@@ -371,7 +387,11 @@ export class GitHubRegistry implements ModelRegistry {
       }
     }
     for (const extra of assets.filter((a) => !expected.some((want) => want.name === a.name))) {
-      await this.octokit.rest.repos.deleteReleaseAsset({ owner: this.owner, repo: this.repo, asset_id: extra.id });
+      await (await this.api()).rest.repos.deleteReleaseAsset({
+        owner: this.owner,
+        repo: this.repo,
+        asset_id: extra.id,
+      });
     }
   }
 
@@ -389,7 +409,7 @@ export class GitHubRegistry implements ModelRegistry {
 
   private async deleteRelease(release: Release, why: string): Promise<void> {
     try {
-      await this.octokit.rest.repos.deleteRelease({ owner: this.owner, repo: this.repo, release_id: release.id });
+      await (await this.api()).rest.repos.deleteRelease({ owner: this.owner, repo: this.repo, release_id: release.id });
     } catch (error) {
       this.warn(
         `could not delete draft release ${release.id} (${release.tag_name}, ${why}): ${(error as Error).message}; ` +
@@ -400,7 +420,8 @@ export class GitHubRegistry implements ModelRegistry {
 
   /** Every release of the repository, drafts included (the token needs push access to see drafts). */
   private async releases(): Promise<Release[]> {
-    return this.octokit.paginate(this.octokit.rest.repos.listReleases, {
+    const api = await this.api();
+    return api.paginate(api.rest.repos.listReleases, {
       owner: this.owner,
       repo: this.repo,
       per_page: 100,
@@ -458,7 +479,8 @@ export class GitHubRegistry implements ModelRegistry {
 
   /** Version numbers that have a git tag (`exact`: only that tag) — a tag can outlive a deleted release. */
   private async taggedNumbers(name: string, exact?: string): Promise<number[]> {
-    const refs = await this.octokit.paginate(this.octokit.rest.git.listMatchingRefs, {
+    const api = await this.api();
+    const refs = await api.paginate(api.rest.git.listMatchingRefs, {
       owner: this.owner,
       repo: this.repo,
       ref: `tags/${exact ?? `${name}/v`}`,
@@ -551,7 +573,7 @@ export class GitHubRegistry implements ModelRegistry {
 
   /** Delete alias documents below `seq` except the newest few uploaded ones (broken uploads always go). */
   private async trimDocuments(release: Release, seq: number): Promise<void> {
-    const fresh = await this.octokit.rest.repos.getRelease({
+    const fresh = await (await this.api()).rest.repos.getRelease({
       owner: this.owner,
       repo: this.repo,
       release_id: release.id,
@@ -560,7 +582,11 @@ export class GitHubRegistry implements ModelRegistry {
     const kept = older.filter((d) => d.asset.state === 'uploaded').slice(-KEEP_OLD_DOCUMENTS);
     for (const { asset } of older.filter((d) => !kept.includes(d))) {
       try {
-        await this.octokit.rest.repos.deleteReleaseAsset({ owner: this.owner, repo: this.repo, asset_id: asset.id });
+        await (await this.api()).rest.repos.deleteReleaseAsset({
+          owner: this.owner,
+          repo: this.repo,
+          asset_id: asset.id,
+        });
       } catch (error) {
         if (!hasStatus(error, 404)) throw error; // a concurrent writer deleted it already
       }
@@ -570,7 +596,7 @@ export class GitHubRegistry implements ModelRegistry {
   private async createRegistryRelease(name: string): Promise<Release> {
     const tag = registryTag(name);
     try {
-      const { data } = await this.octokit.rest.repos.createRelease({
+      const { data } = await (await this.api()).rest.repos.createRelease({
         owner: this.owner,
         repo: this.repo,
         tag_name: tag,
@@ -596,7 +622,7 @@ export class GitHubRegistry implements ModelRegistry {
   /** The published release with `tag`, or undefined. */
   private async releaseByTag(tag: string): Promise<Release | undefined> {
     try {
-      return (await this.octokit.rest.repos.getReleaseByTag({ owner: this.owner, repo: this.repo, tag })).data;
+      return (await (await this.api()).rest.repos.getReleaseByTag({ owner: this.owner, repo: this.repo, tag })).data;
     } catch (error) {
       if (hasStatus(error, 404)) return undefined;
       throw error;
@@ -604,7 +630,8 @@ export class GitHubRegistry implements ModelRegistry {
   }
 
   private async assetsOf(release: Release): Promise<ReleaseAsset[]> {
-    return this.octokit.paginate(this.octokit.rest.repos.listReleaseAssets, {
+    const api = await this.api();
+    return api.paginate(api.rest.repos.listReleaseAssets, {
       owner: this.owner,
       repo: this.repo,
       release_id: release.id,
@@ -614,7 +641,7 @@ export class GitHubRegistry implements ModelRegistry {
 
   /** The bytes of an asset (the API redirects to storage; fetch follows). */
   private async download(asset: ReleaseAsset): Promise<Uint8Array> {
-    const { data } = await this.octokit.rest.repos.getReleaseAsset({
+    const { data } = await (await this.api()).rest.repos.getReleaseAsset({
       owner: this.owner,
       repo: this.repo,
       asset_id: asset.id,

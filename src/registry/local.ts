@@ -74,7 +74,10 @@ export class LocalRegistry implements ModelRegistry {
   private readonly now: () => Date;
   private readonly warned = new Set<string>();
 
-  constructor(private readonly options: LocalRegistryOptions) {
+  private readonly options: LocalRegistryOptions;
+
+  constructor(options: LocalRegistryOptions) {
+    this.options = options;
     this.root = resolve(options.root);
     this.onWarning = options.onWarning ?? (() => {});
     this.now = options.now ?? (() => new Date());

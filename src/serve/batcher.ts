@@ -52,10 +52,12 @@ export class Batcher<In, Out> {
   private immediate: NodeJS.Immediate | undefined;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(
-    readonly options: BatchingOptions,
-    private readonly hooks: BatcherHooks<In, Out>,
-  ) {
+  readonly options: BatchingOptions;
+  private readonly hooks: BatcherHooks<In, Out>;
+
+  constructor(options: BatchingOptions, hooks: BatcherHooks<In, Out>) {
+    this.options = options;
+    this.hooks = hooks;
     if (!(options.maxBatchSize >= 1)) {
       throw new RangeError(`maxBatchSize must be at least 1, got ${options.maxBatchSize}`);
     }

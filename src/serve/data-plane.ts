@@ -71,7 +71,11 @@ export class DataPlane {
   private loads: Promise<unknown> = Promise.resolve();
   private closing = false;
 
-  constructor(private readonly options: DataPlaneOptions) {}
+  private readonly options: DataPlaneOptions;
+
+  constructor(options: DataPlaneOptions) {
+    this.options = options;
+  }
 
   /** True while a model is in service and the server is not shutting down. */
   get ready(): boolean {

@@ -7,12 +7,10 @@ import { IntegrityError, NotFoundError as RegistryNotFoundError } from '../regis
 
 /** A serving error that knows its HTTP status. */
 export class ServeError extends ConveyorError {
-  constructor(
-    readonly status: number,
-    message: string,
-    options?: ErrorOptions,
-  ) {
+  readonly status: number;
+  constructor(status: number, message: string, options?: ErrorOptions) {
     super(message, options);
+    this.status = status;
   }
 }
 

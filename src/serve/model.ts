@@ -73,18 +73,34 @@ export class ServedModel {
   /** When set, runs go to this worker thread and `session` is released. */
   private thread: SessionThread | undefined;
 
+  readonly name: string;
+  readonly version: string;
+  /** sha256 (hex) of model.onnx. */
+  readonly sha256: string;
+  readonly info: OnnxInfo;
+  private session: ort.InferenceSession | undefined;
+  /** Where the model was loaded from (for logs). */
+  readonly source: string;
+  /** Known categories per feature index (from the graph), to count unseen ones. */
+  private readonly vocabularies: Vocabularies;
+
   private constructor(
-    readonly name: string,
-    readonly version: string,
-    /** sha256 (hex) of model.onnx. */
-    readonly sha256: string,
-    readonly info: OnnxInfo,
-    private session: ort.InferenceSession | undefined,
-    /** Where the model was loaded from (for logs). */
-    readonly source: string,
-    /** Known categories per feature index (from the graph), to count unseen ones. */
-    private readonly vocabularies: Vocabularies,
-  ) {}
+    name: string,
+    version: string,
+    sha256: string,
+    info: OnnxInfo,
+    session: ort.InferenceSession | undefined,
+    source: string,
+    vocabularies: Vocabularies,
+  ) {
+    this.name = name;
+    this.version = version;
+    this.sha256 = sha256;
+    this.info = info;
+    this.session = session;
+    this.source = source;
+    this.vocabularies = vocabularies;
+  }
 
   /**
    * Opens `files.onnx`, checks that the graph matches the signature it records (src/model/onnx.ts), that

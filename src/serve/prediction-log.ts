@@ -111,10 +111,12 @@ export class PredictionLog {
   private size = 0;
   private closed = false;
 
-  constructor(
-    readonly options: PredictionLogOptions,
-    private readonly events: PredictionLogEvents = {},
-  ) {
+  readonly options: PredictionLogOptions;
+  private readonly events: PredictionLogEvents;
+
+  constructor(options: PredictionLogOptions, events: PredictionLogEvents = {}) {
+    this.options = options;
+    this.events = events;
     if (!(options.sampleRate >= 0 && options.sampleRate <= 1)) {
       throw new RangeError(`prediction log sample rate must be in [0, 1], got ${options.sampleRate}`);
     }

@@ -25,7 +25,10 @@ export class SessionThread {
   private failure: Error | undefined;
   private released: Promise<void> | undefined;
 
-  private constructor(private readonly worker: Worker) {
+  private readonly worker: Worker;
+
+  private constructor(worker: Worker) {
+    this.worker = worker;
     worker.on('message', (message: { id?: number; outputs?: RunOutputs; error?: string }) => {
       if (message.id === undefined) return;
       const job = this.jobs.get(message.id);

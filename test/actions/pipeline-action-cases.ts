@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
+import { stageNames } from '../../src/pipeline/index.ts';
 import { runAction } from '../helpers/actions-runner.ts';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.ts';
 
@@ -37,15 +38,7 @@ export function pipelineActionCases(node: string): void {
       'primary-metric': 'macro_f1',
     });
     expect(Number(result.outputs['primary-metric-value'])).toBeGreaterThan(0.9);
-    expect(result.groups).toEqual([
-      'validate-data',
-      'prepare',
-      'train',
-      'evaluate',
-      'export',
-      'validate-model',
-      'register',
-    ]);
+    expect(result.groups).toEqual([...stageNames]);
     expect(result.summary).toContain('## ✅ penguins v1 registered');
     expect(result.summary).toContain('### Blessing: ✅ blessed');
     expect(result.summary).toContain('trigger **dispatch** (workflow_dispatch by octocat): first batch');

@@ -128,8 +128,10 @@ describe.skipIf(unavailable !== undefined)('serving image', () => {
     buildServingImage(altered.dir, alteredTag);
     expect(await infraValidateCli(['--golden', goldenPath, '--image', alteredTag], io)).toBe(1);
     expect(lines.at(-1)).toMatch(new RegExp(`^error: ${alteredTag} answered \\d+ of 16 golden requests differently`));
-    // Every container the check started is gone.
-    expect(docker('ps', '--all', '--filter', 'name=conveyor-infra-validate-', '--format', '{{.Names}}')).toBe('');
+    // Every container the checks started from this test's images is gone (other processes may share the daemon).
+    for (const image of [servingTag, alteredTag]) {
+      expect(docker('ps', '--all', '--filter', `ancestor=${image}`, '--format', '{{.Names}}')).toBe('');
+    }
   }, 900_000);
 });
 

@@ -132,10 +132,12 @@ export class FakeGitHub {
   private nextId = 1;
   private nextIssueNumber = 1;
 
-  constructor(
-    private readonly contract: OpenApiContract,
-    private readonly options: FakeGitHubOptions,
-  ) {
+  private readonly contract: OpenApiContract;
+  private readonly options: FakeGitHubOptions;
+
+  constructor(contract: OpenApiContract, options: FakeGitHubOptions) {
+    this.contract = contract;
+    this.options = options;
     this.owner = options.owner ?? 'acme';
     this.repo = options.repo ?? 'ml';
     this.now = options.now ?? (() => new Date());

@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { REPOSITORY_ROOT, type RunActionResult, runAction } from './actions-runner.ts';
 import { type Contexts, evaluateCondition, evaluateTemplate } from './expressions.ts';
 import type { FakeArtifactService } from './fake-artifact-service.ts';
+import { type Job, needsOf, type Step, type Workflow } from './workflow-files.ts';
 import { makeWorkspace } from './workspace.ts';
 
 /** Third-party actions the simulation replaces, and with what. */
@@ -77,31 +78,8 @@ export interface SimulatedRun {
   readonly order: string[];
 }
 
-interface StepSpec {
-  id?: string;
-  name?: string;
-  uses?: string;
-  run?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, unknown>;
-  if?: string;
-}
-interface JobSpec {
-  needs?: string | string[];
-  if?: string;
-  'runs-on': string;
-  env?: Record<string, unknown>;
-  outputs?: Record<string, string>;
-  steps: StepSpec[];
-}
-interface WorkflowSpec {
-  on: Record<string, { inputs?: Record<string, { type?: string; default?: unknown }> } | null>;
-  env?: Record<string, unknown>;
-  jobs: Record<string, JobSpec>;
-}
-
 export async function simulateWorkflow(options: SimulateOptions): Promise<SimulatedRun> {
-  const spec = parse(readFileSync(join(REPOSITORY_ROOT, options.workflow), 'utf8')) as WorkflowSpec;
+  const spec = parse(readFileSync(join(REPOSITORY_ROOT, options.workflow), 'utf8')) as Workflow;
   const sha = options.github.sha ?? 'b'.repeat(40);
   const github = {
     event_name: options.event.name,
@@ -127,7 +105,7 @@ export async function simulateWorkflow(options: SimulateOptions): Promise<Simula
   const order = needsOrder(spec.jobs);
   for (const id of order) {
     const job = spec.jobs[id]!;
-    const needs = needsList(job);
+    const needs = needsOf(job);
     const needsContext = Object.fromEntries(
       needs.map((n) => [n, { result: jobs[n]!.result, outputs: jobs[n]!.outputs }]),
     );
@@ -153,7 +131,7 @@ export async function simulateWorkflow(options: SimulateOptions): Promise<Simula
 
 async function runJob(
   id: string,
-  job: JobSpec,
+  job: Job,
   contexts: Contexts,
   runsOn: string,
   options: SimulateOptions,
@@ -166,7 +144,7 @@ async function runJob(
   // RUNNER_TEMP, shared by the job's steps; inside the checkout here only so that it goes when the job ends.
   const runnerTemp = join(workspace.dir, '.runner-temp');
   try {
-    for (const [index, step] of job.steps.entries()) {
+    for (const [index, step] of (job.steps ?? []).entries()) {
       const name = step.name ?? step.uses ?? step.run ?? `step ${index + 1}`;
       const ctx: Contexts = { ...contexts, steps: stepsContext };
       if (!evaluateCondition(step.if, ctx, status)) {
@@ -232,7 +210,7 @@ async function runJob(
   }
 }
 
-function skipReason(step: StepSpec): string | undefined {
+function skipReason(step: Step): string | undefined {
   if (step.uses && !step.uses.startsWith('./')) {
     const name = step.uses.split('@')[0]!;
     return SKIPPED_ACTIONS[name] ? `${name}: ${SKIPPED_ACTIONS[name]}` : undefined;
@@ -242,9 +220,12 @@ function skipReason(step: StepSpec): string | undefined {
 }
 
 /** workflow_dispatch inputs typed as GitHub types them (boolean, number), defaults filled; {} for other events. */
-function dispatchInputs(spec: WorkflowSpec, options: SimulateOptions): Record<string, unknown> {
+function dispatchInputs(spec: Workflow, options: SimulateOptions): Record<string, unknown> {
   if (options.event.name !== 'workflow_dispatch') return {};
-  const declared = spec.on.workflow_dispatch?.inputs ?? {};
+  const dispatch = spec.on.workflow_dispatch as {
+    inputs?: Record<string, { type?: string; default?: unknown }>;
+  } | null;
+  const declared = dispatch?.inputs ?? {};
   const values: Record<string, unknown> = {};
   for (const [name, input] of Object.entries(declared)) {
     const given = options.inputs?.[name] ?? input.default;
@@ -266,16 +247,12 @@ function evaluateMap(map: Record<string, unknown> | undefined, contexts: Context
   return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, evaluateTemplate(String(v), contexts)]));
 }
 
-function needsList(job: JobSpec): string[] {
-  return job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs];
-}
-
 /** Jobs in an order where every job comes after the jobs it needs (file order among the ready ones). */
-function needsOrder(jobs: Record<string, JobSpec>): string[] {
+function needsOrder(jobs: Record<string, Job>): string[] {
   const order: string[] = [];
   const pending = Object.keys(jobs);
   while (pending.length > 0) {
-    const next = pending.find((id) => needsList(jobs[id]!).every((n) => order.includes(n)));
+    const next = pending.find((id) => needsOf(jobs[id]!).every((n) => order.includes(n)));
     if (!next) throw new Error(`jobs ${pending.join(', ')} need each other or an unknown job`);
     order.push(next);
     pending.splice(pending.indexOf(next), 1);

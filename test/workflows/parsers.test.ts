@@ -9,7 +9,7 @@ import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '
 import { parseAction } from '@actions/workflow-parser/actions/index';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../helpers/actions-runner.ts';
-import { actionDirs, workflowFiles } from './workflow-files.ts';
+import { actionDirs, workflowFiles } from '../helpers/workflow-files.ts';
 
 interface LintResult {
   line: number;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPOSITORY_ROOT, readActionMetadata } from '../helpers/actions-runner.ts';
-import { type Job, needsOf, stringsIn, type Workflow, workflowFiles } from './workflow-files.ts';
+import { type Job, needsOf, stringsIn, type Workflow, workflowFiles } from '../helpers/workflow-files.ts';
 
 const workflows = workflowFiles();
 

@@ -18,19 +18,22 @@ export async function trainStage(ctx: RunContext): Promise<TrainOutcome> {
   const { signature } = await readSplit(dir, STAGE);
   const data = await readDataset(dir, 'train', signature, STAGE);
   const started = performance.now();
-  let lastShown = 0;
   const result = await trainModel({
     data,
     trainer: config.trainer,
     seed: config.split.seed,
-    onProgress: (event) => {
-      // A line every 2 s at most: progress for long runs without flooding CI logs.
-      const now = performance.now();
-      if (now - lastShown < 2000) return;
-      lastShown = now;
-      const loss = event.validLoss ?? event.trainLoss;
-      ctx.log(`  iteration ${event.iteration}/${event.total}${loss === undefined ? '' : `, loss ${loss.toFixed(5)}`}`);
-    },
+    onProgress: (event) =>
+      ctx.progress({
+        stage: 'train',
+        done: event.iteration,
+        total: event.total,
+        ...(event.validLoss !== undefined
+          ? { loss: event.validLoss, lossOn: 'validation' as const }
+          : event.trainLoss !== undefined
+            ? { loss: event.trainLoss, lossOn: 'training' as const }
+            : {}),
+        elapsedMs: performance.now() - started,
+      }),
   });
   const seconds = (performance.now() - started) / 1000;
   await writeArtifact(dir, 'model', result.model, STAGE);

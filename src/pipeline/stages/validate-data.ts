@@ -106,9 +106,9 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
   await writeArtifact(dir, 'validation', report, STAGE);
   await writeArtifact(dir, 'table', data.table, STAGE);
 
-  ctx.log(`  ${data.files.length} file(s), ${data.table.rowCount} rows, ${columns.length} columns`);
+  ctx.log(`  read ${data.files.length} file(s)`); // rows and columns: in the report below
   if (!existing) ctx.log(`  inferred a data schema; it is written to ${schemaFile} when the run succeeds`);
-  ctx.log(indent(formatValidationReport(report)));
+  ctx.log(indent(formatValidationReport(report).trimEnd()));
   if (!report.ok) throw new DataValidationError(report.anomalies);
   return { report, schemaPath, schemaCreated: !existing, rows: data.table.rowCount, files: data.files.length };
 }

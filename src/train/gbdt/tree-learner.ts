@@ -67,10 +67,12 @@ export class TreeLearner {
   private readonly freeSlots: number[] = [];
   private featureCount = 0;
 
-  constructor(
-    private readonly executor: Executor,
-    private readonly params: TreeParams,
-  ) {
+  private readonly executor: Executor;
+  private readonly params: TreeParams;
+
+  constructor(executor: Executor, params: TreeParams) {
+    this.executor = executor;
+    this.params = params;
     this.memory = executor.memory;
   }
 

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPOSITORY_ROOT } from '../helpers/actions-runner.ts';
+import { REPOSITORY_ROOT } from './actions-runner.ts';
 
 export const WORKFLOW_DIR = '.github/workflows';
 
