@@ -20,13 +20,15 @@ export interface GitHubTarget {
 
 /** A GitHub call answered with an unexpected status. */
 export class GitHubRequestError extends ConveyorError {
-  constructor(
-    readonly method: string,
-    readonly path: string,
-    readonly status: number,
-    detail: string,
-  ) {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+
+  constructor(method: string, path: string, status: number, detail: string) {
     super(`GitHub ${method} ${path}: ${status} ${detail}`);
+    this.method = method;
+    this.path = path;
+    this.status = status;
   }
 }
 
