@@ -26,6 +26,10 @@ Registry
   registry list | show <ref> | pull <ref> <dir> | promote <ref> <alias> | rollback [<alias>]
                     <ref> is a version (v3 or 3), an alias (production) or latest
 
+Reports
+  report            report/report.md and report.html of a run      (on --run; conveyor report --help)
+  site <dir>        static web site of the registry                (conveyor site --help)
+
 Serving
   serve             Open Inference Protocol v2 server (conveyor serve --help)
   infra-validate    send a version's golden requests to a serving image (conveyor infra-validate --help)
@@ -148,6 +152,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return (await import('./infra-validate-command.ts')).infraValidateCli(argv.slice(1));
   // monitor has its own flags; loaded on use so --help stays fast.
   if (argv[0] === 'monitor') return (await import('./monitor-command.ts')).monitorCli(argv.slice(1));
+  // report and site load the charting library: only when asked for.
+  if (argv[0] === 'report' || argv[0] === 'site') return (await import('./report-command.ts')).reportCli(argv);
   let flags: Flags;
   let command: string | undefined;
   try {
