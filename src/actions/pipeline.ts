@@ -93,15 +93,22 @@ export async function run(deps: ActionDeps): Promise<void> {
       }),
     );
   }
-  if (failure !== undefined) throw failure;
+  // A failed run is uploaded too (under the same name): the report job shows why a model was refused, and a re-run
+  // of this job replaces it. The next pipeline job never sees it, since it only runs after this one succeeded.
   if (artifactPrefix) {
     const name = runArtifactName(artifactPrefix, stages.at(-1)!);
-    const uploaded = await deps.group(`Upload run folder as artifact ${name}`, () =>
-      uploadRunFolder(deps.artifact, name, ctx.dir, retentionDays),
-    );
-    deps.log(`uploaded ${name} (${uploaded.bytes} bytes)`);
-    deps.setOutput('artifact', name);
+    try {
+      const uploaded = await deps.group(`Upload run folder as artifact ${name}`, () =>
+        uploadRunFolder(deps.artifact, name, ctx.dir, retentionDays),
+      );
+      deps.log(`uploaded ${name} (${uploaded.bytes} bytes)`);
+      deps.setOutput('artifact', name);
+    } catch (error) {
+      if (failure === undefined) throw error;
+      deps.log(`warning: the run folder of this failed step was not uploaded: ${(error as Error).message}`);
+    }
   }
+  if (failure !== undefined) throw failure;
 
   async function openOrCreate(): Promise<RunContext> {
     const log = deps.log;

@@ -13,7 +13,11 @@ export function runArtifactName(prefix: string, stage: string): string {
   return `${prefix}-${stage}`;
 }
 
-/** Upload every file of the run folder (paths kept relative to it). */
+/**
+ * Upload every file of the run folder (paths kept relative to it). An artifact of the same name from an earlier
+ * attempt of this workflow run (a re-run job) is replaced, as upload-artifact's `overwrite` does: names are unique
+ * per workflow run.
+ */
 export async function uploadRunFolder(
   client: ArtifactClient,
   name: string,
@@ -21,6 +25,11 @@ export async function uploadRunFolder(
   retentionDays: number,
 ): Promise<{ readonly id: number; readonly bytes: number }> {
   const files = listFiles(dir);
+  try {
+    await client.deleteArtifact(name);
+  } catch (error) {
+    if (!(error instanceof ArtifactNotFoundError)) throw error;
+  }
   const result = await client.uploadArtifact(name, files, dir, { retentionDays });
   return { id: result.id ?? 0, bytes: result.size ?? 0 };
 }

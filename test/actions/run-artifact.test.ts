@@ -70,12 +70,29 @@ describe('run folder artifact', () => {
     const upload = await job('run-7', 'job-a', 'upload', 'conveyor-run-export', source);
     expect(upload.stderr).toBe('');
     expect(upload.status).toBe(0);
-    expect(service.calls).toEqual(['CreateArtifact', 'FinalizeArtifact']);
+    // ListArtifacts: no earlier attempt's artifact of that name to replace.
+    expect(service.calls).toEqual(['ListArtifacts', 'CreateArtifact', 'FinalizeArtifact']);
 
     const target = join(root, 'downloaded');
     const download = await job('run-7', 'job-b', 'download', 'conveyor-run-export', target);
     expect(download.status).toBe(0);
     expect(tree(target)).toEqual(tree(source));
+  });
+
+  it('uploaded again by a re-run of the job replaces the earlier attempt’s artifact', async () => {
+    const source = join(root, 'runs/r2');
+    mkdirSync(source, { recursive: true });
+    writeFileSync(join(source, 'run.json'), '{"id":"r2","attempt":1}\n');
+    expect((await job('run-9', 'job-a', 'upload', 'conveyor-run-validate-model', source)).status).toBe(0);
+    writeFileSync(join(source, 'run.json'), '{"id":"r2","attempt":2}\n');
+    const again = await job('run-9', 'job-a', 'upload', 'conveyor-run-validate-model', source);
+    expect(again.stderr).toBe('');
+    expect(again.status).toBe(0);
+    expect(service.artifacts.filter((a) => a.name === 'conveyor-run-validate-model')).toHaveLength(1);
+
+    const target = join(root, 'downloaded-r2');
+    expect((await job('run-9', 'job-b', 'download', 'conveyor-run-validate-model', target)).status).toBe(0);
+    expect(readFileSync(join(target, 'run.json'), 'utf8')).toContain('"attempt":2');
   });
 
   it('another workflow run does not see it, and the error says which artifact and why', async () => {

@@ -115,8 +115,9 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
       expect(run.conclusion).toBe('failure');
       expect(run.jobs['validate-model']!.result).toBe('failure');
       expect(run.jobs.register!.result).toBe('skipped');
-      // The report job still reports the run (from the last run folder uploaded, export's).
+      // The report job still reports the run, from the refused run folder validate-model uploaded: its blessing too.
       expect(run.jobs.report!.result).toBe('success');
+      expect(summaryOf(run, 'report')).toContain('### Blessing: not blessed ❌');
       const step = run.jobs['validate-model']!.steps.find((s) => s.action)!.action!;
       expect(step.exitCode).toBe(3);
       expect(step.annotations[0]).toMatchObject({ level: 'error', title: 'Model not blessed' });
