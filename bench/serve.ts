@@ -9,11 +9,13 @@
  * (d) issue 15's figures (bench/http-load.ts): single-row infer throughput under wrk as a ratio to a bare
  * node:http JSON echo measured in the same run, and p99 at a fixed 3,000 req/s offered by `hey -q` over
  * 16 connections, beside the echo's. `--floor-only` runs (d) alone.
+ * (e) the live monitoring window (monitor.live): throughput and CPU per request with the window on against off,
+ * same model, and the window's own cost per row. `--monitor-only` runs (e) alone.
  *
  * Prints a Markdown table (paste it into bench/README.md "## Serving").
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: '0' },
       'prediction-log': { type: 'string', default: 'on' },
       'floor-only': { type: 'boolean', default: false },
+      'monitor-only': { type: 'boolean', default: false },
       'session-thread': { type: 'string', default: 'off' },
       'compare-session-thread': { type: 'boolean', default: false },
     },
@@ -106,6 +109,10 @@ async function main(): Promise<void> {
   );
   const models = await buildModels(work, wanted);
   try {
+    if (values['monitor-only']) {
+      for (const model of models) await benchMonitor(model, work, duration, out);
+      return;
+    }
     for (const model of models) {
       out();
       out(`### ${model.title}`);
@@ -473,6 +480,114 @@ type HttpLoadResultLike = { readonly rps: number; readonly errors: number };
 function errorsNote(results: readonly HttpLoadResultLike[]): string {
   const errors = results.reduce((a, r) => a + r.errors, 0);
   return errors > 0 ? ` (${errors} failed or non-2xx responses)` : '';
+}
+
+/**
+ * (e) The live monitoring window's cost on the request path: the same model served with monitor.live on (its card
+ * carries the training profile and holdout predictions) and off, batching on, 16 connections, rounds interleaved.
+ */
+async function benchMonitor(model: BenchModel, work: string, duration: number, out: (line?: string) => void) {
+  const { cardFor } = await import('../test/serve/models.ts');
+  const { loadOnnxSession: load1, runOnnx } = await import('../src/model/onnx.ts');
+  const { holdoutPredictionProfile } = await import('../src/monitor/index.ts');
+  const { computeProfile } = await import('../src/validate/index.ts');
+  const { configSchema } = await import('../src/config/schema.ts');
+  const loaded = await load1(model.onnx);
+  const predictions = await runOnnx(loaded.session, model.signature, model.table);
+  await loaded.session.release();
+  const dir = join(work, `${model.name}-monitored`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.onnx'), model.onnx);
+  const card = {
+    ...cardFor(model.onnx, { name: model.name, version: 1 }),
+    training_profile: computeProfile(model.table),
+    holdout_predictions: holdoutPredictionProfile(model.signature, predictions),
+  };
+  writeFileSync(join(dir, 'card.json'), JSON.stringify(card));
+  const monitor = configSchema.shape.monitor.parse({});
+  const start = (live: boolean) =>
+    startServer({
+      source: { kind: 'dir', path: dir },
+      port: 0,
+      logger: 'warn',
+      monitor: { ...monitor, live },
+      ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
+    });
+  const servers = { off: await start(false), on: await start(true) };
+  const bodies = Array.from({ length: 64 }, (_, r) =>
+    inferBody(model.signature, model.table, r % model.table.rowCount),
+  );
+  const results: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  // CPU time of this process (both servers live here; autocannon runs in a child) per request served: less
+  // disturbed by other processes on a shared machine than wall-clock throughput.
+  const cpu: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  try {
+    for (const kind of ['off', 'on'] as const) {
+      await load({ url: `${servers[kind].url}/v2/models/${model.name}/infer`, bodies, connections: 16, duration: 1 });
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const kind of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        const before = process.cpuUsage();
+        const r = await load({
+          url: `${servers[kind].url}/v2/models/${model.name}/infer`,
+          bodies,
+          connections: 16,
+          duration,
+        });
+        const used = process.cpuUsage(before);
+        results[kind].push(r.rps);
+        cpu[kind].push((used.user + used.system) / (r.rps * duration));
+      }
+    }
+    const window = (await (await fetch(`${servers.on.url}/v2/models/${model.name}/monitor`)).json()) as {
+      window: { rows: number };
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const on = median(results.on);
+    const off = median(results.off);
+    const cpuOn = median(cpu.on);
+    const cpuOff = median(cpu.off);
+    // Each round runs off and on back to back: the ratio within a round cancels most of the drift in the
+    // machine's load between rounds.
+    const paired = median(results.on.map((x, i) => x / results.off[i]!));
+    // The window's own cost per row, in-process: add() of the bench rows, many times over.
+    const { LiveWindow, liveModelOf } = await import('../src/monitor/index.ts');
+    const live = liveModelOf(model.name, 'v1', model.signature, card);
+    if (typeof live === 'string') throw new Error(live);
+    const alone = new LiveWindow(live, monitor);
+    const rows = Math.min(model.table.rowCount, 256);
+    const sent = model.signature.features.map((f) => {
+      const column = model.table.columns.find((c) => c.name === f.name)!;
+      return Array.from({ length: rows }, (_, r) => {
+        if (column.type === 'categorical') return column.codes[r]! < 0 ? '' : column.categories[column.codes[r]!]!;
+        return Number.isNaN(column.values[r]!) ? null : column.values[r]!;
+      });
+    }) as (number | null)[][];
+    const predicted = Array.from({ length: rows }, (_, r) =>
+      model.signature.task === 'classification' ? model.signature.classes![r % model.signature.classes!.length]! : r,
+    );
+    let added = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1000) {
+      alone.add(rows, sent, predicted);
+      added += rows;
+    }
+    const nsPerRow = ((performance.now() - t0) * 1e6) / added;
+    out();
+    out(
+      `(e) ${model.title}, live monitor window (${monitor.window} rows, ${model.signature.features.length} features): ` +
+        `on ${fmt(on)} req/s, off ${fmt(off)} req/s, on/off ${(on / off).toFixed(3)}, median of the per-round on/off ratios ${paired.toFixed(3)} (${rounds} interleaved ` +
+        `rounds, batching on, 16 connections; rounds on/off: ${results.on.map(fmt).join(', ')} / ${results.off.map(fmt).join(', ')}; ` +
+        `window held ${window.window.rows} rows at the end).`,
+    );
+    out(
+      `(e) CPU per request (this process): on ${cpuOn.toFixed(0)} µs, off ${cpuOff.toFixed(0)} µs, off/on ${(cpuOff / cpuOn).toFixed(3)}; ` +
+        `window.add alone: ${nsPerRow.toFixed(0)} ns per row (${((nsPerRow / 1000 / cpuOff) * 100).toFixed(2)}% of a request's CPU).`,
+    );
+  } finally {
+    await servers.off.close();
+    await servers.on.close();
+  }
 }
 
 /** Cumulative counts of the infer route's latency histogram buckets, by upper bound (seconds). */

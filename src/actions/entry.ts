@@ -21,6 +21,8 @@ const verbs: Record<string, () => Promise<{ run: ActionRun }>> = {
   'tune-plan': () => import('./tune-plan.ts'),
   'tune-train': () => import('./tune-train.ts'),
   'tune-rank': () => import('./tune-rank.ts'),
+  monitor: () => import('./monitor.ts'),
+  report: () => import('./report.ts'),
 };
 
 /** Run one verb as a step; returns the exit code (0, or the Conveyor exit code of the failure). */

@@ -167,7 +167,8 @@ function parsePromote(text: string): readonly string[] | undefined {
     .filter(Boolean);
 }
 
-function parseRetention(text: string): number {
+/** `retention-days`: whole days from 1 to 90 (GitHub's range for artifacts). */
+export function parseRetention(text: string): number {
   const days = Number(text);
   if (!Number.isInteger(days) || days < 1 || days > 90) {
     throw new InputError(`input "retention-days" must be a whole number of days from 1 to 90, got "${text}"`);

@@ -48,6 +48,8 @@ export interface CardInputs {
   /** The schema the run's data was checked against (the run folder's snapshot). */
   readonly schema: DataSchema;
   readonly profile: DataProfile;
+  /** Profile of the model's predictions on the holdout rows: the monitor's prediction-drift reference. */
+  readonly holdoutPredictions?: DataProfile;
   readonly validation: ValidationReport;
   readonly evaluation: EvaluationReport;
   readonly baseline: { readonly version: string; readonly report: EvaluationReport } | null;
@@ -113,6 +115,7 @@ export function buildModelCard(inputs: CardInputs): { card: ModelCard; markdown:
     },
     schema: inputs.schema,
     training_profile: inputs.profile,
+    ...(inputs.holdoutPredictions ? { holdout_predictions: inputs.holdoutPredictions } : {}),
     data_validation: {
       ok: validation.ok,
       errors: validation.errors,

@@ -61,6 +61,8 @@ export const modelCardSchema = z
     schema: dataSchemaSchema,
     /** Statistics of the training data: the reference the monitor and the next run's drift check compare with. */
     training_profile: dataProfileSchema,
+    /** The model's predictions on its holdout rows, profiled (one column "prediction"): the monitor's prediction-drift reference. */
+    holdout_predictions: dataProfileSchema.optional(),
     data_validation: z
       .object({ ok: z.boolean(), errors: z.number(), warnings: z.number(), messages: z.array(z.string()) })
       .strict(),

@@ -26,9 +26,14 @@ Registry
   registry list | show <ref> | pull <ref> <dir> | promote <ref> <alias> | rollback [<alias>]
                     <ref> is a version (v3 or 3), an alias (production) or latest
 
+Reports
+  report            report/report.md and report.html of a run      (on --run; conveyor report --help)
+  site <dir>        static web site of the registry                (conveyor site --help)
+
 Serving
   serve             Open Inference Protocol v2 server (conveyor serve --help)
   infra-validate    send a version's golden requests to a serving image (conveyor infra-validate --help)
+  monitor           drift and quality of the production model, and the retrain decision (conveyor monitor --help)
 
 Options
   --config PATH     config file (default: ${DEFAULT_CONFIG_PATH})
@@ -145,6 +150,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'serve') return (await import('../serve/index.ts')).serveCli(argv.slice(1));
   if (argv[0] === 'infra-validate')
     return (await import('./infra-validate-command.ts')).infraValidateCli(argv.slice(1));
+  // monitor has its own flags; loaded on use so --help stays fast.
+  if (argv[0] === 'monitor') return (await import('./monitor-command.ts')).monitorCli(argv.slice(1));
+  // report and site load the charting library: only when asked for.
+  if (argv[0] === 'report' || argv[0] === 'site') return (await import('./report-command.ts')).reportCli(argv);
   let flags: Flags;
   let command: string | undefined;
   try {

@@ -335,6 +335,63 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    monitor: z
+      .object({
+        feedback: z
+          .union([z.string().min(1), z.array(z.string().min(1))])
+          .default(['data/feedback/*.csv'])
+          .describe(
+            'Glob(s) of labelled rows that arrive after serving: the features (or a request id) and the target.',
+          ),
+        request_id_column: columnName
+          .default('request_id')
+          .describe('Feedback column joined with the prediction log when the feedback lacks feature columns.'),
+        window: z
+          .int()
+          .min(1)
+          .default(10_000)
+          .describe('Most recent rows of live inputs compared with the training profile (CLI and server).'),
+        min_rows: z
+          .int()
+          .min(1)
+          .default(50)
+          .describe('Fewer rows than this in a window or in the feedback gives "not enough data", not a verdict.'),
+        small_window_rows: z
+          .int()
+          .min(1)
+          .default(1000)
+          .describe('Below this many rows, drift is tested with chi-squared p-values instead of PSI / Jensen-Shannon.'),
+        p_value: fraction
+          .default(0.01)
+          .describe('Small windows: a column drifts when its chi-squared p-value is below this.'),
+        psi_threshold: z.number().gt(0).default(0.2).describe('Numeric columns: PSI above this is drift.'),
+        js_threshold: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(0.1)
+          .describe('Categorical columns and predicted labels: Jensen-Shannon distance above this is drift.'),
+        missing_rate_change: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(0.1)
+          .describe('A column drifts when its share of missing values moves by more than this.'),
+        dataset_share: z
+          .number()
+          .gt(0)
+          .max(1)
+          .default(0.5)
+          .describe('Input drift (a retrain reason) when at least this share of columns drift.'),
+        live: z
+          .boolean()
+          .default(true)
+          .describe(
+            'The server keeps a rolling window of `window` rows and serves its drift at /v2/models/{name}/monitor.',
+          ),
+      })
+      .strict()
+      .prefault({}),
     runs_dir: z.string().default('runs').describe('Folder of run folders.'),
   })
   .strict();

@@ -38,8 +38,11 @@ export interface ArtifactSpec<T> {
   readonly path: string;
   /** What it is, in words ("evaluation report"). */
   readonly what: string;
-  /** The stage that writes it; `run` for the files a run is created with. */
-  readonly writtenBy: StageName | 'run';
+  /**
+   * The stage that writes it; `run` for the files a run is created with; `report` for the run report, written
+   * after the stages however the run ended (runPipeline, `conveyor report`).
+   */
+  readonly writtenBy: StageName | 'run' | 'report';
   /** Absent in some runs (e.g. the baseline evaluation before a first model exists). */
   readonly optional?: boolean;
   readonly codec: ArtifactCodec<T>;
@@ -214,6 +217,12 @@ export const artifacts = {
     writtenBy: 'evaluate',
     codec: jsonCodec(evaluationReportSchema),
   }),
+  'holdout-predictions': artifact({
+    path: 'evaluation/holdout-predictions.json',
+    what: "profile of the model's holdout predictions (the monitor's prediction-drift reference)",
+    writtenBy: 'evaluate',
+    codec: jsonCodec(dataProfileSchema),
+  }),
   onnx: artifact({ path: 'export/model.onnx', what: 'exported ONNX model', writtenBy: 'export', codec: bytesCodec }),
   parity: artifact({
     path: 'export/parity.json',
@@ -259,6 +268,20 @@ export const artifacts = {
     what: 'registration outcome',
     writtenBy: 'register',
     codec: jsonCodec(registrationSchema),
+  }),
+  'report-md': artifact({
+    path: 'report/report.md',
+    what: 'run report for GitHub (Markdown)',
+    writtenBy: 'report',
+    optional: true,
+    codec: textCodec,
+  }),
+  'report-html': artifact({
+    path: 'report/report.html',
+    what: 'run report (one self-contained HTML page)',
+    writtenBy: 'report',
+    optional: true,
+    codec: textCodec,
   }),
 } as const;
 

@@ -5,7 +5,7 @@
  */
 import { type ModelCard, parseModelCard } from '../card/index.ts';
 import { createRegistry, type ModelRegistry, type ModelVersion, NotFoundError } from '../registry/index.ts';
-import type { DataProfile } from '../validate/index.ts';
+import type { DataProfile, DataSchema } from '../validate/index.ts';
 import type { RunContext } from './context.ts';
 import { PRODUCTION_ALIAS } from './production.ts';
 
@@ -45,16 +45,24 @@ export function runRegistry(ctx: RunContext): ModelRegistry {
   });
 }
 
-/** Training profile of the model new data is compared with (production, else latest); null for the first model. */
-export async function referenceProfile(ctx: RunContext): Promise<DataProfile | null> {
+/** What new data is checked against: the production (else latest) model's training profile and data schema. */
+export interface ProductionReference {
+  readonly profile: DataProfile;
+  /** The data schema that model's data was validated with (from its card). */
+  readonly schema: DataSchema;
+  /** e.g. "penguins v3 (production)", for messages. */
+  readonly label: string;
+}
+
+/** The reference of the model new data is compared with (production, else latest); null for the first model. */
+export async function productionReference(ctx: RunContext): Promise<ProductionReference | null> {
   const baseline = await findBaseline(runRegistry(ctx), ctx.config.model.name);
   if (!baseline) return null;
   if (!baseline.card) {
     ctx.log(`  note: no drift reference: ${baseline.cardProblem}`);
     return null;
   }
-  ctx.log(
-    `  drift reference: training data of ${ctx.config.model.name} v${baseline.version.version} (${baseline.chosenAs})`,
-  );
-  return baseline.card.training_profile;
+  const label = `${ctx.config.model.name} v${baseline.version.version} (${baseline.chosenAs})`;
+  ctx.log(`  drift reference: training data of ${label}`);
+  return { profile: baseline.card.training_profile, schema: baseline.card.schema, label };
 }

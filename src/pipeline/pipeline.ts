@@ -2,7 +2,7 @@
  * The whole pipeline: every stage of the stage table in order, in a new run folder. The CLI's
  * `conveyor pipeline` and the CT workflow call this; each stage is also a command of its own.
  */
-import { type CreateRunOptions, createRun } from './context.ts';
+import { type CreateRunOptions, createRun, type RunContext } from './context.ts';
 import { persistInferredSchema } from './inferred-schema.ts';
 import { runStage } from './run-stage.ts';
 import { type StageName, stageNames } from './stage-names.ts';
@@ -30,6 +30,15 @@ export interface PipelineResult {
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const ctx = await createRun(options);
   ctx.log(`run ${ctx.dir}`);
+  // The report is written however the run ends: a refused or failed run is when people most need it.
+  try {
+    return await runStages(ctx, options);
+  } finally {
+    await writeReportOf(ctx);
+  }
+}
+
+async function runStages(ctx: RunContext, options: PipelineOptions): Promise<PipelineResult> {
   const last = stageNames.indexOf(options.until ?? (options.skipRegister ? 'export' : 'register'));
   if (last < stageNames.indexOf('export')) {
     throw new Error(`runPipeline: "until" must be export or a later stage, got "${options.until}"`);
@@ -50,4 +59,19 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     blessing: done['validate-model'] ?? null,
     registration: done.register ?? null,
   };
+}
+
+/**
+ * Write report/report.md and report.html of the run (after the stages, not one of them). A report that cannot
+ * be written is logged, never thrown: it must not hide the stage error that ended the run, nor fail a run
+ * whose model is registered.
+ */
+async function writeReportOf(ctx: RunContext): Promise<void> {
+  try {
+    const { writeRunReport } = await import('../report/index.ts');
+    const written = await writeRunReport(ctx.dir);
+    ctx.log(`report: ${written.markdownPath}`);
+  } catch (error) {
+    ctx.log(`  warning: the run report could not be written: ${(error as Error).message}`);
+  }
 }

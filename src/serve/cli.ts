@@ -77,7 +77,7 @@ export async function serveCli(argv: readonly string[], io: ServeCliIo = {}): Pr
     }
     const config = readConfig(values.config, values['model-dir'] !== undefined);
     const source = modelSource(values, config);
-    const fromConfig = serveOptionsFromConfig(config.serve);
+    const fromConfig = serveOptionsFromConfig(config.serve, config.monitor);
     server = await startServer({
       ...fromConfig,
       source,
@@ -126,13 +126,17 @@ export async function serveCli(argv: readonly string[], io: ServeCliIo = {}): Pr
 function readConfig(
   path: string | undefined,
   optional: boolean,
-): Pick<Config, 'serve' | 'registry'> & {
+): Pick<Config, 'serve' | 'registry' | 'monitor'> & {
   model?: Config['model'];
 } {
   if (path !== undefined || existsSync(DEFAULT_CONFIG_PATH) || !optional) {
     return loadConfig(path ?? DEFAULT_CONFIG_PATH);
   }
-  return { serve: configSchema.shape.serve.parse({}), registry: configSchema.shape.registry.parse({}) };
+  return {
+    serve: configSchema.shape.serve.parse({}),
+    registry: configSchema.shape.registry.parse({}),
+    monitor: configSchema.shape.monitor.parse({}),
+  };
 }
 
 function modelSource(

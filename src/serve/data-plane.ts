@@ -6,6 +6,9 @@
 import type { Logger } from 'pino';
 import { describeError } from '../errors.ts';
 import { CONVEYOR_VERSION } from '../lib/version.ts';
+// The live window alone, not the monitor barrel: that carries the CLI executor and its data loaders.
+import { type LiveReport, LiveWindow, liveModelOf } from '../monitor/live.ts';
+import type { MonitorOptions } from '../monitor/types.ts';
 import { Batcher } from './batcher.ts';
 import {
   concatBlocks,
@@ -48,6 +51,10 @@ export interface PredictResponse {
 interface Serving {
   readonly model: ServedModel;
   readonly batcher: Batcher<RowBlock, ModelOutputs>;
+  /** The live monitoring window (absent when off or when the card has no training profile). */
+  readonly window?: LiveWindow;
+  /** Why there is no window. */
+  readonly windowOff?: string;
 }
 
 export interface DataPlaneOptions {
@@ -62,6 +69,8 @@ export interface DataPlaneOptions {
   readonly sessionThread?: boolean;
   /** Requests being received but not yet handed to the data plane (see Batcher's `arriving`). */
   readonly arriving?: () => number;
+  /** conveyor.yml `monitor:`; the live window is kept when `live` is true. */
+  readonly monitor?: MonitorOptions;
 }
 
 export class DataPlane {
@@ -146,10 +155,11 @@ export class DataPlane {
 
   /** An OIP infer request (body as parsed JSON) → OIP infer response. */
   async infer(name: string, version: string | undefined, body: unknown, requestId: string): Promise<InferResponse> {
-    const { model, batcher } = this.servingFor(name, version);
+    const { model, batcher, window } = this.servingFor(name, version);
     const decoded = this.timed('preprocess', () => model.preprocessInfer(body, this.options.maxRows));
     const unseen = this.countUnseen(model, decoded.block);
     const outputs = await batcher.submit(decoded.block);
+    window?.add(decoded.block.rows, decoded.block.sent, outputs.label ?? outputs.value);
     const tensors = this.timed('postprocess', () => model.postprocessInfer(outputs, decoded.outputs));
     const id = decoded.id ?? requestId;
     this.logPrediction(model, 'infer', id, decoded.block, outputs, unseen);
@@ -158,13 +168,26 @@ export class DataPlane {
 
   /** `/predict` records → one prediction per record. */
   async predict(name: string, version: string | undefined, body: unknown, requestId: string): Promise<PredictResponse> {
-    const { model, batcher } = this.servingFor(name, version);
+    const { model, batcher, window } = this.servingFor(name, version);
     const block = this.timed('preprocess', () => model.preprocessRecords(body, this.options.maxRows));
     const unseen = this.countUnseen(model, block);
     const outputs = await batcher.submit(block);
+    window?.add(block.rows, block.sent, outputs.label ?? outputs.value);
     const predictions = this.timed('postprocess', () => model.postprocessRecords(outputs));
     this.logPrediction(model, 'predict', requestId, block, outputs, unseen);
     return { model_name: model.name, model_version: model.version, id: requestId, predictions };
+  }
+
+  /** GET /v2/models/{name}/monitor: drift of the live window against the model card's profiles. */
+  monitorReport(name: string): LiveReport {
+    const serving = this.servingFor(name, undefined);
+    if (!serving.window) throw new ModelNotFoundError(`no live monitoring for "${name}": ${serving.windowOff}`);
+    return serving.window.report();
+  }
+
+  /** The live report of the model in service, if it has a window (for the Prometheus gauges). */
+  liveReport(): LiveReport | undefined {
+    return this.serving?.window?.report();
   }
 
   /** Stops taking requests, waits for queued ones, releases the model and flushes the prediction log. */
@@ -212,7 +235,7 @@ export class DataPlane {
       throw error;
     }
     const previous = this.serving;
-    this.serving = { model, batcher: this.createBatcher(model) };
+    this.serving = { model, batcher: this.createBatcher(model), ...this.createWindow(model) };
     this.current = source;
     metrics.setModel(model);
     if (!first) metrics.reloads.inc({ outcome: 'success' });
@@ -235,6 +258,15 @@ export class DataPlane {
     await serving.model.release().catch((error: unknown) => {
       this.options.logger.warn({ error: describeError(error) }, 'releasing the previous model failed');
     });
+  }
+
+  /** A new window per model version: its reference is that version's card. */
+  private createWindow(model: ServedModel): { window: LiveWindow } | { windowOff: string } {
+    const monitor = this.options.monitor;
+    if (!monitor?.live) return { windowOff: 'monitor.live is off' };
+    const live = liveModelOf(model.name, model.version, model.signature, model.card);
+    if (typeof live === 'string') return { windowOff: live };
+    return { window: new LiveWindow(live, monitor) };
   }
 
   private createBatcher(model: ServedModel): Batcher<RowBlock, ModelOutputs> {

@@ -83,6 +83,8 @@ export class ServedModel {
   readonly source: string;
   /** Known categories per feature index (from the graph), to count unseen ones. */
   private readonly vocabularies: Vocabularies;
+  /** The card served beside the model, when there is one (the live monitor reads its profiles). */
+  readonly card: RegistryCard | undefined;
 
   private constructor(
     name: string,
@@ -92,6 +94,7 @@ export class ServedModel {
     session: ort.InferenceSession | undefined,
     source: string,
     vocabularies: Vocabularies,
+    card?: RegistryCard,
   ) {
     this.name = name;
     this.version = version;
@@ -100,6 +103,7 @@ export class ServedModel {
     this.session = session;
     this.source = source;
     this.vocabularies = vocabularies;
+    this.card = card;
   }
 
   /**
@@ -131,7 +135,7 @@ export class ServedModel {
       const card = files.card === undefined ? undefined : readCard(files.card);
       const { name, version } = identify(info, bytes, files, card);
       const vocabularies = readVocabularies(bytes, info.signature);
-      const model = new ServedModel(name, version, sha256, info, session, files.onnx, vocabularies);
+      const model = new ServedModel(name, version, sha256, info, session, files.onnx, vocabularies, card);
       await model.warmUp();
       if (options.sessionThread) {
         model.thread = await SessionThread.start({

@@ -8,6 +8,7 @@
  *   GET  /v2/models/{name}[/versions/{v}]/ready
  *   POST /v2/models/{name}[/versions/{v}]/infer     OIP inference
  *   POST /v2/models/{name}[/versions/{v}]/predict   records in, predictions out (for people)
+ *   GET  /v2/models/{name}/monitor                  live drift of recent inputs (src/monitor/live.ts)
  *   POST /v2/repository/models/{name}/load          hot reload
  *   GET  /metrics                                   Prometheus
  */
@@ -133,6 +134,10 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
       return plane.predict(request.params.name, request.params.version, request.body, request.id);
     });
   }
+
+  app.get<{ Params: { name: string } }>('/v2/models/:name/monitor', async (request) =>
+    plane.monitorReport(request.params.name),
+  );
 
   app.post<{ Params: { name: string } }>('/v2/repository/models/:name/load', async (request) => {
     const loaded = await plane.reloadByName(request.params.name, request.body);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type Logger, pino } from 'pino';
 import { type Config, configSchema } from '../config/schema.ts';
 import { describeError } from '../errors.ts';
+import { registerLiveGauges } from '../monitor/live-metrics.ts';
 import { DataPlane } from './data-plane.ts';
 import { ServeMetrics } from './metrics.ts';
 import { PredictionLog } from './prediction-log.ts';
@@ -48,7 +49,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(predictionLog ? { predictionLog } : {}),
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
     ...(options.sessionThread ? { sessionThread: true } : {}),
+    ...(options.monitor ? { monitor: options.monitor } : {}),
   });
+  registerLiveGauges(metrics.registry, () => plane.liveReport());
   const app = createHttpApp(plane, metrics, {
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     logger,
@@ -104,6 +107,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 /** ServeOptions fields from conveyor.yml's `serve:` section (the source, logger and overrides come from the caller). */
 export function serveOptionsFromConfig(
   serve: Config['serve'],
+  monitor?: Config['monitor'],
 ): Pick<
   ServeOptions,
   | 'host'
@@ -115,9 +119,11 @@ export function serveOptionsFromConfig(
   | 'predictionLog'
   | 'intraOpNumThreads'
   | 'sessionThread'
+  | 'monitor'
 > {
   const log = serve.prediction_log;
   return {
+    ...(monitor ? { monitor } : {}),
     host: serve.host,
     port: serve.port,
     batching: { maxBatchSize: serve.max_batch_size, maxQueueDelayMs: serve.max_queue_delay_ms },

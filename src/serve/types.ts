@@ -75,6 +75,8 @@ export interface ServeOptions {
    * (default false: runs on the HTTP loop's thread).
    */
   readonly sessionThread?: boolean;
+  /** conveyor.yml `monitor:`: with `live` on, a rolling window serves drift at /v2/models/{name}/monitor. Default: off. */
+  readonly monitor?: Config['monitor'];
   /** Registers extra routes on the fastify instance before it listens (a benchmark's echo route, a probe). */
   readonly configure?: (app: FastifyInstance) => void;
 }

@@ -1,36 +1,26 @@
 /**
- * Drift between a reference profile (the training data) and current data (a new batch, live traffic), after
- * Evidently's column drift tests:
- * - numeric columns: Population Stability Index of the current values binned on the reference's quantile edges,
- *   plus a bin for missing values: PSI = Σ (cᵢ − rᵢ) · ln(cᵢ / rᵢ) over bin shares rᵢ, cᵢ. A share of 0 is replaced by
- *   PSI_EPSILON (as Evidently does), so a bin that is empty on one side adds a large but finite term.
- * - categorical columns: Jensen-Shannon distance (base 2, square root of the divergence, so in [0, 1]) between the
- *   shares of the reference's `top` categories, an "other" bucket (every other category) and a missing bucket.
- *   Evidently uses the natural logarithm (range [0, 0.833]); base 2 gives 1.2× its values.
- * A column drifts when its score is above its threshold; the data set drifts when the share of drifted columns is
- * at least `dataset_share`. Datetime columns are not compared.
+ * Drift between a reference profile (the training data) and current data (a new batch, a window of live rows), after
+ * Evidently's column drift tests: this file buckets a table or a profile the reference's way; the statistics and the
+ * report are src/drift/report.ts (PSI for numbers, Jensen-Shannon for categories, chi-squared for small samples).
  */
 import type { CategoricalColumn, NumericColumn, Table } from '../data/types.ts';
-import { binCount, binIndex } from './profile.ts';
-import type {
-  CategoricalColumnProfile,
-  ColumnDrift,
-  DataProfile,
-  DriftOptions,
-  DriftReport,
-  NumericColumnProfile,
-} from './types.ts';
+import { binCount, binIndex } from '../drift/buckets.ts';
+import {
+  buildReport,
+  categoricalReference,
+  type Distributions,
+  type DriftColumnOptions,
+  numericReference,
+} from '../drift/report.ts';
+import type { CategoricalColumnProfile, DataProfile, DriftReport, NumericColumnProfile } from './types.ts';
 
-/** Share used in place of 0 in PSI (Evidently's value). */
-export const PSI_EPSILON = 1e-4;
-
-export interface DriftColumnOptions extends DriftOptions {
-  /** Compare only these columns (default: every numeric and categorical column of the reference). */
-  readonly columns?: readonly string[];
-}
-
-/** Counts over the same buckets on both sides, or why the column cannot be compared. */
-type Distributions = { reference: number[]; current: number[] } | { reason: string };
+export {
+  computeDriftFromCounts,
+  type DriftColumnOptions,
+  jensenShannonDistance,
+  PSI_EPSILON,
+  populationStabilityIndex,
+} from '../drift/report.ts';
 
 /**
  * Drift of a table against a reference profile. Numeric values are binned on the reference's histogram edges
@@ -75,54 +65,15 @@ export function computeDriftFromProfiles(
   });
 }
 
-function buildReport(
-  reference: DataProfile,
-  options: DriftColumnOptions,
-  distributionsOf: (column: NumericColumnProfile | CategoricalColumnProfile) => Distributions,
-): DriftReport {
-  const wanted = options.columns ? new Set(options.columns) : null;
-  const columns: ColumnDrift[] = [];
-  const skipped: DriftReport['skipped'] = [];
-  for (const ref of reference.columns) {
-    if (wanted && !wanted.has(ref.name)) continue;
-    if (ref.type === 'datetime') continue;
-    if (ref.count + ref.missing === 0) {
-      skipped.push({ column: ref.name, reason: 'the reference has no rows' });
-      continue;
-    }
-    const distributions = distributionsOf(ref);
-    if ('reason' in distributions) {
-      skipped.push({ column: ref.name, reason: distributions.reason });
-      continue;
-    }
-    const numeric = ref.type === 'numeric';
-    const score = numeric
-      ? populationStabilityIndex(distributions.reference, distributions.current)
-      : jensenShannonDistance(distributions.reference, distributions.current);
-    const threshold = numeric ? options.psi_threshold : options.js_threshold;
-    columns.push({
-      column: ref.name,
-      method: numeric ? 'psi' : 'jensen_shannon',
-      score,
-      threshold,
-      drifted: score > threshold,
-    });
-  }
-  const drifted = columns.filter((column) => column.drifted).length;
-  const share = columns.length === 0 ? 0 : drifted / columns.length;
-  return {
-    columns,
-    skipped,
-    drifted_columns: drifted,
-    share,
-    dataset_share: options.dataset_share,
-    dataset_drift: columns.length > 0 && share >= options.dataset_share,
-  };
-}
-
-/** Reference buckets: histogram bins then missing. */
-function numericReference(ref: NumericColumnProfile): number[] {
-  return [...ref.histogram.counts, ref.histogram.missing];
+/** Bucket counts of `column` of `table` on the reference's buckets (see computeDriftFromCounts). */
+export function bucketCounts(ref: NumericColumnProfile | CategoricalColumnProfile, table: Table): number[] | undefined {
+  const column = table.columns.find((c) => c.name === ref.name);
+  if (!column || column.type !== ref.type) return undefined;
+  const distributions =
+    ref.type === 'numeric'
+      ? numericFromTable(ref, column as NumericColumn, table.rowCount)
+      : categoricalFromTable(ref as CategoricalColumnProfile, column as CategoricalColumn, table.rowCount);
+  return 'reason' in distributions ? undefined : distributions.current;
 }
 
 function numericFromTable(ref: NumericColumnProfile, column: NumericColumn, rowCount: number): Distributions {
@@ -147,11 +98,6 @@ function numericFromProfiles(ref: NumericColumnProfile, cur: NumericColumnProfil
     };
   }
   return { reference: numericReference(ref), current: [...cur.histogram.counts, cur.histogram.missing] };
-}
-
-/** Reference buckets: top categories, other, missing. */
-function categoricalReference(ref: CategoricalColumnProfile): number[] {
-  return [...ref.top.map((entry) => entry.count), ref.other_count, ref.missing];
 }
 
 function categoricalFromTable(
@@ -184,42 +130,4 @@ function categoricalFromProfiles(ref: CategoricalColumnProfile, cur: Categorical
   for (const entry of cur.top) if (!referenceValues.has(entry.value)) other += entry.count;
   const current = [...ref.top.map((entry) => currentCounts.get(entry.value) ?? 0), other, cur.missing];
   return { reference: categoricalReference(ref), current };
-}
-
-/**
- * PSI between two count vectors over the same buckets: Σ (cᵢ − rᵢ) · ln(cᵢ / rᵢ) on shares, 0 replaced by
- * PSI_EPSILON. Both vectors must have a positive total.
- */
-export function populationStabilityIndex(reference: readonly number[], current: readonly number[]): number {
-  const referenceTotal = sum(reference);
-  const currentTotal = sum(current);
-  let psi = 0;
-  for (let i = 0; i < reference.length; i++) {
-    const r = reference[i] / referenceTotal || PSI_EPSILON;
-    const c = current[i] / currentTotal || PSI_EPSILON;
-    psi += (c - r) * Math.log(c / r);
-  }
-  return psi;
-}
-
-/** Jensen-Shannon distance (base 2) between two count vectors over the same buckets: in [0, 1]. */
-export function jensenShannonDistance(reference: readonly number[], current: readonly number[]): number {
-  const referenceTotal = sum(reference);
-  const currentTotal = sum(current);
-  let divergence = 0;
-  for (let i = 0; i < reference.length; i++) {
-    const p = reference[i] / referenceTotal;
-    const q = current[i] / currentTotal;
-    const m = (p + q) / 2;
-    if (p > 0) divergence += 0.5 * p * Math.log2(p / m);
-    if (q > 0) divergence += 0.5 * q * Math.log2(q / m);
-  }
-  // Rounding can leave the divergence a hair outside [0, 1].
-  return Math.sqrt(Math.min(1, Math.max(0, divergence)));
-}
-
-function sum(values: readonly number[]): number {
-  let total = 0;
-  for (const v of values) total += v;
-  return total;
 }

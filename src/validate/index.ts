@@ -1,3 +1,4 @@
+export { type ChiSquaredResult, chiSquaredSurvival, chiSquaredTest, MIN_EXPECTED } from '../drift/chi-squared.ts';
 export {
   RAGGED_ROWS_LISTED,
   UNSEEN_EXAMPLES,
@@ -6,7 +7,9 @@ export {
   validateData,
 } from './anomalies.ts';
 export {
+  bucketCounts,
   computeDrift,
+  computeDriftFromCounts,
   computeDriftFromProfiles,
   type DriftColumnOptions,
   jensenShannonDistance,

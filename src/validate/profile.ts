@@ -3,6 +3,7 @@
  * monitor compares live traffic with it (PSI on the numeric histograms, Jensen-Shannon on the category counts).
  */
 import type { CategoricalColumn, Column, DatetimeColumn, NumericColumn, Table } from '../data/types.ts';
+import { binCount, binIndex } from '../drift/buckets.ts';
 import { InputError } from '../errors.ts';
 import {
   type CategoricalColumnProfile,
@@ -164,26 +165,6 @@ function quantileEdges(sorted: Float64Array, bins: number): number[] {
   return edges;
 }
 
-/** Number of bins a histogram with these edges has (see `histogramSchema`). */
-export function binCount(edges: readonly number[]): number {
-  return Math.max(1, edges.length - 1);
-}
-
-/**
- * Bin of `value` on `edges`: the number of interior edges (edges[1 .. k-2]) at or below it, so the outer bins are
- * open-ended and a value equal to an interior edge belongs to the bin above it.
- */
-export function binIndex(edges: readonly number[], value: number): number {
-  let lo = 1;
-  let hi = edges.length - 1; // interior edges are edges[1 .. length-2]
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (edges[mid] <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
-}
-
 function histogramOf(values: ArrayLike<number>, edges: readonly number[], missing: number): Histogram {
   const binCounts = new Array<number>(binCount(edges)).fill(0);
   for (let i = 0; i < values.length; i++) binCounts[binIndex(edges, values[i])]++;
@@ -258,3 +239,5 @@ function profileDatetime(column: DatetimeColumn, rowCount: number): DatetimeColu
     max: present > 0 ? new Date(max).toISOString() : null,
   };
 }
+
+export { binCount, binIndex };

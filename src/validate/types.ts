@@ -264,11 +264,17 @@ export type DataSchema = z.output<typeof dataSchemaSchema>;
 export const columnDriftSchema = z
   .object({
     column: z.string(),
-    method: z.enum(['psi', 'jensen_shannon']),
+    /** psi / jensen_shannon: a distance; chi_squared (small samples): the test's p-value. */
+    method: z.enum(['psi', 'jensen_shannon', 'chi_squared']),
     score: z.number().min(0),
     threshold: z.number(),
-    /** score > threshold. */
+    /** psi, jensen_shannon: score > threshold; chi_squared: score < threshold; or the missing rate moved too far. */
     drifted: z.boolean(),
+    /** Share of missing values in the reference and the current data (when a missing-rate threshold is set). */
+    missing: z
+      .object({ reference: fraction, current: fraction, threshold: z.number(), drifted: z.boolean() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -293,7 +299,15 @@ export type DriftReport = z.output<typeof driftReportSchema>;
 export type DriftOptions = Pick<
   Config['validation']['data']['drift'],
   'psi_threshold' | 'js_threshold' | 'dataset_share'
->;
+> & {
+  /**
+   * Below `rows` current rows, test with chi-squared at `p_value` instead of PSI / Jensen-Shannon (whose
+   * sampling noise grows as the sample shrinks). Absent: the distances at any size.
+   */
+  readonly small_sample?: { readonly rows: number; readonly p_value: number };
+  /** A column also drifts when its share of missing values moves by more than this (absolute). */
+  readonly missing_rate_change?: number;
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Anomalies and the report

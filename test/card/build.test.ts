@@ -43,6 +43,7 @@ beforeAll(async () => {
     split: await readArtifact(runDir, 'split'),
     schema: await readArtifact(runDir, 'schema'),
     profile: await readArtifact(runDir, 'profile'),
+    holdoutPredictions: await readArtifact(runDir, 'holdout-predictions'),
     validation: await readArtifact(runDir, 'validation'),
     evaluation: await readArtifact(runDir, 'evaluation'),
     baseline: null,

@@ -2,7 +2,7 @@
  * Register: an unchanged model is a no-op, and the alias moves only by compare-and-swap against the version the
  * blessing was decided on — also when several runs register at once.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodeOf, ModelRejectedError } from '../../src/errors.ts';
@@ -193,6 +193,33 @@ describe('the inferred schema', () => {
     repo.write('mass.yml', 'model:\n  name: mass\ndata:\n  path: data/penguins/*.csv\n  target: body_mass_g\n');
     await runPipeline({ configFile: 'mass.yml', cwd: repo.dir, runDir: 'runs/m2', env: LOCAL_ENV, until: 'export' });
     expect(existsSync(join(repo.dir, 'data/mass.schema.json'))).toBe(true);
+  });
+
+  it('is production’s when the pipeline has no schema file (a CT checkout where it was never committed)', async () => {
+    repo.write('conveyor.yml', penguinsConfig());
+    const first = await runPipeline({ configFile: 'conveyor.yml', cwd: repo.dir, runDir: 'runs/a', env: LOCAL_ENV });
+    const productionSchema = (await readArtifact(first.runDir, 'card')).schema;
+    rmSync(join(repo.dir, 'data/penguins.schema.json'));
+    // A batch with an island production never saw: a fresh inference would know it, production's schema does not.
+    const rows = Array.from({ length: 40 }, (_, i) => `Adelie,Atlantis,${38 + (i % 5)},18.1,190,3700,MALE`);
+    repo.write(
+      'data/penguins/batch-99.csv',
+      `species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex\n${rows.join('\n')}\n`,
+    );
+    const lines: string[] = [];
+    const ctx = await createRun({
+      configFile: 'conveyor.yml',
+      cwd: repo.dir,
+      runDir: 'runs/b',
+      env: LOCAL_ENV,
+      log: (line) => lines.push(line),
+    });
+    await runStage(ctx, 'validate-data');
+    expect(await readArtifact(ctx.dir, 'schema')).toEqual(productionSchema);
+    expect((await readArtifact(ctx.dir, 'data')).schema_created).toBe(false);
+    expect(lines.join('\n')).toContain('no data/penguins.schema.json: checked with the data schema of penguins v1');
+    const unseen = (await readArtifact(ctx.dir, 'validation')).anomalies.filter((a) => a.kind === 'unseen_category');
+    expect(unseen.map((a) => a.column)).toEqual(['island']);
   });
 
   it('the card carries the schema the run used, not the working tree’s at register time', async () => {

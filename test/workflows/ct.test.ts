@@ -59,12 +59,13 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
     cpSync(join(REPOSITORY_ROOT, 'data/penguins/batch-03.csv'), join(repository, 'data/penguins/batch-03.csv'));
     const run = await push('Add penguins batch 3\n\nFrom the 2009 field season.');
 
-    expect(run.order).toEqual(['validate', 'train', 'validate-model', 'register']);
+    expect(run.order).toEqual(['validate', 'train', 'validate-model', 'register', 'report']);
     expect(Object.fromEntries(Object.entries(run.jobs).map(([id, job]) => [id, job.result]))).toEqual({
       validate: 'success',
       train: 'success',
       'validate-model': 'success',
       register: 'success',
+      report: 'success',
     });
     expect(run.jobs.validate!.runsOn).toBe('ubuntu-latest');
     expect(run.jobs.validate!.steps.map((s) => `${s.name}: ${s.result}`)).toEqual([
@@ -80,10 +81,13 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
       'conveyor-run-export',
       'conveyor-run-validate-model',
       'conveyor-run-register',
+      'conveyor-run-report',
     ]);
 
     const release = github.published().find((r) => r.tagName === 'penguins/v1');
-    expect(release?.assets.map((a) => a.name)).toEqual(expect.arrayContaining(['card.json', 'card.md', 'model.onnx']));
+    expect(release?.assets.map((a) => a.name)).toEqual(
+      expect.arrayContaining(['card.json', 'card.md', 'model.onnx', 'report.html']),
+    );
     const card = JSON.parse(release!.assets.find((a) => a.name === 'card.json')!.bytes.toString('utf8'));
     expect(card.github).toMatchObject({
       event: 'push',
@@ -95,6 +99,9 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
     expect(run.jobs.register!.outputs).toMatchObject({ 'model-name': 'penguins', version: '1' });
     expect(run.jobs.register!.outputs['release-url']).toMatch(/\/releases\/tag\/penguins\/v1$/);
     expect(summaryOf(run, 'register')).toContain('## ✅ penguins v1 registered');
+    // The report job: the run report in its summary, linking the report.html now on the release.
+    expect(summaryOf(run, 'report')).toContain('## penguins — run');
+    expect(summaryOf(run, 'report')).toContain(': registered');
   });
 
   it('a deliberately worse config ends red at validate-model, and nothing is registered', async () => {
@@ -108,6 +115,8 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
       expect(run.conclusion).toBe('failure');
       expect(run.jobs['validate-model']!.result).toBe('failure');
       expect(run.jobs.register!.result).toBe('skipped');
+      // The report job still reports the run (from the last run folder uploaded, export's).
+      expect(run.jobs.report!.result).toBe('success');
       const step = run.jobs['validate-model']!.steps.find((s) => s.action)!.action!;
       expect(step.exitCode).toBe(3);
       expect(step.annotations[0]).toMatchObject({ level: 'error', title: 'Model not blessed' });
@@ -142,6 +151,7 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
         train: 'skipped',
         'validate-model': 'skipped',
         register: 'skipped',
+        report: 'skipped',
       });
       const step = run.jobs.validate!.steps.find((s) => s.action)!.action!;
       expect(step.exitCode).toBe(2);

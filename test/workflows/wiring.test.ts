@@ -255,11 +255,17 @@ describe('ct.yml', () => {
     expect(ct.concurrency).toMatchObject({ 'cancel-in-progress': false, queue: 'max' });
   });
 
-  it('grants contents: write to the register job only, and nothing else writes', () => {
+  it('grants contents: write to the register job and the report job (its release asset) only', () => {
     const granted = Object.fromEntries(
       Object.entries(ct.jobs).map(([id, job]: [string, Job]) => [id, writes(job.permissions)]),
     );
-    expect(granted).toEqual({ validate: [], train: [], 'validate-model': [], register: ['contents'] });
+    expect(granted).toEqual({
+      validate: [],
+      train: [],
+      'validate-model': [],
+      register: ['contents'],
+      report: ['contents'],
+    });
   });
 
   it('runs validate → train → validate-model → register, handing the run folder over by artifact', () => {
@@ -274,6 +280,7 @@ describe('ct.yml', () => {
       train: { needs: ['validate'], stages: 'prepare..export' },
       'validate-model': { needs: ['train'], stages: 'validate-model' },
       register: { needs: ['validate-model'], stages: 'register' },
+      report: { needs: ['train', 'validate-model', 'register'], stages: undefined },
     });
   });
 });

@@ -111,6 +111,7 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
       split,
       schema,
       profile,
+      holdoutPredictions: await readArtifact(dir, 'holdout-predictions', STAGE),
       validation,
       evaluation,
       baseline,

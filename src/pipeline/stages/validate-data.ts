@@ -22,7 +22,7 @@ import {
   validateData,
 } from '../../validate/index.ts';
 import { writeArtifact } from '../artifact-io.ts';
-import { referenceProfile } from '../baseline.ts';
+import { productionReference } from '../baseline.ts';
 import type { RunContext } from '../context.ts';
 import { checkSchemaOwner, inferredFor, type SchemaOwner } from '../schema-ownership.ts';
 import { indent } from './format.ts';
@@ -39,7 +39,7 @@ const STAGE = 'validate-data';
 
 export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOutcome> {
   const { config, cwd, dir } = ctx;
-  const reference = await referenceProfile(ctx);
+  const reference = await productionReference(ctx);
   const schemaFile = dataSchemaFile(config);
   const schemaPath = resolve(cwd, schemaFile);
   const paths = typeof config.data.path === 'string' ? [config.data.path] : config.data.path;
@@ -51,7 +51,10 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
     target: config.data.target,
     data: paths,
   };
-  const existing = existsSync(schemaPath) ? readSchema(schemaPath) : null;
+  // Without a schema file (a CT runner's checkout, where the inferred file was never committed) the data is checked
+  // against the schema production was validated with, so each run does not infer a new one from its own data.
+  const fromFile = existsSync(schemaPath) ? readSchema(schemaPath) : null;
+  const existing = fromFile ?? reference?.schema ?? null;
   const columnTypes = columnRecord<ColumnType>([
     ...(existing?.columns ?? []).map((c) => [c.name, c.type] as const),
     ...Object.entries(config.data.features),
@@ -85,7 +88,7 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
     schema,
     options: config.validation.data,
     target: config.data.target,
-    ...(reference ? { reference } : {}),
+    ...(reference ? { reference: reference.profile } : {}),
   });
 
   await writeArtifact(
@@ -108,6 +111,8 @@ export async function validateDataStage(ctx: RunContext): Promise<ValidateDataOu
 
   ctx.log(`  read ${data.files.length} file(s)`); // rows and columns: in the report below
   if (!existing) ctx.log(`  inferred a data schema; it is written to ${schemaFile} when the run succeeds`);
+  if (!fromFile && existing)
+    ctx.log(`  no ${schemaFile}: checked with the data schema of ${reference!.label}; commit it to review and edit it`);
   ctx.log(indent(formatValidationReport(report).trimEnd()));
   if (!report.ok) throw new DataValidationError(report.anomalies);
   return { report, schemaPath, schemaCreated: !existing, rows: data.table.rowCount, files: data.files.length };
