@@ -111,6 +111,9 @@ export function compareGolden(set: GoldenSet, response: unknown): GoldenReport {
   };
 }
 
+/** Longest wait for the golden request's answer, in ms: a server that never answers fails the check. */
+export const GOLDEN_REQUEST_TIMEOUT_MS = 60_000;
+
 /** Posts the golden request to `baseUrl` (e.g. http://127.0.0.1:8080) and compares the answers. */
 export async function checkGoldenAt(baseUrl: string, set: GoldenSet): Promise<GoldenReport> {
   const url = `${baseUrl.replace(/\/$/, '')}/v2/models/${encodeURIComponent(set.model)}/infer`;
@@ -120,6 +123,7 @@ export async function checkGoldenAt(baseUrl: string, set: GoldenSet): Promise<Go
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(goldenRequest(set)),
+      signal: AbortSignal.timeout(GOLDEN_REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
     throw new InfraValidationError(`POST ${url} failed: ${(error as Error).message}`);

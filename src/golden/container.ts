@@ -5,12 +5,15 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { get } from 'node:http';
 import { promisify } from 'node:util';
 import { InfraValidationError } from '../errors.ts';
 import { checkGoldenAt, type GoldenReport } from './check.ts';
 import type { GoldenSet } from './schema.ts';
 
 const run = promisify(execFile);
+/** Longest wait for one readiness probe, in ms. */
+const PROBE_TIMEOUT_MS = 2_000;
 
 export interface ImageCheckOptions {
   readonly image: string;
@@ -67,16 +70,30 @@ export async function checkImage(options: ImageCheckOptions): Promise<ImageCheck
 async function waitUntilReady(baseUrl: string, timeoutMs: number, containerState: () => Promise<string>) {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const status = await fetch(`${baseUrl}/v2/health/ready`).then(
-      (r) => r.status,
-      () => 0,
-    );
+    const status = await probe(`${baseUrl}/v2/health/ready`);
     if (status === 200) return;
     const state = await containerState();
     if (state !== 'running') throw new Error(`the container stopped (${state}) before it was ready`);
     if (performance.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * GET `url` → its status, 0 on any error or after PROBE_TIMEOUT_MS. node:http rather than fetch: Docker's port
+ * proxy accepts a connection before the server in the container listens and then drops it, and fetch (undici)
+ * was seen to leave such a request pending forever with nothing keeping the process alive.
+ */
+function probe(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const request = get(url, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.setTimeout(PROBE_TIMEOUT_MS, () => request.destroy());
+    request.on('error', () => resolve(0));
+    request.on('close', () => resolve(0)); // no-op after a status was resolved
+  });
 }
 
 function stderrOf(error: unknown): string {
