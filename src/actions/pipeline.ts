@@ -194,6 +194,7 @@ async function recordReason(ctx: RunContext, reason: string | null): Promise<voi
 function setOutputs(deps: ActionDeps, view: RunView): void {
   deps.setOutput('model-name', view.modelName);
   deps.setOutput('version', view.registration ? String(view.registration.version) : '');
+  deps.setOutput('unchanged', view.registration ? String(view.registration.unchanged === true) : '');
   deps.setOutput('blessed', view.blessing ? String(view.blessing.blessed) : '');
   const primary = view.blessing?.primary_metric;
   deps.setOutput('primary-metric', primary ?? '');

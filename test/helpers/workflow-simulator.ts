@@ -64,6 +64,10 @@ export interface StepResult {
 
 export interface JobResult {
   readonly result: 'success' | 'failure' | 'skipped';
+  /** Why a job was skipped when its condition held (a call of a reusable workflow, which is simulated on its own). */
+  readonly why?: string;
+  /** A job that calls a reusable workflow: the workflow and its evaluated `with:`. */
+  readonly call?: { readonly workflow: string; readonly inputs: Record<string, string> };
   readonly runsOn: string;
   readonly outputs: Record<string, string>;
   readonly steps: StepResult[];
@@ -112,9 +116,26 @@ export async function simulateWorkflow(options: SimulateOptions): Promise<Simula
     const contexts: Contexts = { ...base, env: workflowEnv, needs: needsContext };
     const needsOk = needs.every((n) => jobs[n]!.result === 'success');
     const statusAware = job.if !== undefined && /\b(always|failure|cancelled)\(\)/.test(job.if);
-    const runsOn = evaluateTemplate(String(job['runs-on']), contexts);
+    const runsOn = job.uses ? '' : evaluateTemplate(String(job['runs-on']), contexts);
     if ((!needsOk && !statusAware) || !evaluateCondition(job.if, contexts, needsOk ? 'success' : 'failure')) {
       jobs[id] = { result: 'skipped', runsOn, outputs: {}, steps: [], seconds: 0 };
+      continue;
+    }
+    if (job.uses) {
+      // A local reusable workflow (e.g. CT calling cd.yml) is a workflow of its own, simulated by its own tests with
+      // what it needs (Docker, a registry); here the call and its inputs are recorded, and it stands skipped by name.
+      if (!job.uses.startsWith('./.github/workflows/')) {
+        throw new Error(`${options.workflow} job ${id}: the simulation cannot call "${job.uses}"`);
+      }
+      jobs[id] = {
+        result: 'skipped',
+        why: 'reusable workflow call, recorded and simulated by its own tests',
+        call: { workflow: job.uses.slice(2), inputs: evaluateMap(job.with, contexts) },
+        runsOn,
+        outputs: {},
+        steps: [],
+        seconds: 0,
+      };
       continue;
     }
     jobs[id] = await runJob(

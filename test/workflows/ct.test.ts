@@ -59,13 +59,19 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
     cpSync(join(REPOSITORY_ROOT, 'data/penguins/batch-03.csv'), join(repository, 'data/penguins/batch-03.csv'));
     const run = await push('Add penguins batch 3\n\nFrom the 2009 field season.');
 
-    expect(run.order).toEqual(['validate', 'train', 'validate-model', 'register', 'report']);
+    expect(run.order).toEqual(['validate', 'train', 'validate-model', 'register', 'report', 'deliver']);
     expect(Object.fromEntries(Object.entries(run.jobs).map(([id, job]) => [id, job.result]))).toEqual({
       validate: 'success',
       train: 'success',
       'validate-model': 'success',
       register: 'success',
       report: 'success',
+      deliver: 'skipped',
+    });
+    // CD is called for the new version (cd.yml itself is simulated in cd.test.ts, with Docker and a registry).
+    expect(run.jobs.deliver!.call).toEqual({
+      workflow: '.github/workflows/cd.yml',
+      inputs: { version: '1', alias: 'staging', config: 'conveyor.yml' },
     });
     expect(run.jobs.validate!.runsOn).toBe('ubuntu-latest');
     expect(run.jobs.validate!.steps.map((s) => `${s.name}: ${s.result}`)).toEqual([
@@ -115,6 +121,7 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
       expect(run.conclusion).toBe('failure');
       expect(run.jobs['validate-model']!.result).toBe('failure');
       expect(run.jobs.register!.result).toBe('skipped');
+      expect(run.jobs.deliver!.call).toBeUndefined(); // nothing registered: nothing delivered
       // The report job still reports the run, from the refused run folder validate-model uploaded: its blessing too.
       expect(run.jobs.report!.result).toBe('success');
       expect(summaryOf(run, 'report')).toContain('### Blessing: not blessed ❌');
@@ -153,6 +160,7 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
         'validate-model': 'skipped',
         register: 'skipped',
         report: 'skipped',
+        deliver: 'skipped',
       });
       const step = run.jobs.validate!.steps.find((s) => s.action)!.action!;
       expect(step.exitCode).toBe(2);

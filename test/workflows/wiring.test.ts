@@ -255,7 +255,7 @@ describe('ct.yml', () => {
     expect(ct.concurrency).toMatchObject({ 'cancel-in-progress': false, queue: 'max' });
   });
 
-  it('grants contents: write to the register job and the report job (its release asset) only', () => {
+  it('grants contents: write to the register and report jobs, and packages: write to the call of cd only', () => {
     const granted = Object.fromEntries(
       Object.entries(ct.jobs).map(([id, job]: [string, Job]) => [id, writes(job.permissions)]),
     );
@@ -265,7 +265,17 @@ describe('ct.yml', () => {
       'validate-model': [],
       register: ['contents'],
       report: ['contents'],
+      deliver: ['contents', 'packages'],
     });
+  });
+
+  it('delivers each new version by calling cd.yml (a release made with GITHUB_TOKEN starts no workflow)', () => {
+    expect(ct.jobs.deliver).toMatchObject({
+      needs: 'register',
+      uses: './.github/workflows/cd.yml',
+      with: { version: ['$', '{{ needs.register.outputs.version }}'].join(''), alias: 'staging' },
+    });
+    expect(ct.jobs.deliver.if).toContain("needs.register.outputs.unchanged != 'true'");
   });
 
   it('runs validate → train → validate-model → register, handing the run folder over by artifact', () => {
@@ -281,6 +291,7 @@ describe('ct.yml', () => {
       'validate-model': { needs: ['train'], stages: 'validate-model' },
       register: { needs: ['validate-model'], stages: 'register' },
       report: { needs: ['train', 'validate-model', 'register'], stages: undefined },
+      deliver: { needs: ['register'], stages: undefined },
     });
   });
 });
