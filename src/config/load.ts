@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.ts';
+import { closestName } from '../lib/closest-name.ts';
 import { DEFAULT_CONFIG_PATH } from './defaults.ts';
 import { type Config, configSchema, type FeatureType, featureTypeSchema } from './schema.ts';
 
@@ -156,32 +157,6 @@ function validKeysAt(path: readonly string[], root: unknown): string[] {
   }
   if (node?.oneOf) node = node.oneOf.find((variant) => variant.properties?.algorithm?.const === algorithmOf(root));
   return Object.keys(node?.properties ?? {});
-}
-
-/** The valid name within edit distance 2 of `name` (a likely misspelling), if exactly one is nearest. */
-function closestName(name: string, valid: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of valid) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 function valueAt(root: unknown, path: readonly string[]): unknown {

@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, DataError } from '../errors.ts';
+import { closestName } from '../lib/closest-name.ts';
 import { writeFileAtomic } from '../lib/files.ts';
 import {
   CONFIGURABLE_KINDS,
@@ -219,7 +220,7 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown, text: string, pat
     }
     if (path.includes('severity')) return `${at}unknown key; expected one of ${CONFIGURABLE_KINDS.join(', ')}`;
     const known = path.length === 1 ? ['$comment', 'schema_version', 'columns'] : COLUMN_KEYS;
-    const guess = closest(key, known);
+    const guess = closestName(key, known);
     return `${at}unknown key${guess ? `; did you mean "${guess}"?` : `; expected one of ${known.join(', ')}`}`;
   }
   const value = valueAt(root, path);
@@ -235,32 +236,6 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown, text: string, pat
   const message = issue.message.replace(/^Invalid input: /, '');
   const shown = value === undefined || issue.code === 'custom' ? '' : `${JSON.stringify(value)} is not accepted: `;
   return `${at}${shown}${message}`;
-}
-
-/** The known key within edit distance 2 of `key`, if any. */
-function closest(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const distance = editDistance(key, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
