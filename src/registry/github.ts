@@ -359,7 +359,8 @@ export class GitHubRegistry implements ModelRegistry {
           // Octokit types `data` as string; a Uint8Array body is sent as it is.
           data: asset.bytes as unknown as string,
           url: release.upload_url,
-          headers: { 'content-type': 'application/octet-stream', 'content-length': asset.bytes.byteLength },
+          // fetch sets content-length from the byte body (undici refuses one given by hand under Node 24).
+          headers: { 'content-type': 'application/octet-stream' },
           request: { [NO_RETRY]: true },
         });
         return response.data;
