@@ -16,6 +16,8 @@
  * numeric ↔ datetime keeps the float64 (epoch milliseconds); to categorical, numbers become their shortest
  * round-trip text and instants their ISO-8601 UTC text.
  */
+
+import { TextDictionary } from '../lib/text-dictionary.ts';
 import type { IssueLog } from './issues.ts';
 import { datetimeText, numberText, parseDatetime, parseNumber } from './parse-value.ts';
 import type { Column, ColumnType, RowOrigin } from './types.ts';
@@ -29,23 +31,6 @@ export type Segment =
       readonly values: Float64Array;
     }
   | { readonly kind: 'absent'; readonly start: number; readonly file: number; readonly length: number };
-
-/** Distinct non-missing strings of one column, in first-seen order; the code of a string is its index. */
-export class TextDictionary {
-  private readonly index = new Map<string, number>();
-  readonly entries: string[] = [];
-
-  /** Code of `text`, adding it when new. */
-  add(text: string): number {
-    let code = this.index.get(text);
-    if (code === undefined) {
-      code = this.entries.length;
-      this.entries.push(text);
-      this.index.set(text, code);
-    }
-    return code;
-  }
-}
 
 export class ColumnAccumulator {
   readonly dictionary = new TextDictionary();

@@ -3,6 +3,7 @@
 import { InputError } from '../errors.ts';
 import { ownValue } from '../lib/column-keys.ts';
 import { getColumn } from '../lib/columns.ts';
+import { TextDictionary } from '../lib/text-dictionary.ts';
 import { datetimeText, numberText, parseDatetime } from './parse-value.ts';
 import type { Column, ColumnType, Table } from './types.ts';
 
@@ -108,8 +109,7 @@ function buildRecordColumn(records: readonly Record<string, RecordValue>[], name
     new InputError(`record ${index}, column "${name}": expected ${expected}, got ${describeValue(value)}`);
   if (type === 'categorical') {
     const codes = new Int32Array(n);
-    const categories: string[] = [];
-    const index = new Map<string, number>();
+    const dictionary = new TextDictionary();
     for (let i = 0; i < n; i++) {
       const value = ownValue(records[i]!, name);
       let text: string;
@@ -121,15 +121,9 @@ function buildRecordColumn(records: readonly Record<string, RecordValue>[], name
       else if (typeof value === 'boolean') text = value ? 'true' : 'false';
       else if (typeof value === 'number' && Number.isFinite(value)) text = numberText(value);
       else throw wrongKind(i, value, 'a string');
-      let code = index.get(text);
-      if (code === undefined) {
-        code = categories.length;
-        categories.push(text);
-        index.set(text, code);
-      }
-      codes[i] = code;
+      codes[i] = dictionary.add(text);
     }
-    return { type, name, codes, categories };
+    return { type, name, codes, categories: dictionary.entries };
   }
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {

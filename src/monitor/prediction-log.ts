@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Column, Table } from '../data/types.ts';
 import { DataError } from '../errors.ts';
+import { TextDictionary } from '../lib/text-dictionary.ts';
 import type { ModelSignature } from '../model/types.ts';
 
 export interface LogWindow {
@@ -186,17 +187,7 @@ export function buildColumn(
   if (type === 'numeric') {
     return { type, name, values: Float64Array.from(values, (v) => (typeof v === 'number' ? v : Number.NaN)) };
   }
-  const categories: string[] = [];
-  const index = new Map<string, number>();
-  const codes = Int32Array.from(values, (v) => {
-    if (typeof v !== 'string' || v === '') return -1;
-    let code = index.get(v);
-    if (code === undefined) {
-      code = categories.length;
-      categories.push(v);
-      index.set(v, code);
-    }
-    return code;
-  });
-  return { type, name, codes, categories };
+  const dictionary = new TextDictionary();
+  const codes = Int32Array.from(values, (v) => (typeof v !== 'string' || v === '' ? -1 : dictionary.add(v)));
+  return { type, name, codes, categories: dictionary.entries };
 }
