@@ -31,6 +31,13 @@ export class TooManyRowsError extends ServeError {
   }
 }
 
+/** The request body is larger than serve.body_limit (413). */
+export class BodyTooLargeError extends ServeError {
+  constructor(limitBytes: number) {
+    super(413, `the request body is larger than the limit of ${limitBytes} bytes (serve.body_limit); split the batch`);
+  }
+}
+
 /** No model or version of that name is served here (404). */
 export class ModelNotFoundError extends ServeError {
   constructor(message: string) {

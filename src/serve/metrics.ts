@@ -90,6 +90,12 @@ export class ServeMetrics {
     for (const outcome of ['written', 'dropped', 'unsampled']) this.logRecords.inc({ outcome }, 0);
   }
 
+  /** Counts one answered HTTP request: `route` is the route pattern ('unmatched' for none), `seconds` its latency. */
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    this.requests.inc({ route, method, status });
+    this.requestSeconds.observe({ route, method }, seconds);
+  }
+
   /** Marks `model` as the one in service (the previous one's series is removed). */
   setModel(model: { name: string; version: string; sha256: string; signature: ModelSignature }): void {
     this.modelInfo.reset();

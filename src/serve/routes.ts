@@ -13,17 +13,20 @@
  *   GET  /metrics                                   Prometheus
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifyServerFactory,
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
 import { describeError } from '../errors.ts';
 import type { DataPlane } from './data-plane.ts';
-import { InvalidRequestError, statusOf } from './errors.ts';
+import { errorReply, MAX_PARAM_LENGTH, parseJsonBody, refuseBinaryData } from './http-shared.ts';
+import { InferPath } from './infer-path.ts';
 import type { ServeMetrics } from './metrics.ts';
 
 export interface HttpOptions {
@@ -40,7 +43,15 @@ interface ModelParams {
 
 /** A fastify instance with every route, the JSON error handler and the metrics hooks (not yet listening). */
 export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: HttpOptions): FastifyInstance {
+  // Inference requests whose body is still being received: the batcher does not wait when there are none.
+  const receiving = options.receiving ?? { count: 0 };
+  const inferPath = new InferPath(plane, metrics, {
+    bodyLimitBytes: options.bodyLimitBytes,
+    logger: options.logger,
+    receiving,
+  });
   const app = Fastify({
+    serverFactory: serverWith(inferPath),
     loggerInstance: options.logger,
     // One log line per request would cost more than an inference; errors and lifecycle events are logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -50,33 +61,26 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // KServe's protocol text writes the server metadata path as /v2/: every route answers with or without it.
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
   }) as unknown as FastifyInstance;
 
-  // Every body is read as JSON, whatever its content type (curl -d sends a form type); an empty body is
-  // `undefined`, so a bodiless POST (the repository load) works and infer says what it expected.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    if (body === '') {
-      done(null, undefined);
-      return;
-    }
     try {
-      done(null, JSON.parse(body as string));
+      done(null, parseJsonBody(body as string));
     } catch (error) {
-      done(new InvalidRequestError(`malformed JSON: ${(error as Error).message}`), undefined);
+      done(error as Error, undefined);
     }
   });
 
   // Graceful close: fastify closes idle keep-alive connections when close starts; connections whose
   // response is still in flight close 1 ms after it, or a client's keep-alive would hold the server open.
   app.addHook('preClose', (done) => {
+    inferPath.closing = true;
     app.server.keepAliveTimeout = 1;
     done();
   });
 
-  // Inference requests whose body is still being received: the batcher does not wait when there are none.
-  const receiving = options.receiving ?? { count: 0 };
   const inReceipt = new WeakSet<FastifyRequest>();
   const received = (request: FastifyRequest) => {
     if (inReceipt.delete(request)) receiving.count--;
@@ -94,17 +98,19 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
   });
   app.addHook('onResponse', (request, reply, done) => {
     received(request);
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ route, method: request.method, status: reply.statusCode });
-    metrics.requestSeconds.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    metrics.observeRequest(
+      request.routeOptions.url ?? 'unmatched',
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     done();
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = statusOf(error);
-    const message = errorMessage(error, options.bodyLimitBytes);
+    const { status, body } = errorReply(error, options.bodyLimitBytes);
     if (status >= 500) request.log.error({ error: describeError(error), url: request.url }, 'request failed');
-    void reply.code(status).send({ error: message });
+    void reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}` });
@@ -125,7 +131,8 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
       const ready = plane.modelReady(request.params.name, request.params.version);
       return reply.code(ready ? 200 : 503).send({ name: request.params.name, ready });
     });
-    app.post<{ Params: ModelParams }>(`${prefix}/infer`, { ...receive, preParsing: refuseBinaryData }, (request) => {
+    // Infer's plain requests take src/serve/infer-path.ts; this route answers the rest (see there).
+    app.post<{ Params: ModelParams }>(`${prefix}/infer`, { ...receive, preParsing: refuseBinary }, (request) => {
       received(request);
       return plane.infer(request.params.name, request.params.version, request.body, request.id);
     });
@@ -151,19 +158,29 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
   return app;
 }
 
-/** The binary tensor data extension sends a JSON header plus raw bytes; only JSON is supported. */
-async function refuseBinaryData(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-  if (request.headers['inference-header-content-length'] !== undefined) {
-    throw new InvalidRequestError(
-      'the binary tensor data extension is not supported; send the tensors as JSON "data" arrays',
-    );
-  }
+async function refuseBinary(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  refuseBinaryData(request.headers);
 }
 
-/** Fastify's own errors reworded for people; ours as they are. */
-function errorMessage(error: FastifyError, bodyLimit: number): string {
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return `the request body is larger than the limit of ${bodyLimit} bytes (serve.body_limit); split the batch`;
-  }
-  return error.message;
+/**
+ * fastify's HTTP/1.1 server (as it makes one itself, with its timeouts) whose request handler lets infer's
+ * own path answer first.
+ */
+function serverWith(inferPath: InferPath): FastifyServerFactory {
+  return (handler, options) => {
+    const server = createServer(options.http ?? {}, (request, response) => {
+      if (!inferPath.handle(request, response)) handler(request, response);
+    });
+    const settings = options as typeof options & {
+      keepAliveTimeout: number;
+      requestTimeout: number;
+      connectionTimeout: number;
+      maxRequestsPerSocket?: number | null;
+    };
+    server.keepAliveTimeout = settings.keepAliveTimeout;
+    server.requestTimeout = settings.requestTimeout;
+    server.setTimeout(settings.connectionTimeout);
+    if ((settings.maxRequestsPerSocket ?? 0) > 0) server.maxRequestsPerSocket = settings.maxRequestsPerSocket!;
+    return server;
+  };
 }

@@ -18,7 +18,10 @@ export class RawConnection {
   /** Resolves when the server has closed the connection. */
   readonly closed: Promise<void>;
 
-  private constructor(private readonly socket: Socket) {
+  private readonly socket: Socket;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       this.waiter?.();
