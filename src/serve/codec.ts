@@ -98,17 +98,9 @@ export function decodeInferRequest(body: unknown, signature: ModelSignature, max
     if (byName.has(input.name)) throw new InvalidRequestError(`input "${input.name}" is given twice`);
     byName.set(input.name, input);
   });
-  const known = new Set(signature.features.map((f) => f.name));
-  for (const name of byName.keys()) {
-    if (!known.has(name)) {
-      throw new InvalidRequestError(`unknown input "${name}"; the model's inputs are: ${featureList(signature)}`);
-    }
-  }
-  const missing = signature.features.filter((f) => !byName.has(f.name)).map((f) => `"${f.name}"`);
-  if (missing.length > 0) {
-    throw new InvalidRequestError(
-      `missing input${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; every model input is required (null marks a missing value)`,
-    );
+  // As many distinct names as features, each of them a feature: nothing unknown, nothing missing.
+  if (byName.size !== signature.features.length || !signature.features.every((f) => byName.has(f.name))) {
+    refuseInputNames(byName, signature);
   }
 
   let rows = -1;
@@ -150,6 +142,20 @@ export function decodeInferRequest(body: unknown, signature: ModelSignature, max
     }
   }
   return { id, outputs: selectedOutputs(body.outputs, signature), block: { rows, columns, sent } };
+}
+
+/** Throws for the first input the model does not have, else for the model inputs the request lacks. */
+function refuseInputNames(byName: ReadonlyMap<string, unknown>, signature: ModelSignature): never {
+  const known = new Set(signature.features.map((f) => f.name));
+  for (const name of byName.keys()) {
+    if (!known.has(name)) {
+      throw new InvalidRequestError(`unknown input "${name}"; the model's inputs are: ${featureList(signature)}`);
+    }
+  }
+  const missing = signature.features.filter((f) => !byName.has(f.name)).map((f) => `"${f.name}"`);
+  throw new InvalidRequestError(
+    `missing input${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; every model input is required (null marks a missing value)`,
+  );
 }
 
 function batchSize(input: Record<string, unknown>, name: string): number {

@@ -50,14 +50,18 @@ export class InferPath {
   /** Set when the server starts closing: from then on fastify answers (503) every request. */
   closing = false;
 
+  readonly bodyLimitBytes: number;
+  readonly receiving: { count: number };
   private readonly plane: DataPlane;
   private readonly metrics: ServeMetrics;
-  private readonly options: InferPathOptions;
+  private readonly logger: Logger;
 
   constructor(plane: DataPlane, metrics: ServeMetrics, options: InferPathOptions) {
     this.plane = plane;
     this.metrics = metrics;
-    this.options = options;
+    this.bodyLimitBytes = options.bodyLimitBytes;
+    this.receiving = options.receiving;
+    this.logger = options.logger;
   }
 
   /** Answers `request` when it is an infer request this path takes; false leaves it to fastify. */
@@ -70,69 +74,38 @@ export class InferPath {
     if ((type !== undefined && !PLAIN_CONTENT_TYPES.has(type)) || headers[BINARY_DATA_HEADER] !== undefined) {
       return false;
     }
-    const exchange: Exchange = {
-      response,
-      route: match[2] === undefined ? INFER_ROUTES.latest : INFER_ROUTES.versioned,
-      started: performance.now(),
-      url: request.url!,
-    };
-    const limit = this.options.bodyLimitBytes;
+    const exchange = new Exchange(this, request, response, match[1]!, match[2]);
+    const limit = this.bodyLimitBytes;
     // As fastify: a body announced over the limit is refused before it is read, and the connection closed.
     if (Number(headers['content-length']) > limit) {
       this.fail(exchange, new BodyTooLargeError(limit), true);
       return true;
     }
-    const receiving = this.options.receiving;
-    receiving.count++;
-    let receipt = true;
-    const received = () => {
-      if (receipt) {
-        receipt = false;
-        receiving.count--;
-      }
-    };
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const onData = (chunk: Buffer) => {
-      length += chunk.length;
-      if (length > limit) {
-        // The rest of the body is read and dropped; the connection closes after the answer.
-        request.removeListener('data', onData);
-        request.removeListener('end', onEnd);
-        received();
-        this.fail(exchange, new BodyTooLargeError(limit), true);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      received();
-      const text = chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks, length).toString();
-      let body: unknown;
-      try {
-        body = parseJsonBody(text);
-      } catch (error) {
-        this.fail(exchange, error, true);
-        return;
-      }
-      const id = (headers['x-request-id'] as string | undefined) || randomUUID();
-      this.plane.infer(match[1]!, match[2], body, id).then(
-        (answer) => this.send(exchange, 200, JSON.stringify(answer), false),
-        (error: unknown) => this.fail(exchange, error, false),
-      );
-    };
-    request.on('data', onData);
-    request.on('end', onEnd);
-    // A client that gives up mid-body: nobody is answered, and the batcher stops counting its body as coming.
-    request.on('error', received);
-    request.on('close', received);
+    exchange.receive();
     return true;
   }
 
-  private fail(exchange: Exchange, error: unknown, closeConnection: boolean): void {
-    const { status, body } = errorReply(error, this.options.bodyLimitBytes);
+  /** The body of `exchange` is in: parse it, infer, answer. */
+  answer(exchange: Exchange, text: string): void {
+    let body: unknown;
+    try {
+      body = parseJsonBody(text);
+    } catch (error) {
+      this.fail(exchange, error, true);
+      return;
+    }
+    const id = (exchange.request.headers['x-request-id'] as string | undefined) || randomUUID();
+    this.plane.infer(exchange.name, exchange.version, body, id).then(
+      (answer) => this.send(exchange, 200, JSON.stringify(answer), false),
+      (error: unknown) => this.fail(exchange, error, false),
+    );
+  }
+
+  /** Answers `error` as fastify's error handler does (a 5xx is logged). */
+  fail(exchange: Exchange, error: unknown, closeConnection: boolean): void {
+    const { status, body } = errorReply(error, this.bodyLimitBytes);
     if (status >= 500) {
-      this.options.logger.error({ error: describeError(error), url: exchange.url }, 'request failed');
+      this.logger.error({ error: describeError(error), url: exchange.url }, 'request failed');
     }
     this.send(exchange, status, JSON.stringify(body), closeConnection);
   }
@@ -154,10 +127,71 @@ export class InferPath {
   }
 }
 
-interface Exchange {
-  readonly response: ServerResponse;
+/** One request on this path, from its first byte to its answer. */
+class Exchange {
   /** fastify's route pattern, for the metrics. */
   readonly route: string;
-  readonly started: number;
-  readonly url: string;
+  readonly started = performance.now();
+  private readonly chunks: Buffer[] = [];
+  private length = 0;
+  /** Counted in `receiving` until the body is in (or given up). */
+  private inReceipt = false;
+
+  readonly path: InferPath;
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly name: string;
+  readonly version: string | undefined;
+
+  constructor(path: InferPath, request: IncomingMessage, response: ServerResponse, name: string, version?: string) {
+    this.path = path;
+    this.request = request;
+    this.response = response;
+    this.name = name;
+    this.version = version;
+    this.route = version === undefined ? INFER_ROUTES.latest : INFER_ROUTES.versioned;
+  }
+
+  get url(): string {
+    return this.request.url!;
+  }
+
+  /** Reads the body; the batcher counts it as coming until it is in. */
+  receive(): void {
+    this.path.receiving.count++;
+    this.inReceipt = true;
+    const request = this.request;
+    request.on('data', this.onData);
+    request.on('end', this.onEnd);
+    // A client that gives up mid-body: nobody is answered, and the batcher stops counting its body as coming.
+    request.on('error', this.received);
+    request.on('close', this.received);
+  }
+
+  private readonly received = (): void => {
+    if (this.inReceipt) {
+      this.inReceipt = false;
+      this.path.receiving.count--;
+    }
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.length += chunk.length;
+    const limit = this.path.bodyLimitBytes;
+    if (this.length > limit) {
+      // The rest of the body is read and dropped; the connection closes after the answer.
+      this.request.removeListener('data', this.onData);
+      this.request.removeListener('end', this.onEnd);
+      this.received();
+      this.path.fail(this, new BodyTooLargeError(limit), true);
+      return;
+    }
+    this.chunks.push(chunk);
+  };
+
+  private readonly onEnd = (): void => {
+    this.received();
+    const chunks = this.chunks;
+    this.path.answer(this, chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks, this.length).toString());
+  };
 }

@@ -31,6 +31,12 @@ export class ServeMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  /** phaseSeconds by phase, its label children looked up once (a request observes two phases). */
+  readonly phase = {
+    preprocess: this.phaseSeconds.labels({ phase: 'preprocess' }),
+    predict: this.phaseSeconds.labels({ phase: 'predict' }),
+    postprocess: this.phaseSeconds.labels({ phase: 'postprocess' }),
+  };
   readonly batchRows = new Histogram({
     name: 'conveyor_batch_rows',
     help: 'Rows per session run (dynamic batch size).',

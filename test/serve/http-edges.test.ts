@@ -132,7 +132,10 @@ describe('the infer route over raw HTTP/1.1', () => {
   });
 
   it('answers an empty body with 400, announced or not', async () => {
-    for (const headers of [{}, { 'content-type': JSON_TYPE, 'content-length': 0 }] as Record<string, string | number>[]) {
+    for (const headers of [{}, { 'content-type': JSON_TYPE, 'content-length': 0 }] as Record<
+      string,
+      string | number
+    >[]) {
       const { response, connection } = await post(INFER, headers, []);
       expect(expectJson(response, 400)).toEqual({ error: 'the request body must be a JSON object with "inputs"' });
       connection.destroy();
