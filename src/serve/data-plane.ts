@@ -288,9 +288,10 @@ export class DataPlane {
       },
       rowsOf: (block) => block.rows,
       onBatch: (event) => {
-        metrics.batchRows.observe(event.rows);
-        metrics.batchRequests.observe(event.items);
-        for (const seconds of event.queueSeconds) metrics.queueSeconds.observe(seconds);
+        metrics.batchRows.observe({}, event.rows);
+        metrics.batchRequests.observe({}, event.items);
+        const queue = metrics.queueSeconds.seriesOf({});
+        for (const seconds of event.queueSeconds) queue.observe(seconds);
       },
       ...(this.options.arriving ? { arriving: this.options.arriving } : {}),
     });

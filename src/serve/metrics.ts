@@ -2,8 +2,9 @@
  * Prometheus metrics of one server, in its own prom-client Registry (two servers in one process do not
  * share counters). Names start with `conveyor_`; process metrics are prom-client's defaults.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ModelSignature } from '../model/types.ts';
+import { PlainHistogram } from './plain-histogram.ts';
 
 /** Request latency buckets (seconds): 100 µs .. 10 s. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
@@ -17,39 +18,39 @@ export class ServeMetrics {
     labelNames: ['route', 'method', 'status'] as const,
     registers: [this.registry],
   });
-  readonly requestSeconds = new Histogram({
+  readonly requestSeconds = new PlainHistogram<'route' | 'method'>({
     name: 'conveyor_http_request_duration_seconds',
     help: 'HTTP request latency, from the request line to the response written.',
-    labelNames: ['route', 'method'] as const,
+    labelNames: ['route', 'method'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly phaseSeconds = new Histogram({
+  readonly phaseSeconds = new PlainHistogram<'phase'>({
     name: 'conveyor_model_phase_duration_seconds',
     help: 'Time in each step of a request: preprocess (decode + validate), predict (one session run per batch), postprocess (encode).',
-    labelNames: ['phase'] as const,
+    labelNames: ['phase'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
   /** phaseSeconds by phase, its label children looked up once (a request observes two phases). */
   readonly phase = {
-    preprocess: this.phaseSeconds.labels({ phase: 'preprocess' }),
-    predict: this.phaseSeconds.labels({ phase: 'predict' }),
-    postprocess: this.phaseSeconds.labels({ phase: 'postprocess' }),
+    preprocess: this.phaseSeconds.seriesOf({ phase: 'preprocess' }),
+    predict: this.phaseSeconds.seriesOf({ phase: 'predict' }),
+    postprocess: this.phaseSeconds.seriesOf({ phase: 'postprocess' }),
   };
-  readonly batchRows = new Histogram({
+  readonly batchRows = new PlainHistogram({
     name: 'conveyor_batch_rows',
     help: 'Rows per session run (dynamic batch size).',
     buckets: ROW_BUCKETS,
     registers: [this.registry],
   });
-  readonly batchRequests = new Histogram({
+  readonly batchRequests = new PlainHistogram({
     name: 'conveyor_batch_requests',
     help: 'Requests per session run.',
     buckets: ROW_BUCKETS,
     registers: [this.registry],
   });
-  readonly queueSeconds = new Histogram({
+  readonly queueSeconds = new PlainHistogram({
     name: 'conveyor_batch_queue_delay_seconds',
     help: 'Time a request waited in the batch queue before its batch ran.',
     buckets: LATENCY_BUCKETS,
