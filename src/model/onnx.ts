@@ -246,6 +246,16 @@ export interface OnnxSessionOptions {
   readonly name?: string;
   /** Threads per run; onnxruntime's default (all cores) when unset. */
   readonly intraOpNumThreads?: number;
+  /**
+   * Whether onnxruntime's pool threads spin waiting for the next run (default true, onnxruntime's own).
+   * A server turns it off: between runs a spinning thread takes a core from the HTTP loop.
+   */
+  readonly spinning?: boolean;
+}
+
+/** onnxruntime's session config entry for `spinning` (onnxruntime_session_options_config_keys.h). */
+export function spinningConfig(spinning: boolean | undefined): { extra?: Record<string, string> } {
+  return spinning === false ? { extra: { 'session.intra_op.allow_spinning': '0' } } : {};
 }
 
 /**
@@ -274,6 +284,7 @@ export async function loadOnnxSession(
     session = await ort.InferenceSession.create(bytes, {
       logSeverityLevel: 3,
       ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+      ...spinningConfig(options.spinning),
     });
   } catch (error) {
     throw new InputError(`${source}: onnxruntime cannot load the model: ${(error as Error).message}`);

@@ -125,6 +125,7 @@ export class ServedModel {
     try {
       loaded = await loadOnnxSession(bytes, {
         name: files.onnx,
+        spinning: false,
         ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
       });
     } catch (error) {
