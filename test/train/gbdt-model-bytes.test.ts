@@ -38,14 +38,18 @@ describe('GBDT model bytes', () => {
     const data = binaryWithMissing(rows);
     const options = { n_trees: 5, subsample: 0.9, early_stopping_rounds: 3, validation_fraction: 0.1 };
     for (const threads of [1, 2, 3]) {
-      expect(await digest(data, { ...options, threads })).toBe('4c4bf7d05dc842d6d712b7ee2410979087a99a9cb648d062d7c57a6533fbc83c');
+      expect(await digest(data, { ...options, threads })).toBe(
+        '4c4bf7d05dc842d6d712b7ee2410979087a99a9cb648d062d7c57a6533fbc83c',
+      );
     }
   }, 60_000);
 
   test('regression (numeric only, no validation): same bytes for 1 and 2 threads', async () => {
     const data = regressionData(rows, 4);
     for (const threads of [1, 2]) {
-      expect(await digest(data, { n_trees: 4, early_stopping_rounds: 0, threads })).toBe('63ac0ba1a4752edd03f705b6df3dfaf1dc0b832249f59d2d9edea372215e132e');
+      expect(await digest(data, { n_trees: 4, early_stopping_rounds: 0, threads })).toBe(
+        '63ac0ba1a4752edd03f705b6df3dfaf1dc0b832249f59d2d9edea372215e132e',
+      );
     }
   }, 60_000);
 });

@@ -35,6 +35,15 @@ import {
 } from './objectives.ts';
 import { partitionChunkKernel, partitionPlaceKernel } from './partition.ts';
 import { leafScoresKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
+import {
+  leafScore,
+  SPLIT_RESULT_STRIDE,
+  SPLIT_TOTALS,
+  scanThresholds,
+  scoreCandidate,
+  splitSearchKernel,
+  thresholdL1,
+} from './split.ts';
 import { allocateTrainingArrays, instantiateKernels, kernelModule, type WasmKernels } from './wasm.ts';
 
 /** Every kernel a worker can run; a run names its kernel by index in this list. */
@@ -53,13 +62,21 @@ const KERNELS: readonly Kernel[] = [
   squaredErrorLossKernel,
   leafScoresKernel,
   traverseKernel,
+  splitSearchKernel,
 ];
 
 /**
  * Functions the kernels (and workerLoop) call by name; workers declare them under the same names. (They
  * live in their callers' own modules, so every toolchain keeps the call and the declaration names equal.)
  */
-const HELPERS: readonly ((...args: never[]) => unknown)[] = [accumulateRows, threadScratch];
+const HELPERS: readonly ((...args: never[]) => unknown)[] = [
+  accumulateRows,
+  threadScratch,
+  scanThresholds,
+  scoreCandidate,
+  leafScore,
+  thresholdL1,
+];
 
 /** Smallest row block. */
 export const MIN_BLOCK_ROWS = 16_384;
@@ -150,6 +167,9 @@ export class Executor {
       featureOffsets: ['i32', featureCount],
       featureBinCounts: ['i32', featureCount],
       missingBins: ['i32', featureCount],
+      setSplit: ['u8', featureCount],
+      splitTotals: ['f64', SPLIT_TOTALS],
+      splitResults: ['f64', 2 * featureCount * SPLIT_RESULT_STRIDE],
       gradHess: ['f64', outputs * 2 * rowCount],
       rows: ['u32', rowCount],
       ordered: ['f64', 2 * Math.min(rowCount, blockRows)],
