@@ -8,7 +8,7 @@
  * bins and predicting on raw values (x = Math.fround(value)) take the same path for every x.
  */
 
-import type { Table } from '../../data/types.ts';
+import type { CategoricalColumn, Table } from '../../data/types.ts';
 import { DataError } from '../../errors.ts';
 import { Random } from '../../lib/random.ts';
 import { categoryInput, findColumn } from '../../model/inputs.ts';
@@ -60,7 +60,7 @@ export interface FitBinsOptions {
  * A numeric feature's raw values (float64, NaN missing). Bins are computed on Math.fround of them,
  * as numericInput gives, without copying whole columns.
  */
-function numericValues(table: Table, name: string): Float64Array {
+export function numericValues(table: Table, name: string): Float64Array {
   const column = findColumn(table, name);
   if (column.type !== 'numeric') {
     throw new DataError(`feature "${name}" is declared numeric but its column is ${column.type}`);
@@ -268,12 +268,19 @@ export function binEnds(counts: ArrayLike<number>, maxBins: number): number[] {
   return ends;
 }
 
-function categoricalBins(options: FitBinsOptions, name: string): FeatureBins {
-  const { table, rows, target, maxBins } = options;
+/** A categorical feature's column; a DataError when the table's column is not categorical. */
+export function categoricalValues(table: Table, name: string): CategoricalColumn {
   const column = findColumn(table, name);
   if (column.type !== 'categorical') {
     throw new DataError(`feature "${name}" is declared categorical but its column is ${column.type}`);
   }
+  return column;
+}
+
+/** Fits a categorical feature's bins (see fitBins). */
+export function categoricalBins(options: FitBinsOptions, name: string): FeatureBins {
+  const { table, rows, target, maxBins } = options;
+  const column = categoricalValues(table, name);
   const dictionary = column.categories;
   const counts = new Float64Array(dictionary.length);
   const sums = new Float64Array(dictionary.length);
@@ -367,21 +374,26 @@ export function binRows(table: Table, bins: readonly FeatureBins[], rows: Uint32
   if (matrix.length < bins.length * n) throw new Error('binRows: output buffer too small');
   bins.forEach((feature, f) => {
     const column = matrix.subarray(f * n, (f + 1) * n);
-    const missing = feature.valueBins;
     if (feature.type === 'numeric') {
       const values = numericValues(table, feature.name);
       const infinite = binNumericColumn(values, rows, feature.thresholds, column);
       if (infinite >= 0) throw infiniteValueError(feature.name, rows[infinite]!);
     } else {
-      const codes = categoryInput(table, feature.name, feature.categories);
-      const codeBin = categoryBins(feature);
-      for (let i = 0; i < n; i++) {
-        const code = codes[rows[i]!]!;
-        column[i] = code < 0 ? missing : codeBin[code]!;
-      }
+      binCategoricalColumn(table, feature, rows, column);
     }
   });
   return matrix;
+}
+
+/** Bins of a categorical feature's values at `rows` into `column` (same length); unseen and missing categories go to the missing bin. */
+export function binCategoricalColumn(table: Table, feature: FeatureBins, rows: Uint32Array, column: Uint8Array): void {
+  const codes = categoryInput(table, feature.name, feature.categories);
+  const codeBin = categoryBins(feature);
+  const missing = feature.valueBins;
+  for (let i = 0; i < rows.length; i++) {
+    const code = codes[rows[i]!]!;
+    column[i] = code < 0 ? missing : codeBin[code]!;
+  }
 }
 
 /** The error for an infinite numeric value (its bin would be ambiguous); `row` is the table row index. */
@@ -450,4 +462,46 @@ function sampleRows(rows: Uint32Array, limit: number, seed: number): Uint32Array
   let count = 0;
   for (let i = 0; i < rows.length; i++) if (chosen[i] === 1) sample[count++] = rows[i]!;
   return sample;
+}
+
+/** Numeric features a worker thread bins: fit on the sample, then bin the training and validation rows. */
+export interface NumericBinningJob {
+  /** Features by index in the feature list, with their raw values (every table row). */
+  readonly features: readonly { readonly index: number; readonly values: Float64Array }[];
+  readonly sample: Uint32Array;
+  readonly trainRows: Uint32Array;
+  readonly validRows: Uint32Array;
+  readonly maxBins: number;
+  /** Column-major outputs (shared memory): feature `index` at index × rows. */
+  readonly bins: Uint8Array;
+  readonly validBins: Uint8Array;
+}
+
+/** Per feature of a NumericBinningJob: its thresholds, and where a first infinite value sits (-1: none). */
+export interface NumericBinningResult {
+  readonly index: number;
+  readonly thresholds: Float64Array;
+  /** Position in trainRows / validRows of the first infinite value, or -1. */
+  readonly infiniteTrain: number;
+  readonly infiniteValid: number;
+}
+
+/**
+ * Runs a NumericBinningJob: the same numericThresholds and binNumericColumn as fitBins and binRows, so
+ * which thread bins a feature changes nothing. A helper of the worker threads (see executor.ts).
+ */
+export function binNumericFeatures(job: NumericBinningJob): NumericBinningResult[] {
+  const scratch = numericFitScratch(job.sample.length);
+  const train = job.trainRows.length;
+  const valid = job.validRows.length;
+  const results: NumericBinningResult[] = [];
+  for (const { index, values } of job.features) {
+    const thresholds = numericThresholds(values, job.sample, job.maxBins, scratch);
+    const column = job.bins.subarray(index * train, (index + 1) * train);
+    const infiniteTrain = binNumericColumn(values, job.trainRows, thresholds, column);
+    const validColumn = job.validBins.subarray(index * valid, (index + 1) * valid);
+    const infiniteValid = infiniteTrain >= 0 ? -1 : binNumericColumn(values, job.validRows, thresholds, validColumn);
+    results.push({ index, thresholds, infiniteTrain, infiniteValid });
+  }
+  return results;
 }

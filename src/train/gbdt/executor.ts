@@ -18,6 +18,21 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
+  binEnds,
+  binNumericColumn,
+  binNumericFeatures,
+  float32Between,
+  keyBits,
+  type NumericBinningJob,
+  type NumericBinningResult,
+  numericBinLookup,
+  numericFitScratch,
+  numericThresholds,
+  sortableKey,
+  sortFloat32,
+  sortScratch,
+} from './bin-mapper.ts';
+import {
   accumulateRows,
   gatherGradientsKernel,
   histogramBlockKernel,
@@ -76,6 +91,17 @@ const HELPERS: readonly ((...args: never[]) => unknown)[] = [
   scoreCandidate,
   leafScore,
   thresholdL1,
+  binNumericFeatures,
+  numericFitScratch,
+  sortScratch,
+  numericThresholds,
+  sortFloat32,
+  sortableKey,
+  keyBits,
+  binEnds,
+  float32Between,
+  binNumericColumn,
+  numericBinLookup,
 ];
 
 /** Smallest row block. */
@@ -124,6 +150,20 @@ export interface ExecutorOptions {
   readonly validRowCount: number;
   /** Threads, the main thread included; 0 = one per core. */
   readonly threads: number;
+}
+
+/**
+ * The worker threads of a run with `threads` threads (0 = one per core) on `rowCount` training rows:
+ * none on one thread or when the data is too small to pay for them; `error` when they cannot start.
+ */
+export function startTrainingWorkers(threads: number, rowCount: number): { workers?: TrainingWorkers; error?: string } {
+  const count = resolveThreads(threads) - 1;
+  if (count < 1 || rowCount < MIN_ROWS_FOR_WORKERS) return {};
+  try {
+    return { workers: TrainingWorkers.start(count) };
+  } catch (error) {
+    return { error: errorText(error) };
+  }
 }
 
 /** Number of threads `threads` (0 = one per core) stands for. */
@@ -227,15 +267,21 @@ export class Executor {
    * Allocates the memory and, when the data is large enough, starts `threads - 1` workers. If they
    * cannot start, training runs on the main thread alone (same results, see the module comment).
    */
-  static async create(options: ExecutorOptions): Promise<Executor> {
+  static async create(options: ExecutorOptions, started?: TrainingWorkers): Promise<Executor> {
     const requested = resolveThreads(options.threads);
     const worthIt = options.rowCount >= MIN_ROWS_FOR_WORKERS;
     const executor = new Executor(options, requested > 1 && worthIt ? requested : 1);
     if (executor.threads > 1) {
+      let workers = started;
       try {
-        await executor.startWorkers(executor.threads - 1);
+        workers ??= TrainingWorkers.start(executor.threads - 1);
+        if (workers.count !== executor.threads - 1) {
+          throw new Error(`${workers.count} worker threads started for ${executor.threads} threads`);
+        }
+        await executor.attach(workers);
       } catch (error) {
-        executor.workerError = error instanceof Error ? error.message : String(error);
+        await workers?.terminate();
+        executor.workerError = errorText(error);
         executor.threads = 1;
       }
     }
@@ -301,42 +347,131 @@ export class Executor {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
-  private async startWorkers(count: number): Promise<void> {
-    const source = [
-      "const { workerData, parentPort } = require('node:worker_threads');",
-      ...HELPERS.map((helper) => helper.toString()),
-      `const kernels = [${KERNELS.map((k) => k.toString()).join(',\n')}];`,
-      `(${workerLoop.toString()})(workerData, parentPort, kernels, ${SPIN});`,
-    ].join('\n');
+  /** Hands `workers` over to the kernel runs (workerLoop) on this executor's memory. */
+  private async attach(workers: TrainingWorkers): Promise<void> {
     const module = kernelModule();
-    const ready: Promise<void>[] = [];
-    for (let i = 0; i < count; i++) {
-      const workerData: WorkerShared = {
-        memory: this.memory,
-        wasmMemory: this.wasmMemory,
-        module,
-        thread: i + 1,
-        args: this.args,
-        control: this.control,
-        errorText: this.errorText,
-      };
-      const worker = new Worker(source, { eval: true, workerData });
-      this.workers.push(worker);
-      ready.push(
-        new Promise((resolve, reject) => {
-          worker.once('message', () => resolve());
-          worker.once('error', reject);
-        }),
-      );
-    }
+    const list = await workers.enterLoop((i) => ({
+      memory: this.memory,
+      wasmMemory: this.wasmMemory,
+      module,
+      thread: i + 1,
+      args: this.args,
+      control: this.control,
+      errorText: this.errorText,
+    }));
+    this.workers.push(...list);
+  }
+}
+
+/** A message's error, as text. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The worker threads of a training run (the main thread is the other one). They can start before the
+ * data is binned, bin their share of the numeric features (binNumericFeatures, by message) while the
+ * main thread bins the rest, then join an Executor's kernel runs: their start-up is hidden behind the
+ * binning, and the binning is shared.
+ */
+export class TrainingWorkers {
+  private readonly workers: Worker[];
+
+  private constructor(workers: Worker[]) {
+    this.workers = workers;
+  }
+
+  /** Starts `count` worker threads; throws when worker threads cannot be created. */
+  static start(count: number): TrainingWorkers {
+    const source = [
+      "const { parentPort } = require('node:worker_threads');",
+      ...HELPERS.map((helper) => helper.toString()),
+      workerLoop.toString(),
+      `const kernels = [${KERNELS.map((k) => k.toString()).join(',\n')}];`,
+      // Helpers from other modules are passed in by their declared names (toolchains rewrite imported calls).
+      `(${workerMain.toString()})(parentPort, kernels, ${SPIN}, ${binNumericFeatures.name});`,
+    ].join('\n');
+    const workers: Worker[] = [];
     try {
-      await Promise.all(ready);
+      for (let i = 0; i < count; i++) workers.push(new Worker(source, { eval: true }));
     } catch (error) {
-      await Promise.all(this.workers.map((worker) => worker.terminate()));
-      this.workers.length = 0;
+      for (const worker of workers) void worker.terminate();
       throw error;
     }
+    return new TrainingWorkers(workers);
   }
+
+  get count(): number {
+    return this.workers.length;
+  }
+
+  /** Runs binNumericFeatures(job) on worker `i`. */
+  async bin(i: number, job: NumericBinningJob): Promise<NumericBinningResult[]> {
+    return (await this.request(this.workers[i]!, { type: 'bin', job })) as NumericBinningResult[];
+  }
+
+  /**
+   * Sends every worker into workerLoop with `shared(i)`; resolves with the workers once all are ready.
+   * They stay in the loop (and answer no more messages) until the executor closes.
+   */
+  async enterLoop(shared: (i: number) => WorkerShared): Promise<Worker[]> {
+    await Promise.all(this.workers.map((worker, i) => this.request(worker, { type: 'train', shared: shared(i) })));
+    return this.workers;
+  }
+
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  /** Posts `message` to `worker` and waits for its reply ({ result } or { error }). */
+  private request(worker: Worker, message: WorkerRequest): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const settle = (reply?: WorkerReply, failure?: Error) => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        if (failure) reject(failure);
+        else if (reply?.error !== undefined) reject(new Error(`a training worker thread failed: ${reply.error}`));
+        else resolve(reply?.result);
+      };
+      const onMessage = (reply: WorkerReply) => settle(reply);
+      const onError = (error: Error) => settle(undefined, error);
+      const onExit = (code: number) => settle(undefined, new Error(`a training worker thread exited (code ${code})`));
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage(message);
+    });
+  }
+}
+
+type WorkerRequest = { type: 'bin'; job: NumericBinningJob } | { type: 'train'; shared: WorkerShared };
+interface WorkerReply {
+  result?: unknown;
+  error?: string;
+}
+
+/**
+ * A worker's message handler (runs from its source text: arguments and helpers only): binning jobs
+ * until it is sent into workerLoop, which it then runs until the executor closes.
+ */
+function workerMain(
+  port: { on(event: 'message', listener: (message: WorkerRequest) => void): void; postMessage(message: unknown): void },
+  kernels: Kernel[],
+  spin: number,
+  bin: typeof binNumericFeatures,
+): void {
+  port.on('message', (message) => {
+    if (message.type === 'train') {
+      workerLoop(message.shared, port, kernels, spin);
+      return;
+    }
+    try {
+      port.postMessage({ result: bin(message.job) });
+    } catch (error) {
+      port.postMessage({ error: String(error instanceof Error ? error.stack : error) });
+    }
+  });
 }
 
 /** Thread `thread`'s scratch: its slices of memory.threadGradients and threadSides, and its kernels. */
@@ -349,7 +484,7 @@ function threadScratch(m: TrainingMemory, thread: number, wasm: WasmKernels): Th
   };
 }
 
-/** What workerLoop receives through workerData. */
+/** What workerLoop receives (with the message that sends a worker into it). */
 interface WorkerShared {
   memory: TrainingMemory;
   /** The memory under `memory`'s arrays, and the kernels module to bind to it. */
@@ -377,7 +512,7 @@ function workerLoop(
   const wasm = new WebAssembly.Instance(d.module, { env: { memory: d.wasmMemory } }).exports as unknown as WasmKernels;
   const scratch = threadScratch(d.memory, d.thread, wasm);
   let seen = 0;
-  port.postMessage('ready');
+  port.postMessage({ result: 'ready' });
   for (;;) {
     for (let i = 0; i < spin && Atomics.load(c, 0) === seen; i++);
     Atomics.wait(c, 0, seen);
