@@ -116,7 +116,7 @@ export function numericFitScratch(size: number): NumericFitScratch {
  * value is missing). A helper of the worker threads too (see executor.ts): arguments and helpers only.
  */
 export function numericThresholds(
-  values: Float64Array,
+  values: Float64Array | Float32Array,
   sample: Uint32Array,
   maxBins: number,
   scratch: NumericFitScratch,
@@ -407,7 +407,7 @@ export function infiniteValueError(feature: string, row: number): DataError {
  * or -1. A helper of the worker threads too (see executor.ts): arguments and helpers only.
  */
 export function binNumericColumn(
-  values: Float64Array,
+  values: Float64Array | Float32Array,
   rows: Uint32Array,
   thresholds: Float64Array,
   column: Uint8Array,
@@ -466,8 +466,11 @@ function sampleRows(rows: Uint32Array, limit: number, seed: number): Uint32Array
 
 /** Numeric features a worker thread bins: fit on the sample, then bin the training and validation rows. */
 export interface NumericBinningJob {
-  /** Features by index in the feature list, with their raw values (every table row). */
-  readonly features: readonly { readonly index: number; readonly values: Float64Array }[];
+  /**
+   * Features by index in the feature list, with their raw values (every table row); float32 values
+   * bin the same as the float64 ones they round (binning works on Math.fround of them).
+   */
+  readonly features: readonly { readonly index: number; readonly values: Float64Array | Float32Array }[];
   readonly sample: Uint32Array;
   readonly trainRows: Uint32Array;
   readonly validRows: Uint32Array;
@@ -475,9 +478,14 @@ export interface NumericBinningJob {
   /** Column-major outputs (shared memory): feature `index` at index × rows. */
   readonly bins: Uint8Array;
   readonly validBins: Uint8Array;
+  /**
+   * Shared claim flags by feature index: a feature is binned only by the thread that sets its flag
+   * from 0 to 1 (so two threads can offer to bin the same features; see binFeatures).
+   */
+  readonly claims?: Int32Array;
 }
 
-/** Per feature of a NumericBinningJob: its thresholds, and where a first infinite value sits (-1: none). */
+/** Per feature of a NumericBinningJob that this thread binned: its thresholds, and where a first infinite value sits (-1: none). */
 export interface NumericBinningResult {
   readonly index: number;
   readonly thresholds: Float64Array;
@@ -496,6 +504,7 @@ export function binNumericFeatures(job: NumericBinningJob): NumericBinningResult
   const valid = job.validRows.length;
   const results: NumericBinningResult[] = [];
   for (const { index, values } of job.features) {
+    if (job.claims && Atomics.compareExchange(job.claims, index, 0, 1) !== 0) continue;
     const thresholds = numericThresholds(values, job.sample, job.maxBins, scratch);
     const column = job.bins.subarray(index * train, (index + 1) * train);
     const infiniteTrain = binNumericColumn(values, job.trainRows, thresholds, column);

@@ -36,13 +36,15 @@ export interface BinnedFeatures {
 
 /**
  * fitBins and binRows of the training and validation rows in one pass, with `workers` (if any) taking
- * about an equal share of the features: the first numeric features go to the workers, the main thread
- * takes the rest and the categorical ones. Errors are those of fitBins and binRows, in the same order.
+ * about an equal share of the features: the first numeric features are offered to the workers, the
+ * main thread takes the rest and the categorical ones, then (from the end) the offered features no
+ * worker has started yet — a worker that starts late or runs slowly never makes binning slower than
+ * on one thread. Errors are those of fitBins and binRows, in the same order.
  */
 export async function binFeatures(options: BinFeaturesOptions, workers?: TrainingWorkers): Promise<BinnedFeatures> {
   const { table, features, rows, validRows } = options;
   // Column checks first, in feature order (a wrong column type is the first error, as in fitBins).
-  const numeric: { index: number; values: Float64Array }[] = [];
+  const numeric: NumericFeature[] = [];
   features.forEach((feature, index) => {
     if (feature.type === 'numeric') numeric.push({ index, values: numericValues(table, feature.name) });
     else categoricalValues(table, feature.name);
@@ -51,7 +53,8 @@ export async function binFeatures(options: BinFeaturesOptions, workers?: Trainin
   const bins = new Uint8Array(new SharedArrayBuffer(features.length * rows.length));
   const validBins = new Uint8Array(new SharedArrayBuffer(features.length * validRows.length));
   const sample = binSample(rows, options.seed);
-  const job = (list: typeof numeric): NumericBinningJob => ({
+  const claims = new Int32Array(new SharedArrayBuffer(4 * features.length));
+  const job = (list: readonly NumericFeature[]): NumericBinningJob => ({
     features: list,
     sample,
     trainRows: rows,
@@ -59,11 +62,12 @@ export async function binFeatures(options: BinFeaturesOptions, workers?: Trainin
     maxBins: options.maxBins,
     bins,
     validBins,
+    claims,
   });
   const threads = (workers?.count ?? 0) + 1;
   const perThread = Math.ceil(features.length / threads);
   const shares = Array.from({ length: threads - 1 }, (_, w) => numeric.slice(w * perThread, (w + 1) * perThread));
-  const pending = shares.map((share, w) => workers!.bin(w, job(share)));
+  const pending = shares.map((share, w) => workers!.bin(w, job(share.map(sharedFloat32))));
 
   const featureBins: FeatureBins[] = new Array(features.length);
   const infinite: { train: number; valid: number }[] = new Array(features.length);
@@ -83,14 +87,16 @@ export async function binFeatures(options: BinFeaturesOptions, workers?: Trainin
     binCategoricalColumn(table, fitted, validRows, valid);
     infinite[index] = { train: -1, valid: -1 };
   });
+  // The offered features no worker has started, from the last one.
+  record(binNumericFeatures(job(shares.flat().reverse())));
   let workerError: string | undefined;
   const settled = await Promise.allSettled(pending);
   settled.forEach((outcome, w) => {
     if (outcome.status === 'fulfilled') record(outcome.value);
     else {
-      // Same functions on this thread: the same bins.
+      // Its whole share again on this thread (claimed or not): the same functions give the same bins.
       workerError ??= outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
-      record(binNumericFeatures(job(shares[w]!)));
+      record(binNumericFeatures({ ...job(shares[w]!), claims: undefined }));
     }
   });
 
@@ -101,4 +107,20 @@ export async function binFeatures(options: BinFeaturesOptions, workers?: Trainin
   const valid = infinite.findIndex((f) => f.valid >= 0);
   if (valid >= 0) throw infiniteValueError(features[valid]!.name, validRows[infinite[valid]!.valid]!);
   return { featureBins, bins, validBins, ...(workerError ? { workerError } : {}) };
+}
+
+interface NumericFeature {
+  readonly index: number;
+  readonly values: Float64Array | Float32Array;
+}
+
+/**
+ * A feature's values as float32 in shared memory, for a worker thread: half the bytes of a structured
+ * clone of the float64 column and no copy on the worker's side; binning rounds every value to float32
+ * first, so the bins are the same.
+ */
+function sharedFloat32(feature: NumericFeature): NumericFeature {
+  const values = new Float32Array(new SharedArrayBuffer(4 * feature.values.length));
+  values.set(feature.values);
+  return { index: feature.index, values };
 }
