@@ -67,7 +67,7 @@ export const gbdtParamsSchema = z
       .lt(1)
       .default(0.1)
       .describe('Share of the training rows held out for early stopping (0 = none).'),
-    threads: z.int().min(0).max(64).default(0).describe('Worker threads for histogram building (0 = one per core).'),
+    threads: z.int().min(0).max(64).default(0).describe('Training threads, the main one included (0 = one per core).'),
   })
   .strict();
 

@@ -14,6 +14,10 @@
  * instance of the WebAssembly kernels (kernels.wat) bound to it. A run is a kernel index and 16
  * parameters in shared memory plus Atomics.notify; all threads (the main one too) pull tasks from a
  * shared counter.
+ *
+ * A worker's life (TrainingWorkers): it starts before the data is binned, answers binning jobs by
+ * message (its share of the features, see binning.ts), then is sent into the kernel loop (workerLoop)
+ * with the executor's memory, where it stays until the executor closes.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
