@@ -223,19 +223,20 @@ describe.skipIf(unavailable !== undefined)('pipeline image', () => {
  * the same paths, the checkout as working directory (the image's node stands for the runner's mounted one).
  */
 function containerNode(dir: string): string {
-  const script = join(dir, '.container-node.sh');
+  const script = join(dir, '.container-node.mjs');
   const temp = tmpdir();
+  // In Node, not bash: input variables such as INPUT_DRY-RUN are not shell names, and bash would drop them.
   writeFileSync(
     script,
-    [
-      '#!/usr/bin/env bash',
-      'args=()',
-      'for name in $(compgen -e); do',
-      '  case "$name" in INPUT_*|GITHUB_*|RUNNER_*|ACTIONS_*|CONVEYOR_*|CI) args+=(--env "$name");; esac',
-      'done',
-      `exec docker run --rm --user "$(id -u):$(id -g)" --volume ${temp}:${temp} --workdir "$PWD" "\${args[@]}" --entrypoint node ${pipelineTag} "$@"`,
-      '',
-    ].join('\n'),
+    `#!${process.execPath}
+import { spawnSync } from 'node:child_process';
+const passed = Object.keys(process.env).filter((name) => /^(INPUT_|GITHUB_|RUNNER_|ACTIONS_|CONVEYOR_|CI$)/.test(name));
+const user = \`\${process.getuid()}:\${process.getgid()}\`;
+const { status } = spawnSync('docker', ['run', '--rm', '--user', user, '--volume', '${temp}:${temp}',
+  '--workdir', process.cwd(), ...passed.flatMap((name) => ['--env', name]), '--entrypoint', 'node',
+  ${JSON.stringify(pipelineTag)}, ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(status ?? 1);
+`,
   );
   chmodSync(script, 0o755);
   return script;
