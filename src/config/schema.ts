@@ -266,7 +266,7 @@ export const configSchema = z
           .array(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'expected an alias like production or staging'))
           .default(['production'])
           .describe(
-            'Aliases moved to each newly registered (blessed) version. CD workflows use [staging] and promote after the container smoke test.',
+            'Aliases moved to each newly registered (blessed) version by a local run. CT and tune register with promote: none; cd moves staging and production once the serving image passed infra validation.',
           ),
         github: z
           .object({
