@@ -134,7 +134,14 @@ const TASKS = 2;
 const NEXT_TASK = 3;
 const DONE = 4;
 const FAILED = 5;
-const CONTROL_WORDS = 6;
+/**
+ * Workers that joined the current run, or CLOSED once the main thread has finished every task: a
+ * worker that wakes up after that stays out, so the main thread never waits for a sleeping or
+ * descheduled worker that has no task left to do, only for those that joined (and may hold tasks).
+ */
+const JOINED = 6;
+const CONTROL_WORDS = 7;
+const CLOSED = -1;
 const EXIT = -1;
 
 export interface ExecutorOptions {
@@ -316,6 +323,7 @@ export class Executor {
     c[TASKS] = tasks;
     Atomics.store(c, NEXT_TASK, 0);
     Atomics.store(c, DONE, 0);
+    Atomics.store(c, JOINED, 0);
     Atomics.add(c, GENERATION, 1);
     Atomics.notify(c, GENERATION);
     let failure: unknown;
@@ -328,7 +336,8 @@ export class Executor {
       // Let the workers finish this run before the error propagates.
       Atomics.store(c, NEXT_TASK, tasks);
     }
-    const expected = this.workers.length;
+    // Every task is taken: close the run and wait for the workers in it to finish theirs.
+    const expected = Atomics.exchange(c, JOINED, CLOSED);
     for (let spin = 0; spin < SPIN && Atomics.load(c, DONE) < expected; spin++);
     for (let done = Atomics.load(c, DONE); done < expected; done = Atomics.load(c, DONE)) {
       Atomics.wait(c, DONE, done);
@@ -346,6 +355,7 @@ export class Executor {
     this.closed = true;
     if (this.workers.length === 0) return;
     Atomics.store(this.control, KERNEL, EXIT);
+    Atomics.store(this.control, JOINED, 0);
     Atomics.add(this.control, GENERATION, 1);
     Atomics.notify(this.control, GENERATION);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
@@ -502,9 +512,10 @@ interface WorkerShared {
 }
 
 /**
- * A worker's life: wait (spin, then sleep) for a new generation, run tasks of the named kernel
- * until none are left, report done. Runs from its source text, so it uses only its arguments (control words are literals:
- * 0 generation, 1 kernel, 2 tasks, 3 next task, 4 done, 5 failed).
+ * A worker's life: wait (spin, then sleep) for a new generation, join its run unless it is closed,
+ * run tasks of the named kernel until none are left, report done. Runs from its source text, so it
+ * uses only its arguments (control words are literals: 0 generation, 1 kernel, 2 tasks, 3 next task,
+ * 4 done, 5 failed, 6 joined).
  */
 function workerLoop(
   d: WorkerShared,
@@ -520,9 +531,20 @@ function workerLoop(
   for (;;) {
     for (let i = 0; i < spin && Atomics.load(c, 0) === seen; i++);
     Atomics.wait(c, 0, seen);
-    const generation = Atomics.load(c, 0);
-    if (generation === seen) continue;
-    seen = generation;
+    if (Atomics.load(c, 0) === seen) continue;
+    // Join the run (word 6) unless the main thread has closed it (-1): it then needs nothing from this thread.
+    let joined = Atomics.load(c, 6);
+    while (joined >= 0) {
+      const before = Atomics.compareExchange(c, 6, joined, joined + 1);
+      if (before === joined) break;
+      joined = before;
+    }
+    if (joined < 0) {
+      seen = Atomics.load(c, 0);
+      continue;
+    }
+    // A joined run cannot end (nor the next start) before this thread reports done: its words are stable.
+    seen = Atomics.load(c, 0);
     const index = c[1]!;
     if (index < 0) return;
     const kernel = kernels[index]!;
