@@ -2,6 +2,8 @@
  * binFeatures with worker threads (each feature fitted and binned by whichever thread claims it) must
  * give exactly fitBins + binRows, and report an infinite value as binRows does.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { DataError } from '../../src/errors.ts';
 import { Random } from '../../src/lib/random.ts';
@@ -114,4 +116,27 @@ describe('binFeatures', () => {
       `feature "x5", row ${rows[100]! + 1}: infinite value; expected a finite number`,
     );
   });
+
+  test('training with worker threads rejects bad data and stops its workers (the process exits)', () => {
+    const entry = `
+      import { trainGbdt } from './src/train/gbdt/index.ts';
+      import { MIN_ROWS_FOR_WORKERS } from './src/train/gbdt/executor.ts';
+      import { binaryData, trainInput } from './test/train/gbdt-data.ts';
+      const data = binaryData(MIN_ROWS_FOR_WORKERS + 1000, 3);
+      data.table.columns[0].values[777] = Number.POSITIVE_INFINITY;
+      try {
+        await trainGbdt(trainInput(data, { n_trees: 2, early_stopping_rounds: 0, threads: 2 }));
+        console.log('trained');
+      } catch (error) {
+        console.log(error.message);
+      }
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('feature "x0", row 778: infinite value; expected a finite number');
+  }, 60_000);
 });

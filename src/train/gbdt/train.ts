@@ -60,6 +60,7 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
   const started = startTrainingWorkers(params.threads, trainRows.length);
   let workers = started.workers;
   let binned: BinnedFeatures;
+  let executor: Executor;
   try {
     binned = await binFeatures(
       {
@@ -74,33 +75,35 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
       },
       workers,
     );
+    if (binned.workerError) {
+      await workers?.terminate();
+      workers = undefined;
+    }
+    const featureBinCounts = Int32Array.from(binned.featureBins, (f) => f.valueBins + 1);
+    const histBytes = featureBinCounts.reduce((sum, bins) => sum + bins, 0) * BIN_STRIDE * 8;
+    const wantedSlots = Math.min(params.max_leaves, 2 ** params.max_depth) + 1;
+    const slots = Math.max(3, Math.min(wantedSlots, Math.floor(HISTOGRAM_MEMORY_BYTES / histBytes)));
+    // From here on the executor owns the workers (and stops them when it closes).
+    executor = await Executor.create(
+      {
+        featureCount: binned.featureBins.length,
+        rowCount: trainRows.length,
+        featureBinCounts,
+        outputs: objective.outputs,
+        expScores: objective.expScores,
+        slots,
+        maxLeaves: Math.min(params.max_leaves, 2 ** params.max_depth),
+        validRowCount: validRows.length,
+        threads: workers ? params.threads : 1,
+      },
+      workers,
+    );
   } catch (error) {
+    // Bad data (binning) or too little memory (the executor): stop the workers, or the process stays up.
     await workers?.terminate();
     throw error;
   }
-  if (binned.workerError) {
-    await workers?.terminate();
-    workers = undefined;
-  }
   const { featureBins } = binned;
-  const featureBinCounts = Int32Array.from(featureBins, (f) => f.valueBins + 1);
-  const histBytes = featureBinCounts.reduce((sum, bins) => sum + bins, 0) * BIN_STRIDE * 8;
-  const wantedSlots = Math.min(params.max_leaves, 2 ** params.max_depth) + 1;
-  const slots = Math.max(3, Math.min(wantedSlots, Math.floor(HISTOGRAM_MEMORY_BYTES / histBytes)));
-  const executor = await Executor.create(
-    {
-      featureCount: featureBins.length,
-      rowCount: trainRows.length,
-      featureBinCounts,
-      outputs: objective.outputs,
-      expScores: objective.expScores,
-      slots,
-      maxLeaves: Math.min(params.max_leaves, 2 ** params.max_depth),
-      validRowCount: validRows.length,
-      threads: workers ? params.threads : 1,
-    },
-    workers,
-  );
   let boosted: BoostingResult;
   try {
     const m = executor.memory;
