@@ -18,6 +18,7 @@ FROM ${NODE_IMAGE} AS serving-set
 WORKDIR /repo
 COPY package.json package-lock.json .build-ca.pem* ./
 COPY docker/serving-set.mjs docker/serve.mjs ./docker/
+COPY bin/strip-cache.js ./bin/
 COPY src ./src
 RUN node docker/serving-set.mjs . /set && if [ -f .build-ca.pem ]; then cp .build-ca.pem /set/; fi
 
@@ -57,6 +58,17 @@ RUN if [ -n "${MODEL_SHA256}" ]; then echo "${MODEL_SHA256}  /models/model.onnx"
 # The serving image: no shell, no npm, only node, the libraries it loads, the serving set and
 # the model.
 FROM scratch
+ENV PATH=/usr/local/bin:/usr/bin:/bin NODE_ENV=production
+COPY --from=serving-deps /rootfs/ /
+COPY --from=serving-deps /app/node_modules /app/node_modules
+COPY --from=serving-set /set/package.json /app/package.json
+COPY --from=serving-set /set/docker /app/docker
+COPY --from=serving-set /set/src /app/src
+COPY --from=serving-set /set/bin /app/bin
+# Types stripped at build time into node_modules/.cache (bin/strip-cache.js) and read-only at run time, so a
+# container start strips nothing; same Node and paths as at run time, so the cache keys match. Before the model's
+# labels and files: a new model reuses this layer.
+RUN ["node", "--input-type=module", "-e", "const { fillStripCache } = await import('/app/bin/strip-cache.js'); console.log(`stripped ${fillStripCache('/app/src')} files`);"]
 ARG MODEL_NAME=unknown
 ARG MODEL_VERSION=unknown
 ARG MODEL_SHA256=
@@ -65,12 +77,6 @@ LABEL org.opencontainers.image.title="conveyor-${MODEL_NAME}" \
       conveyor.model.name="${MODEL_NAME}" \
       conveyor.model.version="${MODEL_VERSION}" \
       conveyor.model.sha256="${MODEL_SHA256}"
-ENV PATH=/usr/local/bin:/usr/bin:/bin NODE_ENV=production
-COPY --from=serving-deps /rootfs/ /
-COPY --from=serving-deps /app/node_modules /app/node_modules
-COPY --from=serving-set /set/package.json /app/package.json
-COPY --from=serving-set /set/docker /app/docker
-COPY --from=serving-set /set/src /app/src
 COPY conveyor.yml /app/
 COPY --from=model /models/ /models/
 WORKDIR /app

@@ -3,13 +3,13 @@
  * HistGradientBoostingClassifier on the same rows, split, trees, leaves, depth, learning rate and bins,
  * for each thread count, in one run.
  *
- *   npx tsx bench/train.ts [--rows N] [--synthetic-rows N] [--trees N] [--threads 1,2] [--skip-python]
+ *   npx tsx bench/train.ts [--rows N] [--synthetic-rows N] [--synthetic-features N] [--trees N] [--threads 1,2] [--skip-python]
  *                          [--only flights|synthetic] [--param key=value ...] [--repeat N] [--readme]
  *
  * Data: (a) flights-3m.parquet from vega-datasets read with loadData (month, day of month, day of week,
  * hour, distance, origin, destination; label delay > 15 min), first --rows rows (default all 3M); (b) a seeded
- * synthetic binary table, --synthetic-rows x 20 numeric features (default 1M) with 5% missing values
- * in two features. 80/20 train/test split by a seeded shuffle. The rows are written to a temp folder
+ * synthetic binary table, --synthetic-rows x --synthetic-features numeric features (default 1M x 20; 11
+ * of them carry the signal) with 5% missing values in two features. 80/20 train/test split by a seeded shuffle. The rows are written to a temp folder
  * (float32 matrix + labels + train mask) for bench/train_reference.py, so both sides see identical data.
  * Metrics are computed here for every library from its test-row probabilities. Wall times include
  * binning (XGBoost: DMatrix construction; scikit-learn: fit). --readme writes the table into the
@@ -34,6 +34,8 @@ import { trainGbdt } from '../src/train/gbdt/index.ts';
 interface Options {
   rows: number;
   syntheticRows: number;
+  /** Numeric features of the synthetic table (the first 11 carry the signal). */
+  syntheticFeatures: number;
   trees: number;
   threads: number[];
   skipPython: boolean;
@@ -49,6 +51,7 @@ function parseArgs(argv: string[]): Options {
   const options: Options = {
     rows: 3_000_000,
     syntheticRows: 1_000_000,
+    syntheticFeatures: 20,
     trees: 100,
     threads: [1, 2],
     skipPython: false,
@@ -65,7 +68,14 @@ function parseArgs(argv: string[]): Options {
     };
     if (flag === '--rows') options.rows = Number(value());
     else if (flag === '--synthetic-rows') options.syntheticRows = Number(value());
-    else if (flag === '--trees') options.trees = Number(value());
+    else if (flag === '--synthetic-features') {
+      options.syntheticFeatures = Number(value());
+      if (!Number.isInteger(options.syntheticFeatures) || options.syntheticFeatures < 12) {
+        throw new Error(
+          '--synthetic-features needs a whole number >= 12 (features 0-11 carry the signal and the missing values)',
+        );
+      }
+    } else if (flag === '--trees') options.trees = Number(value());
     else if (flag === '--threads') options.threads = value().split(',').map(Number);
     else if (flag === '--skip-python') options.skipPython = true;
     else if (flag === '--only') options.only = value();
@@ -153,8 +163,7 @@ function sortedCategories(name: string, codes: Int32Array, categories: readonly 
   };
 }
 
-function synthetic(rows: number, seed: number): BenchData {
-  const features = 20;
+function synthetic(rows: number, features: number, seed: number): BenchData {
   const random = new Random(seed);
   const x = Array.from({ length: features }, () => new Float64Array(rows));
   const label = new Uint8Array(rows);
@@ -471,7 +480,8 @@ async function main(): Promise<void> {
     console.log('reading flights-3m.parquet…');
     rows.push(...(await benchOne(await flights(options.rows, 7), options, python)));
   }
-  if (options.only !== 'flights') rows.push(...(await benchOne(synthetic(options.syntheticRows, 11), options, python)));
+  if (options.only !== 'flights')
+    rows.push(...(await benchOne(synthetic(options.syntheticRows, options.syntheticFeatures, 11), options, python)));
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
   const load = `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`;
   const table = [

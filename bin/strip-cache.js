@@ -13,7 +13,7 @@
 // makes stack traces name the .ts file (stripping keeps line and column numbers). V8's compile cache
 // (module.enableCompileCache) then skips parsing the JavaScript as well.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { enableCompileCache, registerHooks, stripTypeScriptTypes } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -64,6 +64,30 @@ export function standIn(url, source) {
   return `${code}\n//# sourceURL=${url}\n`;
 }
 
+/** The cached stand-in of the .ts file at `url`, written first when missing. */
+function cachedFile(dir, url) {
+  const source = readFileSync(fileURLToPath(url), 'utf8');
+  const file = join(dir, 'strip', `${createHash('sha1').update(url).update('\0').update(source).digest('hex')}.mjs`);
+  if (!existsSync(file)) {
+    const temporary = `${file}.${process.pid}`;
+    writeFileSync(temporary, standIn(url, source));
+    renameSync(temporary, file); // atomic: a concurrent run sees the whole file or none
+  }
+  return file;
+}
+
+/**
+ * Strips every .ts file under `folder` (absolute, inside this package) into the cache ahead of time: an image build
+ * calls it so that a container start, whose file system may be read-only, strips nothing. Returns how many.
+ */
+export function fillStripCache(folder) {
+  const dir = cacheDirectory();
+  if (dir === undefined) throw new Error('strip cache: no writable cache folder');
+  const files = readdirSync(folder, { recursive: true }).filter((f) => String(f).endsWith('.ts'));
+  for (const file of files) cachedFile(dir, pathToFileURL(join(folder, String(file))).href);
+  return files.length;
+}
+
 /**
  * Registers the hook (and V8's compile cache) for the .ts files of this package. Returns false, and leaves
  * Node to strip types itself on every run, when this Node cannot (no registerHooks) or no folder is writable.
@@ -78,14 +102,7 @@ export function installStripCache() {
   const sourceOf = new Map(); // cached file URL → the .ts URL it stands in for
 
   const cached = (url) => {
-    const source = readFileSync(fileURLToPath(url), 'utf8');
-    const file = join(dir, 'strip', `${createHash('sha1').update(url).update('\0').update(source).digest('hex')}.mjs`);
-    if (!existsSync(file)) {
-      const temporary = `${file}.${process.pid}`;
-      writeFileSync(temporary, standIn(url, source));
-      renameSync(temporary, file); // atomic: a concurrent run sees the whole file or none
-    }
-    const cachedUrl = pathToFileURL(file).href;
+    const cachedUrl = pathToFileURL(cachedFile(dir, url)).href;
     sourceOf.set(cachedUrl, url);
     return cachedUrl;
   };

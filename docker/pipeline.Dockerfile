@@ -29,6 +29,11 @@ RUN if [ -f .build-ca.pem ]; then export NODE_EXTRA_CA_CERTS="$PWD/.build-ca.pem
   && ln -s /app/bin/conveyor.js /usr/local/bin/conveyor
 COPY bin ./bin
 COPY src ./src
+# The actions' launchers: a CT job running in this image (`container:`) hands over to them (CONVEYOR_HOME).
+COPY actions ./actions
+ENV CONVEYOR_HOME=/app
+# The sources' types stripped once here (bin/strip-cache.js), so `conveyor` in a container strips nothing at start.
+RUN node --input-type=module -e "const { fillStripCache } = await import('/app/bin/strip-cache.js'); fillStripCache('/app/src');"
 # Last, so a new commit does not invalidate the dependency layer.
 ARG SOURCE_REVISION=
 LABEL org.opencontainers.image.title="conveyor-pipeline" \

@@ -5,7 +5,7 @@
 //
 //   node docker/serving-set.mjs SRC_ROOT OUT_DIR
 //     SRC_ROOT  a folder holding package.json, package-lock.json and src/ (the repository, or a copy)
-//     OUT_DIR   receives package.json, package-lock.json and src/ (only the files the entry reaches)
+//     OUT_DIR   receives package.json, package-lock.json, src/ and bin/ (only the files the entry reaches)
 //   node docker/serving-set.mjs SRC_ROOT --list    prints {files, packages} as JSON instead
 //
 // Plain JavaScript with no dependencies: it runs in the image's first build stage before anything is installed.
@@ -18,7 +18,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 
-/** The process entry of the serving image; it imports tsx, which runs the TypeScript sources. */
+/** The process entry of the serving image; Node strips the TypeScript sources' types (bin/strip-cache.js caches them). */
 export const SERVING_ENTRY = 'docker/serve.mjs';
 
 const STATIC_IMPORT = /^(?:import|export)\s+(?!type\s)[^;`]*?\bfrom\s*['"]([^'"\s]+)['"];/gm;

@@ -16,6 +16,7 @@ const verbs: Record<string, () => Promise<{ run: ActionRun }>> = {
   'pull-model': () => import('./pull-model.ts'),
   'infra-validate': () => import('./infra-validate.ts'),
   'push-image': () => import('./push-image.ts'),
+  'resolve-image': () => import('./resolve-image.ts'),
   promote: () => import('./promote.ts'),
   rollback: () => import('./rollback.ts'),
   'tune-plan': () => import('./tune-plan.ts'),

@@ -30,6 +30,8 @@ export interface CardInputs {
   readonly conveyorVersion: string;
   readonly git: ModelCard['git'];
   readonly github: ModelCard['github'];
+  /** The pipeline image the run ran in, or null. */
+  readonly pipelineImage: string | null;
   readonly config: Config;
   readonly trainer: {
     readonly params: Readonly<Record<string, unknown>>;
@@ -89,6 +91,7 @@ export function buildModelCard(inputs: CardInputs): { card: ModelCard; markdown:
     conveyor_version: inputs.conveyorVersion,
     git: inputs.git,
     github: inputs.github,
+    ...(inputs.pipelineImage ? { pipeline_image: inputs.pipelineImage } : {}),
     config: inputs.config,
     trainer: {
       algorithm: inputs.config.trainer.algorithm,

@@ -27,6 +27,7 @@ export function renderCardMarkdown(card: ModelCard): string {
   lines.push(
     `| model.onnx | ${formatBytes(card.assets['model.onnx'].bytes)}, sha256 \`${card.assets['model.onnx'].sha256.slice(0, 16)}…\` |`,
   );
+  if (card.pipeline_image) lines.push(`| pipeline image | \`${card.pipeline_image}\` |`);
   lines.push(`| Conveyor | ${card.conveyor_version} |`, '');
 
   lines.push('## Metrics (holdout)', '');

@@ -34,6 +34,8 @@ export const modelCardSchema = z
     git: gitInfoSchema,
     /** Set when trained in GitHub Actions. */
     github: githubRunSchema.nullable(),
+    /** The pipeline image (`name@sha256:…`) the version was trained in; absent when trained from a checkout. */
+    pipeline_image: z.string().optional(),
     config: configSchema,
     trainer: z
       .object({

@@ -49,7 +49,8 @@ export function formatCardSummary(card: ModelCard, context: SummaryContext): str
     row(
       'lineage',
       `data ${data.digest.slice(0, 12)} (${data.files.length} file${data.files.length === 1 ? '' : 's'}, ${data.rows.loaded} rows), ` +
-        `${commit}, parent ${card.parent_version ? `v${card.parent_version}` : 'none'}, Conveyor ${card.conveyor_version}`,
+        `${commit}, parent ${card.parent_version ? `v${card.parent_version}` : 'none'}, Conveyor ${card.conveyor_version}` +
+        (card.pipeline_image ? `, pipeline image ${card.pipeline_image}` : ''),
     ),
   );
   const assets = Object.entries(card.assets).flatMap(([name, digest]) =>

@@ -67,7 +67,7 @@ export const gbdtParamsSchema = z
       .lt(1)
       .default(0.1)
       .describe('Share of the training rows held out for early stopping (0 = none).'),
-    threads: z.int().min(0).max(64).default(0).describe('Worker threads for histogram building (0 = one per core).'),
+    threads: z.int().min(0).max(64).default(0).describe('Training threads, the main one included (0 = one per core).'),
   })
   .strict();
 
@@ -266,7 +266,7 @@ export const configSchema = z
           .array(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'expected an alias like production or staging'))
           .default(['production'])
           .describe(
-            'Aliases moved to each newly registered (blessed) version. CD workflows use [staging] and promote after the container smoke test.',
+            'Aliases moved to each newly registered (blessed) version by a local run. CT and tune register with promote: none; cd moves staging and production once the serving image passed infra validation.',
           ),
         github: z
           .object({

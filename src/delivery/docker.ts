@@ -70,3 +70,56 @@ export async function retagImage(input: {
   }
   return digest;
 }
+
+/** Docker's name for a Node `process.arch` (the platform a runner pulls). */
+const DOCKER_ARCH: Readonly<Record<string, string>> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', s390x: 's390x' };
+
+/** `name` of `name:tag` / `name@digest` (a registry port's colon is not a tag's). */
+export function imageName(reference: string): string {
+  const at = reference.indexOf('@');
+  const withoutDigest = at >= 0 ? reference.slice(0, at) : reference;
+  const colon = withoutDigest.lastIndexOf(':');
+  return colon > withoutDigest.lastIndexOf('/') ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+
+/** Loopback registries speak plain HTTP (dockerd treats them as insecure by default); the CLI must be told. */
+function isLoopbackRegistry(name: string): boolean {
+  const host = name.includes('/') ? name.split('/')[0]! : '';
+  return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
+}
+
+interface ManifestDescriptor {
+  readonly Descriptor?: { readonly digest?: string; readonly platform?: { os?: string; architecture?: string } };
+}
+
+/**
+ * Pins an image reference to the digest its registry serves now (`name@sha256:…`), reading the manifest without
+ * pulling the image (`docker manifest inspect`). A multi-platform index resolves to the manifest of this machine's
+ * platform (linux/<arch>), which is what a runner of this kind pulls. A reference already pinned is returned as is.
+ */
+export async function resolveImage(
+  reference: string,
+  options: { readonly docker?: string; readonly arch?: string } = {},
+): Promise<string> {
+  const name = imageName(reference);
+  if (/@sha256:[0-9a-f]{64}$/.test(reference)) return reference;
+  const args = ['manifest', 'inspect', '--verbose', ...(isLoopbackRegistry(name) ? ['--insecure'] : []), reference];
+  const output = await docker(args, options.docker);
+  let parsed: ManifestDescriptor | ManifestDescriptor[];
+  try {
+    parsed = JSON.parse(output) as ManifestDescriptor | ManifestDescriptor[];
+  } catch {
+    throw new ImagePushError(`docker manifest inspect ${reference} printed no JSON: ${output.slice(0, 200)}`);
+  }
+  const arch = DOCKER_ARCH[options.arch ?? process.arch] ?? options.arch ?? process.arch;
+  const manifests = Array.isArray(parsed) ? parsed : [parsed];
+  const match = Array.isArray(parsed)
+    ? manifests.find((m) => m.Descriptor?.platform?.os === 'linux' && m.Descriptor.platform.architecture === arch)
+    : parsed;
+  const digest = match?.Descriptor?.digest;
+  if (!digest || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
+    const platforms = manifests.map((m) => `${m.Descriptor?.platform?.os}/${m.Descriptor?.platform?.architecture}`);
+    throw new ImagePushError(`${reference} has no manifest for linux/${arch} (it has: ${platforms.join(', ')})`);
+  }
+  return `${name}@${digest}`;
+}

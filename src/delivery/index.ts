@@ -1,4 +1,12 @@
-export { ImagePushError, type PushInput, pushedDigest, pushImage, retagImage } from './docker.ts';
+export {
+  ImagePushError,
+  imageName,
+  type PushInput,
+  pushedDigest,
+  pushImage,
+  resolveImage,
+  retagImage,
+} from './docker.ts';
 export type { ImageLabelInput, ImageTagInput } from './image.ts';
 export { CONTAINER_REGISTRY, imageLabels, imageRepository, imageTags } from './image.ts';
 export {

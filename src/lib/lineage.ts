@@ -3,6 +3,15 @@ import { z } from 'zod';
 
 export const gitInfoSchema = z.object({ commit: z.string().nullable(), branch: z.string().nullable() }).strict();
 
+/**
+ * The pipeline image a run ran in (`name@sha256:…`), from CONVEYOR_PIPELINE_IMAGE: CT sets it on the jobs it runs
+ * in the image, pinned to the digest it resolved; anyone running the image elsewhere can set it the same way.
+ * Null when unset (the run used the checkout's own code).
+ */
+export function pipelineImageFromEnv(env: NodeJS.ProcessEnv): string | null {
+  return env.CONVEYOR_PIPELINE_IMAGE?.trim() || null;
+}
+
 /** Where a run happened in GitHub Actions: recorded in run.json and in the model card. */
 export const githubRunSchema = z
   .object({

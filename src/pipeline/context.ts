@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { type Config, loadConfig } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { gitInfo } from '../lib/git.ts';
+import { pipelineImageFromEnv } from '../lib/lineage.ts';
 import { CONVEYOR_VERSION } from '../lib/version.ts';
 import { artifactPath, readArtifact, writeArtifact } from './artifact-io.ts';
 import { type ProgressSink, periodicProgress } from './progress.ts';
@@ -69,6 +70,7 @@ export async function createRun(options: CreateRunOptions): Promise<RunContext> 
     conveyor_version: CONVEYOR_VERSION,
     git: gitInfo(cwd, env),
     github: githubContext(env),
+    pipeline_image: pipelineImageFromEnv(env),
     stages: {},
   });
   mkdirSync(resolve(cwd, config.runs_dir), { recursive: true });

@@ -17,6 +17,8 @@ export const runRecordSchema = z.object({
   git: gitInfoSchema,
   /** Set when the run happens in GitHub Actions. */
   github: githubRunSchema.nullable(),
+  /** The pipeline image the run was created in (absent in run folders written before it was recorded). */
+  pipeline_image: z.string().nullable().optional(),
   stages: z.record(z.string(), stageRecordSchema),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;

@@ -68,7 +68,7 @@ export function reportFromCard(card: ModelCard): RunReport {
       rows: { train: card.data.rows.train, holdout: card.data.rows.holdout },
       algorithm: card.trainer.algorithm,
       params: card.trainer.params,
-      image: null,
+      image: card.pipeline_image ?? null,
       conveyorVersion: card.conveyor_version,
       registered: `${card.name} v${card.version}`,
     },

@@ -1,8 +1,3 @@
-/**
- * Reading a run folder for its report, through the pipeline's artifact contract: every file a stage wrote,
- * each optional (a run that stopped early still gets a report of what it did).
- */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import { InputError } from '../errors.ts';
@@ -27,15 +22,6 @@ const READER = 'report';
 const historySchema = z.array(
   z.looseObject({ iteration: z.number(), trainLoss: z.number(), validLoss: z.number().optional() }),
 );
-
-/**
- * Fields of run.json the report shows beyond the run record, when something recorded them: the trigger's reason
- * (the GitHub action adds it to the GitHub context) and the pipeline image the run ran in.
- */
-const runExtrasSchema = z.looseObject({
-  github: z.looseObject({ reason: z.string().optional() }).nullable().optional(),
-  image: z.string().optional(),
-});
 
 export type DataFiles = ArtifactValue<'data'>;
 export interface TrainFile {
@@ -83,7 +69,6 @@ export interface RunFiles {
 export async function readRunFiles(dir: string): Promise<RunFiles> {
   if (!hasArtifact(dir, 'run')) throw new InputError(`${dir}: not a run folder (no run.json)`);
   const record = await readArtifact(dir, 'run', READER);
-  const extras = runExtrasSchema.safeParse(JSON.parse(readFileSync(artifactPath(dir, 'run'), 'utf8')));
   const split = await readArtifactIfPresent(dir, 'split', READER);
   const training = await readArtifactIfPresent(dir, 'training', READER);
   let train: TrainFile | null = null;
@@ -104,8 +89,8 @@ export async function readRunFiles(dir: string): Promise<RunFiles> {
   return {
     dir,
     record,
-    reason: extras.success ? (extras.data.github?.reason ?? null) : null,
-    image: extras.success ? (extras.data.image ?? null) : null,
+    reason: record.github?.reason ?? null,
+    image: record.pipeline_image ?? null,
     config: await readArtifactIfPresent(dir, 'config', READER),
     data: await readArtifactIfPresent(dir, 'data', READER),
     validation: await readArtifactIfPresent(dir, 'validation', READER),

@@ -11,9 +11,11 @@ import {
   formatCardSummary,
   type ModelCard,
   modelCardSchema,
+  renderCardMarkdown,
 } from '../../src/card/index.ts';
 import { readOnnxInfo } from '../../src/model/onnx.ts';
 import { readArtifact, runPipeline } from '../../src/pipeline/index.ts';
+import { buildRunReport, readRunFiles, reportFromCard } from '../../src/report/index.ts';
 import { LOCAL_ENV, penguinsConfig, type ScratchRepo, scratchRepo } from '../pipeline/repo.ts';
 
 let repo: ScratchRepo;
@@ -37,6 +39,7 @@ beforeAll(async () => {
     conveyorVersion: record.conveyor_version,
     git: record.git,
     github: record.github,
+    pipelineImage: record.pipeline_image ?? null,
     config: await readArtifact(runDir, 'config'),
     trainer: { params: registered.trainer.params, summary: (await readArtifact(runDir, 'training')).summary },
     data: await readArtifact(runDir, 'data'),
@@ -115,5 +118,30 @@ describe('formatCardSummary', () => {
     expect(text).toContain(`data ${registered.data.digest.slice(0, 12)} (3 files, 344 rows)`);
     expect(text).toMatch(/assets {4}model\.onnx [\d.]+ KiB sha256 [0-9a-f]{12}, card\.md/);
     expect(text.length).toBeLessThan(1500);
+  });
+});
+
+describe('the pipeline image', () => {
+  it('is named in run.json, the card, its Markdown, `registry show` and the run report when the run ran in one', async () => {
+    const image = `ghcr.io/acme/ml-pipeline@sha256:${'ab'.repeat(32)}`;
+    // Another description, so the model is a new version rather than "unchanged".
+    repo.write('conveyor.yml', penguinsConfig('', 'penguins, trained in the pipeline image'));
+    const { runDir } = await runPipeline({
+      configFile: 'conveyor.yml',
+      cwd: repo.dir,
+      runDir: 'runs/in-image',
+      env: { ...LOCAL_ENV, CONVEYOR_PIPELINE_IMAGE: image },
+    });
+    expect((await readArtifact(runDir, 'run')).pipeline_image).toBe(image);
+    const card = await readArtifact(runDir, 'card');
+    expect(card.pipeline_image).toBe(image);
+    expect(renderCardMarkdown(card)).toContain(`| pipeline image | \`${image}\` |`);
+    expect(formatCardSummary(card, { aliases: [], location: 'models/penguins/v2' })).toContain(
+      `pipeline image ${image}`,
+    );
+    expect(buildRunReport(await readRunFiles(runDir)).lineage.image).toBe(image);
+    expect(reportFromCard(card).lineage.image).toBe(image);
+    // A run from a checkout names none.
+    expect(registered.pipeline_image).toBeUndefined();
   });
 });

@@ -143,4 +143,23 @@ describe.skipIf(!node)('the strip cache (bin/strip-cache.js)', () => {
     // The edited file got a new cache entry; the unchanged one was reused.
     expect(strippedFiles().filter((name) => name.endsWith('.mjs'))).toHaveLength(3);
   });
+
+  it('is filled ahead of time by fillStripCache (the serving image build), and a run then finds every file in it', () => {
+    rmSync(join(pkg, 'node_modules'), { recursive: true, force: true });
+    writeAnswer(43);
+    const fill = run(
+      [
+        '--input-type=module',
+        '-e',
+        `const { fillStripCache } = await import(${JSON.stringify(pathToFileURL(join(pkg, 'bin', 'strip-cache.js')).href)}); console.log(fillStripCache(${JSON.stringify(join(pkg, 'src'))}));`,
+      ],
+      pkg,
+    );
+    expect(fill.status, fill.stderr).toBe(0);
+    expect(fill.stdout.trim()).toBe('2');
+    const filled = strippedFiles().sort();
+    const started = run([join(pkg, 'bin', 'run.js')], pkg);
+    expect(started.stdout.split('\n')[1]).toMatch(/^answer 43 /);
+    expect(strippedFiles().sort()).toEqual(filled); // nothing stripped at the run: the keys matched
+  });
 });

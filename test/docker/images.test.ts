@@ -2,17 +2,29 @@
  * The two images, built from the real Dockerfiles and run. The serving image stays within its size budget,
  * carries only the serving set, and passes infra validation (the golden requests recorded at export); the
  * same image built around a deliberately altered model fails it. The pipeline image runs `conveyor pipeline`
- * on the bundled data, then one stage alone. Needs a running Docker daemon (see .ci/run); without one it is
+ * on the bundled data, then one stage alone, and runs the pipeline action as a CT job in it does. Needs a running Docker daemon (see .ci/run); without one it is
  * skipped with the reason printed. Base image: scripts/docker/base-image.sh (a no-op when present).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { infraValidateCli } from '../../src/cli/infra-validate-command.ts';
 import { buildGoldenSet, GOLDEN_FILE, writeGoldenSet } from '../../src/golden/index.ts';
 import { predict } from '../../src/model/predict.ts';
+import { runAction } from '../helpers/actions-runner.ts';
 import { docker, dockerUnavailable, imageSizeMb } from '../helpers/docker.ts';
 import { buildModel, REPO } from '../serve/models.ts';
 
@@ -177,4 +189,55 @@ describe.skipIf(unavailable !== undefined)('pipeline image', () => {
     expect(evaluate.status, evaluate.stderr).toBe(0);
     expect(JSON.parse(evaluate.stdout)).toBeTypeOf('object');
   }, 900_000);
+
+  it('runs the pipeline action inside the image as a CT container job does: no npm ci, the image names itself', async () => {
+    // A checkout without node_modules or src/: only the image's Conveyor (CONVEYOR_HOME) can run the action.
+    const checkout = mkdtempSync(join(tmpdir(), 'conveyor-container-job-'));
+    try {
+      cpSync(join(REPO, 'actions'), join(checkout, 'actions'), { recursive: true });
+      cpSync(join(REPO, 'conveyor.yml'), join(checkout, 'conveyor.yml'));
+      cpSync(join(REPO, 'data'), join(checkout, 'data'), { recursive: true });
+      const result = await runAction({
+        action: './actions/pipeline',
+        workspace: checkout,
+        inputs: { registry: 'local', 'run-artifact': '' },
+        env: { CONVEYOR_PIPELINE_IMAGE: pipelineTag },
+        node: containerNode(checkout),
+        timeoutMs: 600_000,
+      });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(result.outputs).toMatchObject({ 'model-name': 'penguins', version: '1', blessed: 'true' });
+      const run = JSON.parse(readFileSync(join(result.outputs['run-dir']!, 'run.json'), 'utf8'));
+      expect(run.pipeline_image).toBe(pipelineTag);
+      const card = JSON.parse(readFileSync(join(checkout, 'models/penguins/v1/card.json'), 'utf8'));
+      expect(card.pipeline_image).toBe(pipelineTag);
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
+
+/**
+ * A `node` for the runner harness that runs `node <main>` inside the pipeline image, as the runner runs an action
+ * step in a job container: the step's environment passed through, the checkout and the runner's files mounted at
+ * the same paths, the checkout as working directory (the image's node stands for the runner's mounted one).
+ */
+function containerNode(dir: string): string {
+  const script = join(dir, '.container-node.mjs');
+  const temp = tmpdir();
+  // In Node, not bash: input variables such as INPUT_DRY-RUN are not shell names, and bash would drop them.
+  writeFileSync(
+    script,
+    `#!${process.execPath}
+import { spawnSync } from 'node:child_process';
+const passed = Object.keys(process.env).filter((name) => /^(INPUT_|GITHUB_|RUNNER_|ACTIONS_|CONVEYOR_|CI$)/.test(name));
+const user = \`\${process.getuid()}:\${process.getgid()}\`;
+const { status } = spawnSync('docker', ['run', '--rm', '--user', user, '--volume', '${temp}:${temp}',
+  '--workdir', process.cwd(), ...passed.flatMap((name) => ['--env', name]), '--entrypoint', 'node',
+  ${JSON.stringify(pipelineTag)}, ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(status ?? 1);
+`,
+  );
+  chmodSync(script, 0o755);
+  return script;
+}

@@ -23,8 +23,9 @@ describe('serving set', () => {
         dir,
       ).toEqual([]);
     }
-    expect(closure.packages).toEqual(expect.arrayContaining(['fastify', 'onnxruntime-node', 'tsx']));
-    for (const absent of ['@actions/artifact', '@actions/core', '@actions/github', 'csv-parse', 'hyparquet']) {
+    expect(closure.files).toContain('bin/strip-cache.js'); // Node strips the types; no TypeScript compiler in the image
+    expect(closure.packages).toEqual(expect.arrayContaining(['fastify', 'onnxruntime-node']));
+    for (const absent of ['@actions/artifact', '@actions/core', '@actions/github', 'csv-parse', 'hyparquet', 'tsx']) {
       expect(closure.packages, absent).not.toContain(absent);
     }
   });

@@ -33,6 +33,8 @@ export interface Job {
   uses?: string;
   with?: Record<string, unknown>;
   env?: Record<string, unknown>;
+  /** A job container: an image, or a mapping with image, credentials, env, options. */
+  container?: string | { image?: string; env?: Record<string, unknown>; options?: string; credentials?: unknown };
 }
 
 export interface Workflow {

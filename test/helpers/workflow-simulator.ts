@@ -5,6 +5,9 @@
  * step and job outputs wired through the `steps` and `needs` contexts, and the artifact service's runtime token per
  * job. Steps the simulation stands in for are skipped by name only (checkout: the fresh copy; setup-node: the tests'
  * Node; `npm ci`: node_modules linked into the checkout); any other step makes it throw rather than pretend.
+ * A job `container:` is evaluated and recorded (the image an empty expression leaves out, as the runner does), and its
+ * `env` reaches the job's steps as it would inside the container; the steps themselves still run on this machine
+ * (running an action inside the pipeline image is test/docker/images.test.ts's part).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,6 +72,8 @@ export interface JobResult {
   /** A job that calls a reusable workflow: the workflow and its evaluated `with:`. */
   readonly call?: { readonly workflow: string; readonly inputs: Record<string, string> };
   readonly runsOn: string;
+  /** The job container's image, when the job's `container:` named one. */
+  readonly container?: string;
   readonly outputs: Record<string, string>;
   readonly steps: StepResult[];
   /** Wall time of the job's steps that ran. */
@@ -138,13 +143,9 @@ export async function simulateWorkflow(options: SimulateOptions): Promise<Simula
       };
       continue;
     }
-    jobs[id] = await runJob(
-      id,
-      job,
-      { ...contexts, env: { ...workflowEnv, ...evaluateMap(job.env, contexts) } },
-      runsOn,
-      options,
-    );
+    const container = jobContainer(job, contexts);
+    const jobEnv = { ...workflowEnv, ...evaluateMap(job.env, contexts) };
+    jobs[id] = await runJob(id, job, { ...contexts, env: jobEnv }, runsOn, options, container);
   }
   const failed = Object.values(jobs).some((j) => j.result === 'failure');
   return { conclusion: failed ? 'failure' : 'success', jobs, order };
@@ -156,6 +157,7 @@ async function runJob(
   contexts: Contexts,
   runsOn: string,
   options: SimulateOptions,
+  container: { readonly image: string; readonly env: Record<string, string> } | undefined,
 ): Promise<JobResult> {
   const workspace = makeWorkspace(options.repository);
   const steps: StepResult[] = [];
@@ -196,6 +198,7 @@ async function runJob(
         throw new Error(`${options.workflow} job ${id}: the simulation cannot run step "${name}"`);
       }
       const env = {
+        ...(container?.env ?? {}),
         ...(ctx.env as Record<string, string>),
         ...evaluateMap(step.env, ctx),
         ...options.artifacts.envFor(options.runId, id),
@@ -225,10 +228,23 @@ async function runJob(
       if (outcome === 'failure') status = 'failure';
     }
     const outputs = evaluateMap(job.outputs, { ...contexts, steps: stepsContext });
-    return { result: status, runsOn, outputs, steps, seconds };
+    return { result: status, runsOn, ...(container ? { container: container.image } : {}), outputs, steps, seconds };
   } finally {
     workspace.remove();
   }
+}
+
+/**
+ * The job's container as the runner starts it: the evaluated image, or none when the image evaluates to '' (the job
+ * then runs on the runner); its `env` with empty values left out, as the runner leaves them out.
+ */
+function jobContainer(job: Job, contexts: Contexts): { image: string; env: Record<string, string> } | undefined {
+  if (job.container === undefined) return undefined;
+  const spec = typeof job.container === 'string' ? { image: job.container } : job.container;
+  const image = evaluateTemplate(String(spec.image ?? ''), contexts);
+  if (image === '') return undefined;
+  const env = Object.fromEntries(Object.entries(evaluateMap(spec.env, contexts)).filter(([, v]) => v !== ''));
+  return { image, env };
 }
 
 function skipReason(step: Step): string | undefined {

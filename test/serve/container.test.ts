@@ -57,7 +57,9 @@ describe.skipIf(unavailable !== undefined)('serving image', () => {
     const port = docker('port', container, '8080/tcp').split('\n')[0]!.split(':').at(-1);
     const url = `http://127.0.0.1:${port}`;
     for (let attempt = 0; ; attempt++) {
-      const ready = await fetch(`${url}/v2/health/ready`).then(
+      // With a timeout: Docker's port proxy accepts a connection before the server listens and then drops it, and
+      // fetch was seen to wait on such a connection forever (src/golden/container.ts probes the same way).
+      const ready = await fetch(`${url}/v2/health/ready`, { signal: AbortSignal.timeout(2000) }).then(
         (r) => r.status,
         () => 0,
       );

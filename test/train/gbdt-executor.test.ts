@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { Random } from '../../src/lib/random.ts';
 import { Executor, MIN_BLOCK_ROWS, MIN_ROWS_FOR_WORKERS } from '../../src/train/gbdt/executor.ts';
-import { BIN_STRIDE, buildHistogram, subtractHistogram } from '../../src/train/gbdt/histogram.ts';
+import { BIN_STRIDE, buildHistogram } from '../../src/train/gbdt/histogram.ts';
 import { partitionRows } from '../../src/train/gbdt/partition.ts';
+import { splitSearchKernel } from '../../src/train/gbdt/split.ts';
 
 // Enough rows for several row blocks and for worker threads to start.
 const ROWS = MIN_ROWS_FOR_WORKERS + 3 * MIN_BLOCK_ROWS + 123;
@@ -63,12 +64,15 @@ describe('executor kernels', () => {
     for (let k = 0; k < expected.length; k++) expect(got[k]).toBeCloseTo(expected[k]!, 9);
     expect(Array.from(two.memory.hist.subarray(base, base + m.histDoubles))).toEqual(Array.from(got));
 
-    // Subtraction: root - node = the other rows' histogram.
+    // Subtraction (the split search's first step, one feature per task): root - node = the other rows' histogram.
     for (const executor of [one, two]) {
       for (let r = 0; r < ROWS; r++) executor.memory.rows[r] = r;
       buildHistogram(executor, 0, 0, ROWS, 0, BINS.length, true);
+      executor.run(splitSearchKernel, BINS.length, [BINS.length, 1, 0, base, -1, -1]);
     }
-    subtractHistogram(m, 0, base, BINS.length);
+    expect(Array.from(two.memory.hist.subarray(0, m.histDoubles))).toEqual(
+      Array.from(m.hist.subarray(0, m.histDoubles)),
+    );
     const counts = Array.from({ length: BINS[0]! }, (_, b) => m.hist[(m.featureOffsets[0]! + b) * BIN_STRIDE + 2]);
     let others = 0;
     for (let r = 0; r < ROWS; r++) if (r % 3 !== 0) others++;

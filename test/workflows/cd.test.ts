@@ -7,9 +7,8 @@
  * (Buildx and GitHub's cache are not installed) by `docker build` of the same Dockerfile with the step's build
  * arguments, tags and labels. Needs Docker and docker-registry; skipped with the reason printed otherwise.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,66 +16,23 @@ import { imageRepository } from '../../src/delivery/index.ts';
 import { runPipeline } from '../../src/pipeline/index.ts';
 import { digestOf, GitHubRegistry } from '../../src/registry/index.ts';
 import { REPOSITORY_ROOT } from '../helpers/actions-runner.ts';
-import { dockerUnavailable } from '../helpers/docker.ts';
 import { type FakeArtifactService, startFakeArtifactService } from '../helpers/fake-artifact-service.ts';
 import { type FakeGitHub, startFakeGitHub } from '../helpers/fake-github.ts';
+import { type LocalRegistry, localRegistryUnavailable, startLocalRegistry } from '../helpers/local-registry.ts';
 import { type SimulatedRun, type StandIn, simulateWorkflow } from '../helpers/workflow-simulator.ts';
 import { buildModel } from '../serve/models.ts';
 
-function unavailable(): string | undefined {
-  const docker = dockerUnavailable();
-  if (docker) return docker;
-  if (spawnSync('docker-registry', ['--version']).error) return 'docker-registry (Debian package) not installed';
-  return undefined;
-}
-const skip = unavailable();
+const skip = localRegistryUnavailable();
 if (skip) console.warn(`skipping the CD simulation: ${skip}`);
 
 let github: FakeGitHub;
 let artifacts: FakeArtifactService;
 let repository: string;
-let registryProcess: ChildProcess | undefined;
+let localRegistry: LocalRegistry | undefined;
 let imageRegistry: string;
 let runs = 0;
 const scratch = mkdtempSync(join(tmpdir(), 'conveyor-cd-'));
 const builtTags: string[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Debian's docker-registry (CNCF distribution) on a loopback port, storing in the scratch folder. */
-async function startLocalRegistry(): Promise<string> {
-  const port = await freePort();
-  const config = join(scratch, 'registry.yml');
-  writeFileSync(
-    config,
-    `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${join(scratch, 'registry')}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
-  );
-  registryProcess = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return `127.0.0.1:${port}`;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('docker-registry did not answer');
-}
-
-/** Tags of a repository in the local registry ([] when it has none). */
-async function tagsOf(image: string): Promise<string[]> {
-  const path = image.slice(imageRegistry.length + 1);
-  const response = await fetch(`http://${imageRegistry}/v2/${path}/tags/list`);
-  if (response.status === 404) return [];
-  return (((await response.json()) as { tags: string[] | null }).tags ?? []).sort();
-}
 
 /** docker/build-push-action with load: true, as `docker build` of the repository's Dockerfile. */
 const build: StandIn = async (inputs, workspace) => {
@@ -151,7 +107,8 @@ beforeAll(async () => {
   if (skip) return;
   github = await startFakeGitHub();
   artifacts = await startFakeArtifactService();
-  imageRegistry = await startLocalRegistry();
+  localRegistry = await startLocalRegistry(scratch);
+  imageRegistry = localRegistry.host;
   repository = join(scratch, 'repository');
   mkdirSync(repository);
   cpSync(join(REPOSITORY_ROOT, 'conveyor.yml'), join(repository, 'conveyor.yml'));
@@ -194,7 +151,7 @@ afterAll(async () => {
   github.assertNoViolations();
   await github.close();
   await artifacts.close();
-  registryProcess?.kill();
+  localRegistry?.stop();
   spawnSync('docker', ['rmi', '-f', ...new Set(builtTags)]);
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -217,7 +174,7 @@ describe.skipIf(skip !== undefined)(
       expect(infra.action!.outputs.rows).toBe('16');
 
       const image = imageRepository(`${github.owner}/${github.repo}`, 'penguins', imageRegistry);
-      expect(await tagsOf(image)).toEqual(['c'.repeat(12), 'staging', 'v1'].sort());
+      expect(await localRegistry!.tagsOf(image)).toEqual(['c'.repeat(12), 'staging', 'v1'].sort());
       const push = deliver.steps.find((s) => s.name === './actions/push-image')!.action!;
       const digest = push.outputs.digest!;
       expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -250,7 +207,7 @@ describe.skipIf(skip !== undefined)(
       expect(run.order).toEqual(['deliver', 'production']);
       expect(run.jobs.production!.result).toBe('success');
       const image = imageRepository(`${github.owner}/${github.repo}`, 'penguins', imageRegistry);
-      expect(await tagsOf(image)).toContain('production');
+      expect(await localRegistry!.tagsOf(image)).toContain('production');
       const digest = (await registry().images('penguins'))[1]!.digest;
       const manifest = await fetch(
         `http://${imageRegistry}/v2/${image.slice(imageRegistry.length + 1)}/manifests/production`,
@@ -274,7 +231,7 @@ describe.skipIf(skip !== undefined)(
       expect(infra.action!.summary).toMatch(/Nothing was pushed and no alias moved/);
       expect(steps.find((s) => s.name === './actions/push-image')!.result).toBe('skipped');
       const image = imageRepository(`${github.owner}/${github.repo}`, 'penguins', imageRegistry);
-      expect(await tagsOf(image)).not.toContain('v2');
+      expect(await localRegistry!.tagsOf(image)).not.toContain('v2');
       expect((await registry().images('penguins'))[2]).toBeUndefined();
       expect(await registry().aliases('penguins')).toEqual(before.aliases);
       expect(await registry().history('penguins')).toEqual(before.history);

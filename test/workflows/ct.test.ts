@@ -5,13 +5,17 @@
  * (Releases) server. Three pushes in a row: a data batch → a release; a worse config → a red run and no release;
  * a bad data row → a red run whose annotation points at the row.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushedDigest } from '../../src/delivery/index.ts';
+import { GitHubRegistry } from '../../src/registry/index.ts';
 import { REPOSITORY_ROOT } from '../helpers/actions-runner.ts';
 import { type FakeArtifactService, startFakeArtifactService } from '../helpers/fake-artifact-service.ts';
 import { type FakeGitHub, startFakeGitHub } from '../helpers/fake-github.ts';
+import { type LocalRegistry, localRegistryUnavailable, startLocalRegistry } from '../helpers/local-registry.ts';
 import { type SimulatedRun, simulateWorkflow } from '../helpers/workflow-simulator.ts';
 
 let github: FakeGitHub;
@@ -49,6 +53,10 @@ function push(message: string): Promise<SimulatedRun> {
   });
 }
 
+function registry(): GitHubRegistry {
+  return new GitHubRegistry({ owner: github.owner, repo: github.repo, token: 't', baseUrl: github.url });
+}
+
 function summaryOf(run: SimulatedRun, job: string): string {
   return run.jobs[job]!.steps.find((s) => s.action)?.action?.summary ?? '';
 }
@@ -59,8 +67,17 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
     cpSync(join(REPOSITORY_ROOT, 'data/penguins/batch-03.csv'), join(repository, 'data/penguins/batch-03.csv'));
     const run = await push('Add penguins batch 3\n\nFrom the 2009 field season.');
 
-    expect(run.order).toEqual(['validate', 'train', 'validate-model', 'register', 'report', 'deliver']);
+    expect(run.order).toEqual([
+      'pipeline-image',
+      'validate',
+      'train',
+      'validate-model',
+      'register',
+      'report',
+      'deliver',
+    ]);
     expect(Object.fromEntries(Object.entries(run.jobs).map(([id, job]) => [id, job.result]))).toEqual({
+      'pipeline-image': 'success',
       validate: 'success',
       train: 'success',
       'validate-model': 'success',
@@ -71,9 +88,14 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
     // CD is called for the new version (cd.yml itself is simulated in cd.test.ts, with Docker and a registry).
     expect(run.jobs.deliver!.call).toEqual({
       workflow: '.github/workflows/cd.yml',
-      inputs: { version: '1', alias: 'staging', config: 'conveyor.yml' },
+      inputs: { version: '1', alias: 'production', config: 'conveyor.yml' },
     });
+    // Register moved no alias: staging and production move in cd once the serving image passed infra validation.
+    expect(await registry().aliases('penguins')).toEqual({});
     expect(run.jobs.validate!.runsOn).toBe('ubuntu-latest');
+    // No pipeline image set: the jobs run on the runner, and pipeline-image did nothing.
+    expect(run.jobs.validate!.container).toBeUndefined();
+    expect(run.jobs['pipeline-image']!.steps.every((s) => s.result === 'skipped')).toBe(true);
     expect(run.jobs.validate!.steps.map((s) => `${s.name}: ${s.result}`)).toEqual([
       'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1: skipped',
       'actions/setup-node@820762786026740c76f36085b0efc47a31fe5020: skipped',
@@ -108,6 +130,8 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
     // The report job: the run report in its summary, linking the report.html now on the release.
     expect(summaryOf(run, 'report')).toContain('## penguins — run');
     expect(summaryOf(run, 'report')).toContain(': registered');
+    // What cd ends with once the image passed (simulated in cd.test.ts): v1 in production, the next run's baseline.
+    await registry().setAlias('penguins', 'production', 'v1', { actor: 'octocat', reason: 'delivered by cd' });
   });
 
   it('a deliberately worse config ends red at validate-model, and nothing is registered', async () => {
@@ -155,6 +179,7 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
       const run = await push('Add batch 4');
       expect(run.conclusion).toBe('failure');
       expect(Object.fromEntries(Object.entries(run.jobs).map(([id, job]) => [id, job.result]))).toEqual({
+        'pipeline-image': 'success',
         validate: 'failure',
         train: 'skipped',
         'validate-model': 'skipped',
@@ -172,3 +197,73 @@ describe('CT simulated from ct.yml', { timeout: 240_000 }, () => {
     }
   });
 });
+
+const registrySkip = localRegistryUnavailable();
+if (registrySkip) console.warn(`skipping CT in the pipeline image: ${registrySkip}`);
+
+// CONVEYOR_PIPELINE_IMAGE set: pipeline-image pins the tag to its digest in a real (loopback) OCI registry, every
+// pipeline job is started with that container, and the card names it. The steps run on this machine with the
+// container's env (the simulation starts no containers); test/docker/images.test.ts runs the action inside the real
+// pipeline image. GitHub Container Registry is replaced by the LOCAL OCI REGISTRY.
+describe.skipIf(registrySkip !== undefined)(
+  'CT simulated from ct.yml in the pipeline image (GHCR replaced by a local OCI registry)',
+  { timeout: 240_000 },
+  () => {
+    let fresh: FakeGitHub;
+    let scratch: string;
+    let local: LocalRegistry;
+    const tag = () => `${local.host}/acme/ml-pipeline:main`;
+
+    beforeAll(async () => {
+      fresh = await startFakeGitHub();
+      scratch = mkdtempSync(join(tmpdir(), 'conveyor-ct-image-'));
+      local = await startLocalRegistry(scratch);
+      // A one-file image stands for the pipeline image: what is resolved here is its digest, not its contents.
+      mkdirSync(join(scratch, 'rootfs'));
+      writeFileSync(join(scratch, 'rootfs/marker'), `pipeline image for ${scratch}\n`);
+      execFileSync('tar', ['-cf', join(scratch, 'rootfs.tar'), '-C', join(scratch, 'rootfs'), '.']);
+      execFileSync('docker', ['import', join(scratch, 'rootfs.tar'), tag()], { stdio: 'ignore' });
+    });
+
+    afterAll(async () => {
+      fresh.assertNoViolations();
+      await fresh.close();
+      local.stop();
+      spawnSync('docker', ['rmi', '-f', tag()]);
+      rmSync(scratch, { recursive: true, force: true });
+    });
+
+    it('pins the image to its digest, starts every pipeline job in it, and the card names it', async () => {
+      const pushed = pushedDigest(execFileSync('docker', ['push', tag()], { encoding: 'utf8' }));
+      const reference = `${local.host}/acme/ml-pipeline@${pushed}`;
+      const run = await simulateWorkflow({
+        workflow: '.github/workflows/ct.yml',
+        event: { name: 'workflow_dispatch', payload: { inputs: { reason: 'retrain in the image' } } },
+        inputs: { reason: 'retrain in the image' },
+        vars: { CONVEYOR_PIPELINE_IMAGE: tag(), CONVEYOR_IMAGE_REGISTRY: local.host },
+        repository: REPOSITORY_ROOT,
+        github: { repository: `${fresh.owner}/${fresh.repo}`, apiUrl: fresh.url, token: 'ghs_ct_token' },
+        artifacts,
+        runId: 'ct-image',
+        // The local registry takes no login.
+        standIns: { 'docker/login-action': async () => ({}) },
+      });
+      const resolve = run.jobs['pipeline-image']!.steps.find((s) => s.name === './actions/resolve-image')!;
+      expect(run.conclusion, JSON.stringify(resolve)).toBe('success');
+      expect(resolve.action!.outputs).toEqual({ reference, digest: pushed });
+      expect(run.jobs['pipeline-image']!.outputs.reference).toBe(reference);
+      for (const id of ['validate', 'train', 'validate-model', 'register', 'report']) {
+        expect(run.jobs[id]!.container, id).toBe(reference);
+        // Nothing set up or installed in the image.
+        expect(run.jobs[id]!.steps.filter((s) => s.result !== 'skipped').map((s) => s.name)).toEqual([
+          id === 'report' ? './actions/report' : './actions/pipeline',
+        ]);
+      }
+      const release = fresh.published().find((r) => r.tagName === 'penguins/v1')!;
+      const card = JSON.parse(release.assets.find((a) => a.name === 'card.json')!.bytes.toString('utf8'));
+      expect(card.pipeline_image).toBe(reference);
+      expect(release.assets.find((a) => a.name === 'card.md')!.bytes.toString('utf8')).toContain(reference);
+      expect(summaryOf(run, 'report')).toContain(reference);
+    });
+  },
+);

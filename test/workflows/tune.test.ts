@@ -114,7 +114,7 @@ describe('tune', { timeout: 300_000 }, () => {
     expect(ranked.map((r) => r.index)).toEqual([2, 3, 0, 1]); // lower is better; ties keep order; missing last
   });
 
-  it('tune.yml fans out over a bounded matrix on one prepared split and fans in to validate and register', () => {
+  it('tune.yml fans out over a bounded matrix on one prepared split, fans in to validate and register, then delivers', () => {
     const workflow = parse(readFileSync(join(REPOSITORY_ROOT, '.github/workflows/tune.yml'), 'utf8'));
     const candidate = workflow.jobs.candidate;
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JavaScript template
@@ -124,6 +124,9 @@ describe('tune', { timeout: 300_000 }, () => {
     expect(workflow.jobs.best.needs).toEqual(['prepare', 'candidate']);
     const pipelineSteps = workflow.jobs.best.steps.filter((s: { uses?: string }) => s.uses === './actions/pipeline');
     expect(pipelineSteps[0].with.stages).toBe('validate-model..register');
+    // No alias moves at register; the best is delivered by cd as CT's versions are.
+    expect(pipelineSteps[0].with.promote).toBe('none');
+    expect(workflow.jobs.deliver).toMatchObject({ needs: 'best', uses: './.github/workflows/cd.yml' });
     expect(workflow.jobs.best.permissions).toEqual({ contents: 'write' });
     expect(candidate.permissions).toEqual({ contents: 'read' });
   });

@@ -260,6 +260,7 @@ describe('ct.yml', () => {
       Object.entries(ct.jobs).map(([id, job]: [string, Job]) => [id, writes(job.permissions)]),
     );
     expect(granted).toEqual({
+      'pipeline-image': [],
       validate: [],
       train: [],
       'validate-model': [],
@@ -273,7 +274,10 @@ describe('ct.yml', () => {
     expect(ct.jobs.deliver).toMatchObject({
       needs: 'register',
       uses: './.github/workflows/cd.yml',
-      with: { version: ['$', '{{ needs.register.outputs.version }}'].join(''), alias: 'staging' },
+      with: {
+        version: ['$', '{{ needs.register.outputs.version }}'].join(''),
+        alias: ['$', "{{ vars.CONVEYOR_CT_ALIAS || 'production' }}"].join(''),
+      },
     });
     expect(ct.jobs.deliver.if).toContain("needs.register.outputs.unchanged != 'true'");
   });
@@ -286,13 +290,35 @@ describe('ct.yml', () => {
       ]),
     );
     expect(stages).toEqual({
-      validate: { needs: [], stages: 'validate-data' },
-      train: { needs: ['validate'], stages: 'prepare..export' },
-      'validate-model': { needs: ['train'], stages: 'validate-model' },
-      register: { needs: ['validate-model'], stages: 'register' },
-      report: { needs: ['train', 'validate-model', 'register'], stages: undefined },
+      'pipeline-image': { needs: [], stages: undefined },
+      validate: { needs: ['pipeline-image'], stages: 'validate-data' },
+      train: { needs: ['pipeline-image', 'validate'], stages: 'prepare..export' },
+      'validate-model': { needs: ['pipeline-image', 'train'], stages: 'validate-model' },
+      register: { needs: ['pipeline-image', 'validate-model'], stages: 'register' },
+      report: { needs: ['pipeline-image', 'train', 'validate-model', 'register'], stages: undefined },
       deliver: { needs: ['register'], stages: undefined },
     });
+  });
+
+  it('runs every pipeline job in the pipeline image pinned by pipeline-image (on the runner when unset)', () => {
+    const reference = ['$', '{{ needs.pipeline-image.outputs.reference }}'].join('');
+    for (const id of ['validate', 'train', 'validate-model', 'register', 'report']) {
+      const job = ct.jobs[id] as Job & { container?: Record<string, unknown> };
+      expect(job.container, id).toMatchObject({
+        image: reference,
+        env: { CONVEYOR_PIPELINE_IMAGE: reference },
+        options: '--user root',
+      });
+      expect((job.permissions as Record<string, string>).packages, id).toBe('read');
+      // In the image nothing is set up or installed.
+      for (const step of job.steps ?? []) {
+        if (step.uses?.startsWith('actions/setup-node') || step.uses?.startsWith('actions/cache') || step.run) {
+          expect(step.if, `${id}: ${step.uses ?? step.run}`).toContain('!needs.pipeline-image.outputs.reference');
+        }
+      }
+    }
+    const register = ct.jobs.register!.steps!.find((s) => s.uses === './actions/pipeline')!;
+    expect(register.with?.promote).toBe('none');
   });
 });
 

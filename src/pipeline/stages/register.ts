@@ -105,6 +105,7 @@ export async function registerStage(ctx: RunContext, options: StageOptions = {})
       conveyorVersion: record.conveyor_version,
       git: record.git,
       github: record.github,
+      pipelineImage: record.pipeline_image ?? null,
       config,
       trainer: { params: model.params as Record<string, unknown>, summary: training.summary },
       data,

@@ -8,7 +8,7 @@
  * bins and predicting on raw values (x = Math.fround(value)) take the same path for every x.
  */
 
-import type { Table } from '../../data/types.ts';
+import type { CategoricalColumn, Table } from '../../data/types.ts';
 import { DataError } from '../../errors.ts';
 import { Random } from '../../lib/random.ts';
 import { categoryInput, findColumn } from '../../model/inputs.ts';
@@ -60,7 +60,7 @@ export interface FitBinsOptions {
  * A numeric feature's raw values (float64, NaN missing). Bins are computed on Math.fround of them,
  * as numericInput gives, without copying whole columns.
  */
-function numericValues(table: Table, name: string): Float64Array {
+export function numericValues(table: Table, name: string): Float64Array {
   const column = findColumn(table, name);
   if (column.type !== 'numeric') {
     throw new DataError(`feature "${name}" is declared numeric but its column is ${column.type}`);
@@ -77,34 +77,57 @@ function numericValues(table: Table, name: string): Float64Array {
 export function fitBins(options: FitBinsOptions): FeatureBins[] {
   const { table, features, rows, maxBins } = options;
   if (maxBins < 1 || maxBins > 255) throw new Error(`maxBins must be in [1, 255], got ${maxBins}`);
-  const sample = sampleRows(rows, BIN_SAMPLE_ROWS, options.seed);
+  const sample = binSample(rows, options.seed);
   // One set of buffers for every numeric feature: fresh ones per feature cost more (page faults, GC)
   // than the sorting itself.
-  const scratch = sortScratch(sample.length);
-  const distinct = new Float64Array(sample.length);
-  const counts = new Float64Array(sample.length);
+  const scratch = numericFitScratch(sample.length);
   return features.map((feature) => {
     if (feature.type === 'numeric') {
-      const values = numericValues(table, feature.name);
-      return numericBins(feature.name, values, sample, maxBins, scratch, distinct, counts);
+      const thresholds = numericThresholds(numericValues(table, feature.name), sample, maxBins, scratch);
+      return numericFeatureBins(feature.name, thresholds);
     }
     return categoricalBins(options, feature.name);
   });
 }
 
-function numericBins(
-  name: string,
-  values: Float64Array,
-  rows: Uint32Array,
+/** The rows numeric bin edges are placed on: a seeded sample of BIN_SAMPLE_ROWS training rows on large data. */
+export function binSample(rows: Uint32Array, seed: number): Uint32Array {
+  return sampleRows(rows, BIN_SAMPLE_ROWS, seed);
+}
+
+/** A numeric feature's bins from its thresholds (numericThresholds). */
+export function numericFeatureBins(name: string, thresholds: Float64Array): FeatureBins {
+  return { name, type: 'numeric', valueBins: thresholds.length, thresholds, categories: [] };
+}
+
+/** Buffers of numericThresholds for samples of up to `size` rows. */
+export interface NumericFitScratch extends SortScratch {
+  readonly distinct: Float64Array;
+  readonly counts: Float64Array;
+}
+
+export function numericFitScratch(size: number): NumericFitScratch {
+  return { ...sortScratch(size), distinct: new Float64Array(size), counts: new Float64Array(size) };
+}
+
+/**
+ * A numeric feature's bin thresholds, fitted on its values at the `sample` rows: float32 midpoints
+ * between neighbouring distinct values, FLOAT32_MAX for the last bin (a single bin when every sampled
+ * value is missing). A helper of the worker threads too (see executor.ts): arguments and helpers only.
+ */
+export function numericThresholds(
+  values: Float64Array | Float32Array,
+  sample: Uint32Array,
   maxBins: number,
-  scratch: SortScratch,
-  distinct: Float64Array,
-  counts: Float64Array,
-): FeatureBins {
+  scratch: NumericFitScratch,
+): Float64Array {
+  // FLOAT32_MAX, written out: the worker threads' copy of this function sees no module constants.
+  const float32Max = 3.4028234663852886e38;
+  const { distinct, counts } = scratch;
   const present = scratch.values;
   let count = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const x = values[rows[i]!]!;
+  for (let i = 0; i < sample.length; i++) {
+    const x = values[sample[i]!]!;
     // Float32Array stores round like Math.fround.
     if (!Number.isNaN(x)) present[count++] = x;
   }
@@ -119,24 +142,22 @@ function numericBins(
       counts[distinctCount++] = 1;
     }
   }
-  if (distinctCount === 0) {
-    return { name, type: 'numeric', valueBins: 1, thresholds: Float64Array.of(FLOAT32_MAX), categories: [] };
-  }
+  if (distinctCount === 0) return Float64Array.of(float32Max);
   const ends = binEnds(counts.subarray(0, distinctCount), maxBins);
   const thresholds = new Float64Array(ends.length);
-  ends.forEach((end, b) => {
-    thresholds[b] = b === ends.length - 1 ? FLOAT32_MAX : float32Between(distinct[end]!, distinct[end + 1]!);
-  });
-  return { name, type: 'numeric', valueBins: ends.length, thresholds, categories: [] };
+  for (let b = 0; b < ends.length; b++) {
+    thresholds[b] = b === ends.length - 1 ? float32Max : float32Between(distinct[ends[b]!]!, distinct[ends[b]! + 1]!);
+  }
+  return thresholds;
 }
 
 /** Order-preserving map of float32 bits to uint32 (negative values flipped, positive ones offset). */
-function sortableKey(bits: number): number {
+export function sortableKey(bits: number): number {
   return (bits & 0x80000000 ? ~bits : bits ^ 0x80000000) >>> 0;
 }
 
 /** Inverse of sortableKey. */
-function keyBits(key: number): number {
+export function keyBits(key: number): number {
   return (key & 0x80000000 ? key ^ 0x80000000 : ~key) >>> 0;
 }
 
@@ -192,7 +213,7 @@ export function sortFloat32(values: Float32Array, scratch: SortScratch = sortScr
  * of the smallest float32 in each key range; a short forward scan finishes. About 3x faster than a
  * binary search over 255 thresholds (whose branches the CPU cannot predict).
  */
-function numericBinLookup(thresholds: Float64Array): Uint8Array {
+export function numericBinLookup(thresholds: Float64Array): Uint8Array {
   const table = new Uint8Array(65536);
   const f32 = new Float32Array(1);
   const u32 = new Uint32Array(f32.buffer);
@@ -247,12 +268,19 @@ export function binEnds(counts: ArrayLike<number>, maxBins: number): number[] {
   return ends;
 }
 
-function categoricalBins(options: FitBinsOptions, name: string): FeatureBins {
-  const { table, rows, target, maxBins } = options;
+/** A categorical feature's column; a DataError when the table's column is not categorical. */
+export function categoricalValues(table: Table, name: string): CategoricalColumn {
   const column = findColumn(table, name);
   if (column.type !== 'categorical') {
     throw new DataError(`feature "${name}" is declared categorical but its column is ${column.type}`);
   }
+  return column;
+}
+
+/** Fits a categorical feature's bins (see fitBins). */
+export function categoricalBins(options: FitBinsOptions, name: string): FeatureBins {
+  const { table, rows, target, maxBins } = options;
+  const column = categoricalValues(table, name);
   const dictionary = column.categories;
   const counts = new Float64Array(dictionary.length);
   const sums = new Float64Array(dictionary.length);
@@ -346,40 +374,62 @@ export function binRows(table: Table, bins: readonly FeatureBins[], rows: Uint32
   if (matrix.length < bins.length * n) throw new Error('binRows: output buffer too small');
   bins.forEach((feature, f) => {
     const column = matrix.subarray(f * n, (f + 1) * n);
-    const missing = feature.valueBins;
     if (feature.type === 'numeric') {
       const values = numericValues(table, feature.name);
-      const thresholds = feature.thresholds;
-      const lookup = numericBinLookup(thresholds);
-      const f32 = new Float32Array(1);
-      const u32 = new Uint32Array(f32.buffer);
-      for (let i = 0; i < n; i++) {
-        const x = Math.fround(values[rows[i]!]!);
-        if (Number.isNaN(x)) {
-          column[i] = missing;
-          continue;
-        }
-        if (x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) {
-          throw new DataError(
-            `feature "${feature.name}", row ${rows[i]! + 1}: infinite value; expected a finite number`,
-          );
-        }
-        f32[0] = x;
-        // First bin whose threshold is >= x; the last threshold holds every finite float32.
-        let bin = lookup[sortableKey(u32[0]!) >>> 16]!;
-        while (!(x <= thresholds[bin]!)) bin += 1;
-        column[i] = bin;
-      }
+      const infinite = binNumericColumn(values, rows, feature.thresholds, column);
+      if (infinite >= 0) throw infiniteValueError(feature.name, rows[infinite]!);
     } else {
-      const codes = categoryInput(table, feature.name, feature.categories);
-      const codeBin = categoryBins(feature);
-      for (let i = 0; i < n; i++) {
-        const code = codes[rows[i]!]!;
-        column[i] = code < 0 ? missing : codeBin[code]!;
-      }
+      binCategoricalColumn(table, feature, rows, column);
     }
   });
   return matrix;
+}
+
+/** Bins of a categorical feature's values at `rows` into `column` (same length); unseen and missing categories go to the missing bin. */
+export function binCategoricalColumn(table: Table, feature: FeatureBins, rows: Uint32Array, column: Uint8Array): void {
+  const codes = categoryInput(table, feature.name, feature.categories);
+  const codeBin = categoryBins(feature);
+  const missing = feature.valueBins;
+  for (let i = 0; i < rows.length; i++) {
+    const code = codes[rows[i]!]!;
+    column[i] = code < 0 ? missing : codeBin[code]!;
+  }
+}
+
+/** The error for an infinite numeric value (its bin would be ambiguous); `row` is the table row index. */
+export function infiniteValueError(feature: string, row: number): DataError {
+  return new DataError(`feature "${feature}", row ${row + 1}: infinite value; expected a finite number`);
+}
+
+/**
+ * Bins of a numeric feature's values at `rows` into `column` (same length), by its thresholds; NaN
+ * goes to the missing bin. Returns the position in `rows` of the first infinite value (then stops),
+ * or -1. A helper of the worker threads too (see executor.ts): arguments and helpers only.
+ */
+export function binNumericColumn(
+  values: Float64Array | Float32Array,
+  rows: Uint32Array,
+  thresholds: Float64Array,
+  column: Uint8Array,
+): number {
+  const lookup = numericBinLookup(thresholds);
+  const missing = thresholds.length;
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  for (let i = 0; i < rows.length; i++) {
+    const x = Math.fround(values[rows[i]!]!);
+    if (Number.isNaN(x)) {
+      column[i] = missing;
+      continue;
+    }
+    if (x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) return i;
+    f32[0] = x;
+    // First bin whose threshold is >= x; the last threshold holds every finite float32.
+    let bin = lookup[sortableKey(u32[0]!) >>> 16]!;
+    while (!(x <= thresholds[bin]!)) bin += 1;
+    column[i] = bin;
+  }
+  return -1;
 }
 
 /** Bin of each ordinal code of a categorical feature. */
@@ -412,4 +462,55 @@ function sampleRows(rows: Uint32Array, limit: number, seed: number): Uint32Array
   let count = 0;
   for (let i = 0; i < rows.length; i++) if (chosen[i] === 1) sample[count++] = rows[i]!;
   return sample;
+}
+
+/** Numeric features a worker thread bins: fit on the sample, then bin the training and validation rows. */
+export interface NumericBinningJob {
+  /**
+   * Features by index in the feature list, with their raw values (every table row); float32 values
+   * bin the same as the float64 ones they round (binning works on Math.fround of them).
+   */
+  readonly features: readonly { readonly index: number; readonly values: Float64Array | Float32Array }[];
+  readonly sample: Uint32Array;
+  readonly trainRows: Uint32Array;
+  readonly validRows: Uint32Array;
+  readonly maxBins: number;
+  /** Column-major outputs (shared memory): feature `index` at index × rows. */
+  readonly bins: Uint8Array;
+  readonly validBins: Uint8Array;
+  /**
+   * Shared claim flags by feature index: a feature is binned only by the thread that sets its flag
+   * from 0 to 1 (so two threads can offer to bin the same features; see binFeatures).
+   */
+  readonly claims?: Int32Array;
+}
+
+/** Per feature of a NumericBinningJob that this thread binned: its thresholds, and where a first infinite value sits (-1: none). */
+export interface NumericBinningResult {
+  readonly index: number;
+  readonly thresholds: Float64Array;
+  /** Position in trainRows / validRows of the first infinite value, or -1. */
+  readonly infiniteTrain: number;
+  readonly infiniteValid: number;
+}
+
+/**
+ * Runs a NumericBinningJob: the same numericThresholds and binNumericColumn as fitBins and binRows, so
+ * which thread bins a feature changes nothing. A helper of the worker threads (see executor.ts).
+ */
+export function binNumericFeatures(job: NumericBinningJob): NumericBinningResult[] {
+  const scratch = numericFitScratch(job.sample.length);
+  const train = job.trainRows.length;
+  const valid = job.validRows.length;
+  const results: NumericBinningResult[] = [];
+  for (const { index, values } of job.features) {
+    if (job.claims && Atomics.compareExchange(job.claims, index, 0, 1) !== 0) continue;
+    const thresholds = numericThresholds(values, job.sample, job.maxBins, scratch);
+    const column = job.bins.subarray(index * train, (index + 1) * train);
+    const infiniteTrain = binNumericColumn(values, job.trainRows, thresholds, column);
+    const validColumn = job.validBins.subarray(index * valid, (index + 1) * valid);
+    const infiniteValid = infiniteTrain >= 0 ? -1 : binNumericColumn(values, job.validRows, thresholds, validColumn);
+    results.push({ index, thresholds, infiniteTrain, infiniteValid });
+  }
+  return results;
 }

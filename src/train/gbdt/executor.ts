@@ -14,9 +14,28 @@
  * instance of the WebAssembly kernels (kernels.wat) bound to it. A run is a kernel index and 16
  * parameters in shared memory plus Atomics.notify; all threads (the main one too) pull tasks from a
  * shared counter.
+ *
+ * A worker's life (TrainingWorkers): it starts before the data is binned, answers binning jobs by
+ * message (its share of the features, see binning.ts), then is sent into the kernel loop (workerLoop)
+ * with the executor's memory, where it stays until the executor closes.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import {
+  binEnds,
+  binNumericColumn,
+  binNumericFeatures,
+  float32Between,
+  keyBits,
+  type NumericBinningJob,
+  type NumericBinningResult,
+  numericBinLookup,
+  numericFitScratch,
+  numericThresholds,
+  sortableKey,
+  sortFloat32,
+  sortScratch,
+} from './bin-mapper.ts';
 import {
   accumulateRows,
   gatherGradientsKernel,
@@ -35,6 +54,15 @@ import {
 } from './objectives.ts';
 import { partitionChunkKernel, partitionPlaceKernel } from './partition.ts';
 import { leafScoresKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
+import {
+  leafScore,
+  SPLIT_RESULT_STRIDE,
+  SPLIT_TOTALS,
+  scanThresholds,
+  scoreCandidate,
+  splitSearchKernel,
+  thresholdL1,
+} from './split.ts';
 import { allocateTrainingArrays, instantiateKernels, kernelModule, type WasmKernels } from './wasm.ts';
 
 /** Every kernel a worker can run; a run names its kernel by index in this list. */
@@ -53,13 +81,32 @@ const KERNELS: readonly Kernel[] = [
   squaredErrorLossKernel,
   leafScoresKernel,
   traverseKernel,
+  splitSearchKernel,
 ];
 
 /**
  * Functions the kernels (and workerLoop) call by name; workers declare them under the same names. (They
  * live in their callers' own modules, so every toolchain keeps the call and the declaration names equal.)
  */
-const HELPERS: readonly ((...args: never[]) => unknown)[] = [accumulateRows, threadScratch];
+const HELPERS: readonly ((...args: never[]) => unknown)[] = [
+  accumulateRows,
+  threadScratch,
+  scanThresholds,
+  scoreCandidate,
+  leafScore,
+  thresholdL1,
+  binNumericFeatures,
+  numericFitScratch,
+  sortScratch,
+  numericThresholds,
+  sortFloat32,
+  sortableKey,
+  keyBits,
+  binEnds,
+  float32Between,
+  binNumericColumn,
+  numericBinLookup,
+];
 
 /** Smallest row block. */
 export const MIN_BLOCK_ROWS = 16_384;
@@ -87,7 +134,14 @@ const TASKS = 2;
 const NEXT_TASK = 3;
 const DONE = 4;
 const FAILED = 5;
-const CONTROL_WORDS = 6;
+/**
+ * Workers that joined the current run, or CLOSED once the main thread has finished every task: a
+ * worker that wakes up after that stays out, so the main thread never waits for a sleeping or
+ * descheduled worker that has no task left to do, only for those that joined (and may hold tasks).
+ */
+const JOINED = 6;
+const CONTROL_WORDS = 7;
+const CLOSED = -1;
 const EXIT = -1;
 
 export interface ExecutorOptions {
@@ -107,6 +161,20 @@ export interface ExecutorOptions {
   readonly validRowCount: number;
   /** Threads, the main thread included; 0 = one per core. */
   readonly threads: number;
+}
+
+/**
+ * The worker threads of a run with `threads` threads (0 = one per core) on `rowCount` training rows:
+ * none on one thread or when the data is too small to pay for them; `error` when they cannot start.
+ */
+export function startTrainingWorkers(threads: number, rowCount: number): { workers?: TrainingWorkers; error?: string } {
+  const count = resolveThreads(threads) - 1;
+  if (count < 1 || rowCount < MIN_ROWS_FOR_WORKERS) return {};
+  try {
+    return { workers: TrainingWorkers.start(count) };
+  } catch (error) {
+    return { error: errorText(error) };
+  }
 }
 
 /** Number of threads `threads` (0 = one per core) stands for. */
@@ -150,6 +218,9 @@ export class Executor {
       featureOffsets: ['i32', featureCount],
       featureBinCounts: ['i32', featureCount],
       missingBins: ['i32', featureCount],
+      setSplit: ['u8', featureCount],
+      splitTotals: ['f64', SPLIT_TOTALS],
+      splitResults: ['f64', 2 * featureCount * SPLIT_RESULT_STRIDE],
       gradHess: ['f64', outputs * 2 * rowCount],
       rows: ['u32', rowCount],
       ordered: ['f64', 2 * Math.min(rowCount, blockRows)],
@@ -207,15 +278,21 @@ export class Executor {
    * Allocates the memory and, when the data is large enough, starts `threads - 1` workers. If they
    * cannot start, training runs on the main thread alone (same results, see the module comment).
    */
-  static async create(options: ExecutorOptions): Promise<Executor> {
+  static async create(options: ExecutorOptions, started?: TrainingWorkers): Promise<Executor> {
     const requested = resolveThreads(options.threads);
     const worthIt = options.rowCount >= MIN_ROWS_FOR_WORKERS;
     const executor = new Executor(options, requested > 1 && worthIt ? requested : 1);
     if (executor.threads > 1) {
+      let workers = started;
       try {
-        await executor.startWorkers(executor.threads - 1);
+        workers ??= TrainingWorkers.start(executor.threads - 1);
+        if (workers.count !== executor.threads - 1) {
+          throw new Error(`${workers.count} worker threads started for ${executor.threads} threads`);
+        }
+        await executor.attach(workers);
       } catch (error) {
-        executor.workerError = error instanceof Error ? error.message : String(error);
+        await workers?.terminate();
+        executor.workerError = errorText(error);
         executor.threads = 1;
       }
     }
@@ -246,6 +323,7 @@ export class Executor {
     c[TASKS] = tasks;
     Atomics.store(c, NEXT_TASK, 0);
     Atomics.store(c, DONE, 0);
+    Atomics.store(c, JOINED, 0);
     Atomics.add(c, GENERATION, 1);
     Atomics.notify(c, GENERATION);
     let failure: unknown;
@@ -258,7 +336,8 @@ export class Executor {
       // Let the workers finish this run before the error propagates.
       Atomics.store(c, NEXT_TASK, tasks);
     }
-    const expected = this.workers.length;
+    // Every task is taken: close the run and wait for the workers in it to finish theirs.
+    const expected = Atomics.exchange(c, JOINED, CLOSED);
     for (let spin = 0; spin < SPIN && Atomics.load(c, DONE) < expected; spin++);
     for (let done = Atomics.load(c, DONE); done < expected; done = Atomics.load(c, DONE)) {
       Atomics.wait(c, DONE, done);
@@ -276,47 +355,137 @@ export class Executor {
     this.closed = true;
     if (this.workers.length === 0) return;
     Atomics.store(this.control, KERNEL, EXIT);
+    Atomics.store(this.control, JOINED, 0);
     Atomics.add(this.control, GENERATION, 1);
     Atomics.notify(this.control, GENERATION);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
-  private async startWorkers(count: number): Promise<void> {
-    const source = [
-      "const { workerData, parentPort } = require('node:worker_threads');",
-      ...HELPERS.map((helper) => helper.toString()),
-      `const kernels = [${KERNELS.map((k) => k.toString()).join(',\n')}];`,
-      `(${workerLoop.toString()})(workerData, parentPort, kernels, ${SPIN});`,
-    ].join('\n');
+  /** Hands `workers` over to the kernel runs (workerLoop) on this executor's memory. */
+  private async attach(workers: TrainingWorkers): Promise<void> {
     const module = kernelModule();
-    const ready: Promise<void>[] = [];
-    for (let i = 0; i < count; i++) {
-      const workerData: WorkerShared = {
-        memory: this.memory,
-        wasmMemory: this.wasmMemory,
-        module,
-        thread: i + 1,
-        args: this.args,
-        control: this.control,
-        errorText: this.errorText,
-      };
-      const worker = new Worker(source, { eval: true, workerData });
-      this.workers.push(worker);
-      ready.push(
-        new Promise((resolve, reject) => {
-          worker.once('message', () => resolve());
-          worker.once('error', reject);
-        }),
-      );
-    }
+    const list = await workers.enterLoop((i) => ({
+      memory: this.memory,
+      wasmMemory: this.wasmMemory,
+      module,
+      thread: i + 1,
+      args: this.args,
+      control: this.control,
+      errorText: this.errorText,
+    }));
+    this.workers.push(...list);
+  }
+}
+
+/** A message's error, as text. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The worker threads of a training run (the main thread is the other one). They can start before the
+ * data is binned, bin their share of the numeric features (binNumericFeatures, by message) while the
+ * main thread bins the rest, then join an Executor's kernel runs: their start-up is hidden behind the
+ * binning, and the binning is shared.
+ */
+export class TrainingWorkers {
+  private readonly workers: Worker[];
+
+  private constructor(workers: Worker[]) {
+    this.workers = workers;
+  }
+
+  /** Starts `count` worker threads; throws when worker threads cannot be created. */
+  static start(count: number): TrainingWorkers {
+    const source = [
+      "const { parentPort } = require('node:worker_threads');",
+      ...HELPERS.map((helper) => helper.toString()),
+      workerLoop.toString(),
+      `const kernels = [${KERNELS.map((k) => k.toString()).join(',\n')}];`,
+      // Helpers from other modules are passed in by their declared names (toolchains rewrite imported calls).
+      `(${workerMain.toString()})(parentPort, kernels, ${SPIN}, ${binNumericFeatures.name});`,
+    ].join('\n');
+    const workers: Worker[] = [];
     try {
-      await Promise.all(ready);
+      for (let i = 0; i < count; i++) workers.push(new Worker(source, { eval: true }));
     } catch (error) {
-      await Promise.all(this.workers.map((worker) => worker.terminate()));
-      this.workers.length = 0;
+      for (const worker of workers) void worker.terminate();
       throw error;
     }
+    return new TrainingWorkers(workers);
   }
+
+  get count(): number {
+    return this.workers.length;
+  }
+
+  /** Runs binNumericFeatures(job) on worker `i`. */
+  async bin(i: number, job: NumericBinningJob): Promise<NumericBinningResult[]> {
+    return (await this.request(this.workers[i]!, { type: 'bin', job })) as NumericBinningResult[];
+  }
+
+  /**
+   * Sends every worker into workerLoop with `shared(i)`; resolves with the workers once all are ready.
+   * They stay in the loop (and answer no more messages) until the executor closes.
+   */
+  async enterLoop(shared: (i: number) => WorkerShared): Promise<Worker[]> {
+    await Promise.all(this.workers.map((worker, i) => this.request(worker, { type: 'train', shared: shared(i) })));
+    return this.workers;
+  }
+
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  /** Posts `message` to `worker` and waits for its reply ({ result } or { error }). */
+  private request(worker: Worker, message: WorkerRequest): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const settle = (reply?: WorkerReply, failure?: Error) => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        if (failure) reject(failure);
+        else if (reply?.error !== undefined) reject(new Error(`a training worker thread failed: ${reply.error}`));
+        else resolve(reply?.result);
+      };
+      const onMessage = (reply: WorkerReply) => settle(reply);
+      const onError = (error: Error) => settle(undefined, error);
+      const onExit = (code: number) => settle(undefined, new Error(`a training worker thread exited (code ${code})`));
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage(message);
+    });
+  }
+}
+
+type WorkerRequest = { type: 'bin'; job: NumericBinningJob } | { type: 'train'; shared: WorkerShared };
+interface WorkerReply {
+  result?: unknown;
+  error?: string;
+}
+
+/**
+ * A worker's message handler (runs from its source text: arguments and helpers only): binning jobs
+ * until it is sent into workerLoop, which it then runs until the executor closes.
+ */
+function workerMain(
+  port: { on(event: 'message', listener: (message: WorkerRequest) => void): void; postMessage(message: unknown): void },
+  kernels: Kernel[],
+  spin: number,
+  bin: typeof binNumericFeatures,
+): void {
+  port.on('message', (message) => {
+    if (message.type === 'train') {
+      workerLoop(message.shared, port, kernels, spin);
+      return;
+    }
+    try {
+      port.postMessage({ result: bin(message.job) });
+    } catch (error) {
+      port.postMessage({ error: String(error instanceof Error ? error.stack : error) });
+    }
+  });
 }
 
 /** Thread `thread`'s scratch: its slices of memory.threadGradients and threadSides, and its kernels. */
@@ -329,7 +498,7 @@ function threadScratch(m: TrainingMemory, thread: number, wasm: WasmKernels): Th
   };
 }
 
-/** What workerLoop receives through workerData. */
+/** What workerLoop receives (with the message that sends a worker into it). */
 interface WorkerShared {
   memory: TrainingMemory;
   /** The memory under `memory`'s arrays, and the kernels module to bind to it. */
@@ -343,9 +512,10 @@ interface WorkerShared {
 }
 
 /**
- * A worker's life: wait (spin, then sleep) for a new generation, run tasks of the named kernel
- * until none are left, report done. Runs from its source text, so it uses only its arguments (control words are literals:
- * 0 generation, 1 kernel, 2 tasks, 3 next task, 4 done, 5 failed).
+ * A worker's life: wait (spin, then sleep) for a new generation, join its run unless it is closed,
+ * run tasks of the named kernel until none are left, report done. Runs from its source text, so it
+ * uses only its arguments (control words are literals: 0 generation, 1 kernel, 2 tasks, 3 next task,
+ * 4 done, 5 failed, 6 joined).
  */
 function workerLoop(
   d: WorkerShared,
@@ -357,13 +527,24 @@ function workerLoop(
   const wasm = new WebAssembly.Instance(d.module, { env: { memory: d.wasmMemory } }).exports as unknown as WasmKernels;
   const scratch = threadScratch(d.memory, d.thread, wasm);
   let seen = 0;
-  port.postMessage('ready');
+  port.postMessage({ result: 'ready' });
   for (;;) {
     for (let i = 0; i < spin && Atomics.load(c, 0) === seen; i++);
     Atomics.wait(c, 0, seen);
-    const generation = Atomics.load(c, 0);
-    if (generation === seen) continue;
-    seen = generation;
+    if (Atomics.load(c, 0) === seen) continue;
+    // Join the run (word 6) unless the main thread has closed it (-1): it then needs nothing from this thread.
+    let joined = Atomics.load(c, 6);
+    while (joined >= 0) {
+      const before = Atomics.compareExchange(c, 6, joined, joined + 1);
+      if (before === joined) break;
+      joined = before;
+    }
+    if (joined < 0) {
+      seen = Atomics.load(c, 0);
+      continue;
+    }
+    // A joined run cannot end (nor the next start) before this thread reports done: its words are stable.
+    seen = Atomics.load(c, 0);
     const index = c[1]!;
     if (index < 0) return;
     const kernel = kernels[index]!;

@@ -196,19 +196,3 @@ export function gatherGradientsKernel(task: number, m: TrainingMemory, a: Int32A
   const gradHess = m.gradHess.byteOffset + 8 * a[3]!;
   s.wasm.gather(m.rows.byteOffset + 4 * (begin + from), to - from, gradHess, m.ordered.byteOffset + 16 * from);
 }
-
-/** hist[parent] -= hist[child] over the first `featureCount` features: the sibling's histogram. */
-export function subtractHistogram(
-  m: TrainingMemory,
-  parentBase: number,
-  childBase: number,
-  featureCount: number,
-): void {
-  const { hist, features, featureOffsets, featureBinCounts } = m;
-  for (let j = 0; j < featureCount; j++) {
-    const f = features[j]!;
-    const start = featureOffsets[f]! * 3;
-    const end = start + featureBinCounts[f]! * 3;
-    for (let k = start; k < end; k++) hist[parentBase + k] -= hist[childBase + k]!;
-  }
-}

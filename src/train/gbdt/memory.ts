@@ -64,6 +64,12 @@ export interface TrainingMemory {
   readonly validTarget: Float64Array;
   /** Value bins per feature (= the missing bin's index). */
   readonly missingBins: Int32Array;
+  /** Per feature, 1 when its trees split it by sets of categories (the split search leaves it to the main thread). */
+  readonly setSplit: Uint8Array;
+  /** Split search parameters and the totals of the nodes searched (see splitSearchKernel). */
+  readonly splitTotals: Float64Array;
+  /** Split search results, per node and feature (see splitSearchKernel). */
+  readonly splitResults: Float64Array;
 }
 
 /** Per-thread scratch of a kernel. */

@@ -17,6 +17,7 @@
  * such a prefix of the order by mean gradient (Fisher 1958; CART §9.4), found in k steps, not 2^k.
  */
 import { BIN_STRIDE } from './histogram.ts';
+import type { TrainingMemory } from './memory.ts';
 
 export interface SplitParams {
   /** L1 regularisation of leaf values (α). */
@@ -88,7 +89,8 @@ export class SplitInfo {
   }
 }
 
-function thresholdL1(g: number, l1: number): number {
+/** Soft thresholding of a gradient sum by l1 (a helper of the kernels too). */
+export function thresholdL1(g: number, l1: number): number {
   if (l1 === 0) return g;
   if (g > l1) return g - l1;
   if (g < -l1) return g + l1;
@@ -116,6 +118,12 @@ export function leafScore(g: number, h: number, l1: number, l2: number): number 
  * bins it tries missing values on the left and on the right (only one side when the node has no
  * missing values: then they follow the larger child). Ties keep the first candidate (lowest feature,
  * lowest threshold, missing right), so the result is deterministic. Writes into `out`.
+ *
+ * `scanned`: the threshold features' results of scanThresholds already computed (by splitSearchKernel
+ * on every thread), feature j's at scanned.results[scanned.at + j·SPLIT_RESULT_STRIDE], each scanned
+ * against the node's starting bound. The first candidate with the largest gain is the same whether
+ * features are scanned one after another against the running best or each against the starting bound
+ * and compared here in feature order, so both give the same split.
  */
 export function findBestSplit(
   hist: Float64Array,
@@ -130,12 +138,13 @@ export function findBestSplit(
   params: SplitParams,
   out: SplitInfo,
   categorical?: { readonly features: Uint8Array; readonly params: CategoricalSplitParams },
+  scanned?: { readonly results: Float64Array; readonly at: number },
 ): void {
   out.reset();
   const { l1, l2 } = params;
   const parentScore = leafScore(totalGradient, totalHessian, l1, l2);
   const node: NodeTotals = { gradient: totalGradient, hessian: totalHessian, count: totalCount, parentScore };
-  let best = Math.max(params.minSplitGain, MIN_GAIN);
+  let best = splitGainBound(params);
   if (totalCount < 2 * params.minSamplesLeaf) return;
   for (let j = 0; j < featureCount; j++) {
     const f = features[j]!;
@@ -145,83 +154,227 @@ export function findBestSplit(
       best = findSetSplit(hist, offset, f, bins, node, params, categorical.params, best, out);
       continue;
     }
-    const missing = readMissing(hist, offset, bins);
-    let gLeft = 0;
-    let hLeft = 0;
-    let cLeft = 0;
-    for (let t = 0; t < bins; t++) {
-      const at = offset + t * BIN_STRIDE;
-      const c = hist[at + 2]!;
-      if (c === 0) continue;
-      gLeft += hist[at]!;
-      hLeft += hist[at + 1]!;
-      cLeft += c;
-      const gain = tryCandidate(gLeft, hLeft, cLeft, missing, node, params, l2, best, out);
-      if (gain > best) {
-        best = gain;
-        out.feature = f;
-        out.bin = t;
-        out.categorical = false;
-      }
+    let results: Float64Array = scanScratch;
+    let at = 0;
+    if (scanned) {
+      results = scanned.results;
+      at = scanned.at + j * SPLIT_RESULT_STRIDE;
+    } else {
+      const { minSamplesLeaf, minHessianLeaf } = params;
+      scanThresholds(
+        hist,
+        offset,
+        bins,
+        totalGradient,
+        totalHessian,
+        totalCount,
+        parentScore,
+        l1,
+        l2,
+        minSamplesLeaf,
+        minHessianLeaf,
+        best,
+        results,
+        at,
+      );
+    }
+    if (results[at]! > best) {
+      best = results[at]!;
+      takeCandidate(results, at, out);
+      out.feature = f;
+      out.bin = results[at + 1]!;
+      out.categorical = false;
     }
   }
 }
 
-/** Gradient, hessian and row sums of a feature's missing bin. */
-interface MissingTotals {
-  readonly gradient: number;
-  readonly hessian: number;
-  readonly count: number;
+/** The gain a split must beat: min_split_gain, and at least MIN_GAIN. */
+export function splitGainBound(params: SplitParams): number {
+  return Math.max(params.minSplitGain, MIN_GAIN);
 }
 
-function readMissing(hist: Float64Array, offset: number, bins: number): MissingTotals {
-  const at = offset + bins * BIN_STRIDE;
-  return { gradient: hist[at]!, hessian: hist[at + 1]!, count: hist[at + 2]! };
+/** Doubles of memory.splitTotals: five parameters, then four totals for each of two nodes. */
+export const SPLIT_TOTALS = 13;
+
+/** Doubles per feature of a scanThresholds result: gain, bin, missing left (0/1), then gL, hL, cL, gR, hR, cR. */
+export const SPLIT_RESULT_STRIDE = 9;
+
+const scanScratch = new Float64Array(SPLIT_RESULT_STRIDE);
+
+/**
+ * The best threshold split of one feature (histogram at `offset`, `bins` value bins then the missing
+ * bin) whose gain beats `best`: writes it into results[at .. at + SPLIT_RESULT_STRIDE), or -Infinity as
+ * its gain when no candidate beats `best`. Candidates in order: thresholds ascending, missing values
+ * right then left (left only when the node has some; without any they follow the larger child); ties
+ * keep the first. A helper of the kernels (workers get it by name, see executor.ts): arguments only.
+ */
+export function scanThresholds(
+  hist: Float64Array,
+  offset: number,
+  bins: number,
+  gradient: number,
+  hessian: number,
+  count: number,
+  parentScore: number,
+  l1: number,
+  l2: number,
+  minSamplesLeaf: number,
+  minHessianLeaf: number,
+  best: number,
+  results: Float64Array,
+  at: number,
+): void {
+  const missingAt = offset + bins * 3;
+  const gMissing = hist[missingAt]!;
+  const hMissing = hist[missingAt + 1]!;
+  const cMissing = hist[missingAt + 2]!;
+  results[at] = Number.NEGATIVE_INFINITY;
+  let gLeft = 0;
+  let hLeft = 0;
+  let cLeft = 0;
+  for (let t = 0; t < bins; t++) {
+    const bin = offset + t * 3;
+    const c = hist[bin + 2]!;
+    if (c === 0) continue;
+    gLeft += hist[bin]!;
+    hLeft += hist[bin + 1]!;
+    cLeft += c;
+    best = scoreCandidate(
+      gLeft,
+      hLeft,
+      cLeft,
+      gMissing,
+      hMissing,
+      cMissing,
+      gradient,
+      hessian,
+      count,
+      parentScore,
+      l1,
+      l2,
+      minSamplesLeaf,
+      minHessianLeaf,
+      best,
+      t,
+      results,
+      at,
+    );
+  }
+}
+
+/**
+ * Kernel: the split search of up to two nodes (the children of a split), features a[1]·task ..
+ * a[1]·(task + 1) - 1 of memory.features; first, for those features, the subtraction that gives the
+ * larger child's histogram (hist[a[2]] -= hist[a[3]], when a[2] >= 0). a = [featureCount,
+ * featuresPerTask, subtractInto, subtractFrom, base0, base1] (histogram bases; -1 = no such node).
+ * memory.splitTotals holds [l1, l2, minSamplesLeaf, minHessianLeaf, gain bound] then per node
+ * [gradient, hessian, count, parentScore]; node c's result for feature j goes to memory.splitResults at
+ * (c·featureCount + j)·SPLIT_RESULT_STRIDE. Features split by sets (memory.setSplit) are left to
+ * findBestSplit.
+ */
+export function splitSearchKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+  const featureCount = a[0]!;
+  const first = task * a[1]!;
+  const last = Math.min(featureCount, first + a[1]!);
+  const { hist, features, featureOffsets, featureBinCounts, missingBins, splitTotals, splitResults } = m;
+  const into = a[2]!;
+  const from = a[3]!;
+  for (let j = first; j < last; j++) {
+    const f = features[j]!;
+    const start = featureOffsets[f]! * 3;
+    if (into >= 0) {
+      const end = start + featureBinCounts[f]! * 3;
+      for (let k = start; k < end; k++) hist[into + k] -= hist[from + k]!;
+    }
+    if (m.setSplit[f] === 1) continue;
+    for (let c = 0; c < 2; c++) {
+      const base = a[4 + c]!;
+      if (base < 0) continue;
+      const node = 5 + 4 * c;
+      scanThresholds(
+        hist,
+        base + start,
+        missingBins[f]!,
+        splitTotals[node]!,
+        splitTotals[node + 1]!,
+        splitTotals[node + 2]!,
+        splitTotals[node + 3]!,
+        splitTotals[0]!,
+        splitTotals[1]!,
+        splitTotals[2]!,
+        splitTotals[3]!,
+        splitTotals[4]!,
+        splitResults,
+        (c * featureCount + j) * 9,
+      );
+    }
+  }
 }
 
 /**
  * Scores the candidate whose value bins going left sum to (gLeft, hLeft, cLeft), with missing values
- * on the right, then on the left (only when the node has some; without any they follow the larger
- * child). When a side beats `best` it writes the gain, missing side and child totals into `out` and
- * returns that gain (the caller records which split it was); otherwise returns `best`. Children are
- * scored with `l2`.
+ * (gMissing, hMissing, cMissing) on the right, then on the left (only when the node has some; without
+ * any they follow the larger child). When a side beats `best` it writes [gain, bin, missing left,
+ * gL, hL, cL, gR, hR, cR] into results[at ..] and returns that gain; otherwise returns `best`. A helper
+ * of the kernels (workers get it by name, see executor.ts): arguments only.
  */
-function tryCandidate(
+export function scoreCandidate(
   gLeft: number,
   hLeft: number,
   cLeft: number,
-  missing: MissingTotals,
-  node: NodeTotals,
-  params: SplitParams,
+  gMissing: number,
+  hMissing: number,
+  cMissing: number,
+  gradient: number,
+  hessian: number,
+  count: number,
+  parentScore: number,
+  l1: number,
   l2: number,
+  minSamplesLeaf: number,
+  minHessianLeaf: number,
   best: number,
-  out: SplitInfo,
+  bin: number,
+  results: Float64Array,
+  at: number,
 ): number {
-  const { l1, minSamplesLeaf, minHessianLeaf } = params;
   for (let side = 0; side < 2; side++) {
-    if (side === 1 && missing.count === 0) break;
-    const gL = side === 0 ? gLeft : gLeft + missing.gradient;
-    const hL = side === 0 ? hLeft : hLeft + missing.hessian;
-    const cL = side === 0 ? cLeft : cLeft + missing.count;
-    const cR = node.count - cL;
+    if (side === 1 && cMissing === 0) break;
+    const gL = side === 0 ? gLeft : gLeft + gMissing;
+    const hL = side === 0 ? hLeft : hLeft + hMissing;
+    const cL = side === 0 ? cLeft : cLeft + cMissing;
+    const cR = count - cL;
     if (cL < minSamplesLeaf || cR < minSamplesLeaf) continue;
-    const hR = node.hessian - hL;
+    const hR = hessian - hL;
     if (hL < minHessianLeaf || hR < minHessianLeaf) continue;
-    const gR = node.gradient - gL;
-    const gain = 0.5 * (leafScore(gL, hL, l1, l2) + leafScore(gR, hR, l1, l2) - node.parentScore);
+    const gR = gradient - gL;
+    const gain = 0.5 * (leafScore(gL, hL, l1, l2) + leafScore(gR, hR, l1, l2) - parentScore);
     if (gain > best) {
       best = gain;
-      out.gain = gain;
-      out.missingLeft = missing.count === 0 ? cL >= cR : side === 1;
-      out.leftGradient = gL;
-      out.leftHessian = hL;
-      out.leftCount = cL;
-      out.rightGradient = gR;
-      out.rightHessian = hR;
-      out.rightCount = cR;
+      results[at] = gain;
+      results[at + 1] = bin;
+      results[at + 2] = (cMissing === 0 ? cL >= cR : side === 1) ? 1 : 0;
+      results[at + 3] = gL;
+      results[at + 4] = hL;
+      results[at + 5] = cL;
+      results[at + 6] = gR;
+      results[at + 7] = hR;
+      results[at + 8] = cR;
     }
   }
   return best;
+}
+
+/** Copies a scored candidate (results[at ..], see scoreCandidate) into `out`: gain, missing side, child sums. */
+function takeCandidate(results: Float64Array, at: number, out: SplitInfo): void {
+  out.gain = results[at]!;
+  out.missingLeft = results[at + 2] === 1;
+  out.leftGradient = results[at + 3]!;
+  out.leftHessian = results[at + 4]!;
+  out.leftCount = results[at + 5]!;
+  out.rightGradient = results[at + 6]!;
+  out.rightHessian = results[at + 7]!;
+  out.rightCount = results[at + 8]!;
 }
 
 /** A node's totals as the split searches see them. */
@@ -267,7 +420,7 @@ function findSetSplit(
   }
   if (used === 0) return best;
   const order = sortedBins.subarray(0, used).sort((a, b) => sortKeys[a]! - sortKeys[b]! || a - b);
-  const missing = readMissing(hist, offset, bins);
+  const missingAt = offset + bins * BIN_STRIDE;
   // Each prefix leaves at least one used bin on the right (with one used bin: that bin against the rest).
   const maxLeft = Math.min(cat.maxCatThreshold, Math.max(1, (used + 1) >>> 1));
   const l2 = params.l2 + cat.catL2;
@@ -283,9 +436,29 @@ function findSetSplit(
       gLeft += hist[at]!;
       hLeft += hist[at + 1]!;
       cLeft += hist[at + 2]!;
-      const gain = tryCandidate(gLeft, hLeft, cLeft, missing, node, params, l2, best, out);
+      const gain = scoreCandidate(
+        gLeft,
+        hLeft,
+        cLeft,
+        hist[missingAt]!,
+        hist[missingAt + 1]!,
+        hist[missingAt + 2]!,
+        node.gradient,
+        node.hessian,
+        node.count,
+        node.parentScore,
+        params.l1,
+        l2,
+        params.minSamplesLeaf,
+        params.minHessianLeaf,
+        best,
+        0,
+        scanScratch,
+        0,
+      );
       if (gain > best) {
         best = gain;
+        takeCandidate(scanScratch, 0, out);
         bestDirection = direction;
         bestLength = i + 1;
         out.feature = f;

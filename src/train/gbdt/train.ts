@@ -9,9 +9,10 @@ import { columnRecord } from '../../lib/column-keys.ts';
 import { Random } from '../../lib/random.ts';
 import type { GbdtModel, Tree } from '../../model/types.ts';
 import type { TrainInput, TrainResult } from '../types.ts';
-import { binRows, type CategoryOrder, type FeatureBins, fitBins } from './bin-mapper.ts';
+import type { CategoryOrder, FeatureBins } from './bin-mapper.ts';
+import { type BinnedFeatures, binFeatures } from './binning.ts';
 import { type BoostingResult, boost, SEED_STREAM, streamSeed } from './boosting.ts';
-import { Executor } from './executor.ts';
+import { Executor, startTrainingWorkers } from './executor.ts';
 import { BIN_STRIDE } from './histogram.ts';
 import { createObjective, type ObjectiveKind } from './objectives.ts';
 
@@ -54,35 +55,60 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
   const { trainRows, validRows } = holdOut(table.rowCount, params, seed);
 
   const categoryOrder: CategoryOrder = kind === 'multiclass' ? 'frequency' : 'mean_target';
-  const featureBins = fitBins({
-    table,
-    features: signature.features,
-    rows: trainRows,
-    target,
-    categoryOrder,
-    maxBins: params.max_bins,
-    seed: streamSeed(seed, SEED_STREAM.bins),
-  });
-  const featureBinCounts = Int32Array.from(featureBins, (f) => f.valueBins + 1);
-  const histBytes = featureBinCounts.reduce((sum, bins) => sum + bins, 0) * BIN_STRIDE * 8;
-  const wantedSlots = Math.min(params.max_leaves, 2 ** params.max_depth) + 1;
-  const slots = Math.max(3, Math.min(wantedSlots, Math.floor(HISTOGRAM_MEMORY_BYTES / histBytes)));
-  const executor = await Executor.create({
-    featureCount: featureBins.length,
-    rowCount: trainRows.length,
-    featureBinCounts,
-    outputs: objective.outputs,
-    expScores: objective.expScores,
-    slots,
-    maxLeaves: Math.min(params.max_leaves, 2 ** params.max_depth),
-    validRowCount: validRows.length,
-    threads: params.threads,
-  });
+  // Worker threads start first: they start up while the main thread samples the rows, then bin their
+  // share of the features.
+  const started = startTrainingWorkers(params.threads, trainRows.length);
+  let workers = started.workers;
+  let binned: BinnedFeatures;
+  let executor: Executor;
+  try {
+    binned = await binFeatures(
+      {
+        table,
+        features: signature.features,
+        rows: trainRows,
+        validRows,
+        target,
+        categoryOrder,
+        maxBins: params.max_bins,
+        seed: streamSeed(seed, SEED_STREAM.bins),
+      },
+      workers,
+    );
+    if (binned.workerError) {
+      await workers?.terminate();
+      workers = undefined;
+    }
+    const featureBinCounts = Int32Array.from(binned.featureBins, (f) => f.valueBins + 1);
+    const histBytes = featureBinCounts.reduce((sum, bins) => sum + bins, 0) * BIN_STRIDE * 8;
+    const wantedSlots = Math.min(params.max_leaves, 2 ** params.max_depth) + 1;
+    const slots = Math.max(3, Math.min(wantedSlots, Math.floor(HISTOGRAM_MEMORY_BYTES / histBytes)));
+    // From here on the executor owns the workers (and stops them when it closes).
+    executor = await Executor.create(
+      {
+        featureCount: binned.featureBins.length,
+        rowCount: trainRows.length,
+        featureBinCounts,
+        outputs: objective.outputs,
+        expScores: objective.expScores,
+        slots,
+        maxLeaves: Math.min(params.max_leaves, 2 ** params.max_depth),
+        validRowCount: validRows.length,
+        threads: workers ? params.threads : 1,
+      },
+      workers,
+    );
+  } catch (error) {
+    // Bad data (binning) or too little memory (the executor): stop the workers, or the process stays up.
+    await workers?.terminate();
+    throw error;
+  }
+  const { featureBins } = binned;
   let boosted: BoostingResult;
   try {
     const m = executor.memory;
-    binRows(table, featureBins, trainRows, m.bins);
-    binRows(table, featureBins, validRows, m.validBins);
+    m.bins.set(binned.bins);
+    m.validBins.set(binned.validBins);
     for (let i = 0; i < trainRows.length; i++) m.target[i] = target[trainRows[i]!]!;
     for (let i = 0; i < validRows.length; i++) m.validTarget[i] = target[validRows[i]!]!;
     boosted = await boost({
@@ -122,7 +148,8 @@ export async function fitGbdt(input: TrainInput): Promise<GbdtFit> {
     valid_rows: validRows.length,
     threads: executor.threads,
   };
-  if (executor.workerError) summary.worker_threads_error = executor.workerError;
+  const workerError = started.error ?? binned.workerError ?? executor.workerError;
+  if (workerError) summary.worker_threads_error = workerError;
   if (last) summary.train_loss = last.trainLoss;
   const best = boosted.history[boosted.rounds - 1];
   if (best?.validLoss !== undefined) summary.valid_loss = best.validLoss;

@@ -9,17 +9,24 @@
  * parent's (LightGBM's subtraction trick).
  */
 import type { Executor } from './executor.ts';
-import { BIN_STRIDE, buildHistogram, subtractHistogram } from './histogram.ts';
+import { BIN_STRIDE, buildHistogram } from './histogram.ts';
 import type { TrainingMemory } from './memory.ts';
 import { partitionRows } from './partition.ts';
 import {
   type CategoricalSplitParams,
   findBestSplit,
   leafOutput,
+  leafScore,
   MASK_WORDS,
+  SPLIT_RESULT_STRIDE,
   SplitInfo,
   type SplitParams,
+  splitGainBound,
+  splitSearchKernel,
 } from './split.ts';
+
+/** Split search tasks per thread (features are shared out between them). */
+const SEARCH_TASKS_PER_THREAD = 4;
 
 export interface TreeParams extends SplitParams {
   readonly growth: 'depthwise' | 'leafwise';
@@ -74,6 +81,13 @@ export class TreeLearner {
     this.executor = executor;
     this.params = params;
     this.memory = executor.memory;
+    const totals = this.memory.splitTotals;
+    totals[0] = params.l1;
+    totals[1] = params.l2;
+    totals[2] = params.minSamplesLeaf;
+    totals[3] = params.minHessianLeaf;
+    totals[4] = splitGainBound(params);
+    if (params.categorical) this.memory.setSplit.set(params.categorical.features);
   }
 
   /** Features the next trees may split on (ascending indices). */
@@ -116,7 +130,7 @@ export class TreeLearner {
       const [gradient, hessian] = this.histogramTotals(slot);
       root = this.addLeaf(tree, 0, rowCount, 0, gradient, hessian);
       root.slot = slot;
-      if (this.splittable(root, 2)) this.evaluate(root);
+      if (this.splittable(root, 2)) this.searchSplits([root]);
       else this.releaseSlot(root);
     } else {
       const [gradient, hessian] = this.rowTotals(rowCount, output);
@@ -201,22 +215,51 @@ export class TreeLearner {
     return [gradient, hessian];
   }
 
-  private evaluate(leaf: OpenLeaf): void {
+  /**
+   * Finds the best split of each of `nodes` (one or two, each with a histogram), on every thread:
+   * splitSearchKernel scans the threshold features, then findBestSplit takes the best in feature order
+   * (and searches the set splits). `subtract` = [into, from] slots: first hist[into] -= hist[from] (the
+   * larger child's histogram from its parent's), feature by feature in the same tasks.
+   */
+  private searchSplits(nodes: readonly OpenLeaf[], subtract?: readonly [number, number]): void {
     const m = this.memory;
-    findBestSplit(
-      m.hist,
-      leaf.slot * m.histDoubles,
-      m.features,
-      this.featureCount,
-      m.featureOffsets,
-      m.missingBins,
-      leaf.gradient,
-      leaf.hessian,
-      leaf.end - leaf.begin,
-      this.params,
-      leaf.split,
-      this.params.categorical,
-    );
+    const { l1, l2 } = this.params;
+    const featureCount = this.featureCount;
+    nodes.forEach((leaf, c) => {
+      const at = 5 + 4 * c;
+      m.splitTotals[at] = leaf.gradient;
+      m.splitTotals[at + 1] = leaf.hessian;
+      m.splitTotals[at + 2] = leaf.end - leaf.begin;
+      m.splitTotals[at + 3] = leafScore(leaf.gradient, leaf.hessian, l1, l2);
+    });
+    const base = (c: number) => (c < nodes.length ? nodes[c]!.slot * m.histDoubles : -1);
+    // Which thread scans which feature changes nothing (each feature's result is its own).
+    const perTask = Math.max(1, Math.ceil(featureCount / (SEARCH_TASKS_PER_THREAD * this.executor.threads)));
+    this.executor.run(splitSearchKernel, Math.ceil(featureCount / perTask), [
+      featureCount,
+      perTask,
+      subtract ? subtract[0] * m.histDoubles : -1,
+      subtract ? subtract[1] * m.histDoubles : -1,
+      base(0),
+      base(1),
+    ]);
+    nodes.forEach((leaf, c) => {
+      findBestSplit(
+        m.hist,
+        leaf.slot * m.histDoubles,
+        m.features,
+        featureCount,
+        m.featureOffsets,
+        m.missingBins,
+        leaf.gradient,
+        leaf.hessian,
+        leaf.end - leaf.begin,
+        this.params,
+        leaf.split,
+        this.params.categorical,
+        { results: m.splitResults, at: c * featureCount * SPLIT_RESULT_STRIDE },
+      );
+    });
   }
 
   /**
@@ -288,11 +331,12 @@ export class TreeLearner {
     const small = leftSmaller ? left : right;
     const large = leftSmaller ? right : left;
     const needLarge = leftSmaller ? splitRight : splitLeft;
+    let subtract: [number, number] | undefined;
     if (leaf.slot >= 0 && needLarge) {
-      // Smaller child built, larger child = parent - smaller, in the parent's slot.
+      // Smaller child built, larger child = parent - smaller (in searchSplits), in the parent's slot.
       small.slot = this.takeSlot(open, leaf);
       buildHistogram(this.executor, small.slot, small.begin, small.end, output, this.featureCount);
-      subtractHistogram(m, leaf.slot * m.histDoubles, small.slot * m.histDoubles, this.featureCount);
+      subtract = [leaf.slot, small.slot];
       large.slot = leaf.slot;
       leaf.slot = -1;
     } else {
@@ -306,12 +350,9 @@ export class TreeLearner {
         buildHistogram(this.executor, small.slot, small.begin, small.end, output, this.featureCount);
       }
     }
-    for (const child of [left, right]) {
-      const wanted = child === left ? splitLeft : splitRight;
-      if (child.slot < 0) continue;
-      if (wanted) this.evaluate(child);
-      else this.releaseSlot(child);
-    }
+    const wanted = [left, right].filter((child) => child.slot >= 0 && (child === left ? splitLeft : splitRight));
+    if (wanted.length > 0) this.searchSplits(wanted, subtract);
+    for (const child of [left, right]) if (child.slot >= 0 && !wanted.includes(child)) this.releaseSlot(child);
     return [left, right];
   }
 
