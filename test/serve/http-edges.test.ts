@@ -226,7 +226,9 @@ describe('the infer route over raw HTTP/1.1', () => {
     // The 100 Continue says the server has taken the request: its body is now being received.
     expect((await connection.response()).status).toBe(100);
     await connection.write(body.slice(0, 30));
-    connection.destroy();
+    // The client closes its side mid-body. (A reset instead was seen by the server at once in a standalone Node 24
+    // process but not inside this test's worker until the connection closed, on the fastify-only server too.)
+    connection.end();
     await connection.closed;
     // Answered at once (the queue delay is ten minutes): the batcher is not waiting for the lost body.
     const { response, connection: next } = await post(INFER, sized(body));
