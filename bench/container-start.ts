@@ -13,10 +13,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { probe } from '../src/golden/index.ts';
+import { freePort } from '../test/helpers/free-port.ts';
 import { buildModel, REPO } from '../test/serve/models.ts';
 
 const { values } = parseArgs({
@@ -27,27 +27,6 @@ const node = join(REPO, values.node!);
 const root = join(REPO, 'build', `bench-container-start-${process.pid}`);
 const tag = `conveyor-bench-start:${process.pid}`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function status(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const request = get(url, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    request.setTimeout(1000, () => request.destroy());
-    request.on('error', () => resolve(0));
-    request.on('close', () => resolve(0));
-  });
-}
-
 /** Starts something listening on `port`, returns seconds from spawn to the first 200 on /v2/health/ready. */
 async function timeToReady(start: (port: number) => ChildProcess, stop: () => void): Promise<number> {
   const port = await freePort();
@@ -55,7 +34,7 @@ async function timeToReady(start: (port: number) => ChildProcess, stop: () => vo
   const child = start(port);
   try {
     const deadline = begun + 60_000;
-    while ((await status(`http://127.0.0.1:${port}/v2/health/ready`)) !== 200) {
+    while ((await probe(`http://127.0.0.1:${port}/v2/health/ready`)) !== 200) {
       if (performance.now() > deadline) throw new Error('not ready after 60 s');
       await new Promise((r) => setTimeout(r, 5));
     }

@@ -21,9 +21,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../test/helpers/free-port.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 
@@ -95,17 +95,6 @@ function timed(command: string, args: readonly string[], cwd: string, env: NodeJ
     );
   }
   return { seconds, cpu: childrenCpuSeconds() - cpuBefore };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Spawns the server and returns the seconds until /v2/health/ready answers 200; then stops it. */

@@ -1,21 +1,12 @@
 /**
  * `resolve-image`: pins the pipeline image CT runs its jobs in to the digest its registry serves now, so every job of
  * the run uses the same image even when its tag moves mid-run, and the model card can name exactly that image.
- * An empty `image` input resolves to nothing (the jobs run on the runner with the checkout's code).
  */
 import { resolveImage } from '../delivery/index.ts';
 import type { ActionDeps } from './deps.ts';
 
 export async function run(deps: ActionDeps): Promise<void> {
-  const image = deps.inputs.get('image').trim();
-  if (!image) {
-    deps.setOutput('reference', '');
-    deps.setOutput('digest', '');
-    await deps.summary(
-      'No pipeline image set (repository variable `CONVEYOR_PIPELINE_IMAGE`): CT runs on the runner.\n',
-    );
-    return;
-  }
+  const image = deps.inputs.required('image').trim();
   const reference = await deps.group(`Resolve ${image}`, () => resolveImage(image));
   const digest = reference.slice(reference.lastIndexOf('@') + 1);
   deps.setOutput('reference', reference);

@@ -84,7 +84,7 @@ async function waitUntilReady(baseUrl: string, timeoutMs: number, containerState
  * proxy accepts a connection before the server in the container listens and then drops it, and fetch (undici)
  * was seen to leave such a request pending forever with nothing keeping the process alive.
  */
-function probe(url: string): Promise<number> {
+export function probe(url: string): Promise<number> {
   return new Promise((resolve) => {
     const request = get(url, (response) => {
       response.resume();

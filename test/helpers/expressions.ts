@@ -8,8 +8,14 @@ import type { FunctionDefinition } from '@actions/expressions/funcs/info';
 /** Contexts by name (github, inputs, vars, secrets, needs, steps, env, matrix, runner, job): plain JSON values. */
 export type Contexts = Record<string, unknown>;
 
+/**
+ * The status `if:` sees: `success` when everything before succeeded, `failure` when something failed, `skipped`
+ * when a needed job was skipped and none failed (then neither success() nor failure() holds, as on GitHub).
+ */
+export type RunStatus = 'success' | 'failure' | 'skipped';
+
 /** Job status functions as the runner defines them for `if:` (the simulator passes the job's status). */
-export function statusFunctions(status: 'success' | 'failure'): FunctionDefinition[] {
+export function statusFunctions(status: RunStatus): FunctionDefinition[] {
   const fn = (name: string, value: boolean): FunctionDefinition => ({
     name,
     minArgs: 0,
@@ -45,11 +51,7 @@ export function evaluateTemplate(text: string, contexts: Contexts): string {
 }
 
 /** An `if:` condition: with or without `${{ }}`; a condition without a status function implies success(). */
-export function evaluateCondition(
-  condition: string | undefined,
-  contexts: Contexts,
-  status: 'success' | 'failure',
-): boolean {
+export function evaluateCondition(condition: string | undefined, contexts: Contexts, status: RunStatus): boolean {
   if (condition === undefined) return status === 'success';
   const inner = condition
     .trim()

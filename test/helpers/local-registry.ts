@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { dockerUnavailable } from './docker.ts';
+import { freePort } from './free-port.ts';
 
 /** Why a local registry cannot be used here (no Docker, no docker-registry), or undefined. */
 export function localRegistryUnavailable(): string | undefined {
@@ -23,15 +23,6 @@ export interface LocalRegistry {
   /** Tags of a repository (`<host>/<path>`), sorted; [] when it has none. */
   tagsOf(image: string): Promise<string[]>;
   stop(): void;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startLocalRegistry(scratch: string): Promise<LocalRegistry> {

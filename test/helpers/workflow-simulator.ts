@@ -120,9 +120,15 @@ export async function simulateWorkflow(options: SimulateOptions): Promise<Simula
     );
     const contexts: Contexts = { ...base, env: workflowEnv, needs: needsContext };
     const needsOk = needs.every((n) => jobs[n]!.result === 'success');
+    // failure() holds when any ancestor failed, not only a direct need (GitHub's rule for chains of jobs).
+    const status = needsOk
+      ? 'success'
+      : ancestorsOf(id, spec.jobs).some((n) => jobs[n]!.result === 'failure')
+        ? 'failure'
+        : 'skipped';
     const statusAware = job.if !== undefined && /\b(always|failure|cancelled)\(\)/.test(job.if);
     const runsOn = job.uses ? '' : evaluateTemplate(String(job['runs-on']), contexts);
-    if ((!needsOk && !statusAware) || !evaluateCondition(job.if, contexts, needsOk ? 'success' : 'failure')) {
+    if ((!needsOk && !statusAware) || !evaluateCondition(job.if, contexts, status)) {
       jobs[id] = { result: 'skipped', runsOn, outputs: {}, steps: [], seconds: 0 };
       continue;
     }
@@ -282,6 +288,19 @@ function dispatchInputs(spec: Workflow, options: SimulateOptions): Record<string
 
 function evaluateMap(map: Record<string, unknown> | undefined, contexts: Contexts): Record<string, string> {
   return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, evaluateTemplate(String(v), contexts)]));
+}
+
+/** The jobs `id` needs, directly or through other jobs. */
+function ancestorsOf(id: string, jobs: Record<string, Job>): string[] {
+  const found = new Set<string>();
+  const pending = [...needsOf(jobs[id]!)];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (found.has(next)) continue;
+    found.add(next);
+    pending.push(...needsOf(jobs[next]!));
+  }
+  return [...found];
 }
 
 /** Jobs in an order where every job comes after the jobs it needs (file order among the ready ones). */
