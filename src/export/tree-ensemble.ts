@@ -2,10 +2,14 @@
  * GBDT trees → raw scores [N, K] float64.
  *
  * ai.onnx.ml TreeEnsembleRegressor (ml opset ≤ 3) sums leaf weights in float32 and outputs float32, which
- * cannot hold a 4000 g body mass to 1e-5. So the tree op only finds leaves: tree t writes its own target t,
- * and each leaf's weight is its global leaf index (an integer, exact in float32 below 2^24). The rest is
- * float64: Cast to int64 → Gather the leaf values (double) → MatMul with a [T, K] 0/1 tree-to-output
- * matrix → Add baseScore. The sums then match the TypeScript float64 sums to rounding (~1e-12).
+ * cannot hold a 4000 g body mass to 1e-5. So the tree op only finds leaves: tree t writes its leaf's value as
+ * two float32 targets of its own, hi = fround(v) and lo = fround(v - hi). Each target gets one contribution,
+ * so onnxruntime's float32 sum is exact, and hi + lo is v to ~2^-48 of v. The rest is float64: Cast → MatMul
+ * with a [2T, K] 0/1 target-to-output matrix → Add baseScore. The sums then match the TypeScript float64 sums
+ * to rounding (~1e-12).
+ *
+ * An earlier graph wrote each leaf's global index and looked the float64 value up with Gather: exact too,
+ * but onnxruntime's Gather costs ~8 ns an element, 40% of a 600-tree model's run (bench/README.md, issue 15).
  */
 
 import { InputError } from '../errors.ts';
@@ -13,9 +17,6 @@ import { ownValue } from '../lib/column-keys.ts';
 import { codeRangesProblem } from '../model/code-ranges.ts';
 import type { GbdtModel, Tree } from '../model/types.ts';
 import { attr, ELEMENT, type GraphBuilder, ML_DOMAIN } from './graph.ts';
-
-/** Leaf indices must stay exact in float32. */
-const MAX_LEAVES = 2 ** 24;
 
 /** A model without trees still needs a leaf per row: one leaf of value 0. */
 const ZERO_TREE: Tree = {
@@ -30,8 +31,8 @@ const ZERO_TREE: Tree = {
   cover: [0],
 };
 
-/** TreeEnsembleRegressor attributes for the leaf-index ensemble, and the leaf values by global index. */
-export interface LeafIndexEnsemble {
+/** TreeEnsembleRegressor node attributes, and each leaf's tree, id and float64 value. */
+export interface FlatEnsemble {
   readonly nodes: {
     readonly treeIds: number[];
     readonly nodeIds: number[];
@@ -42,8 +43,7 @@ export interface LeafIndexEnsemble {
     readonly falseIds: number[];
     readonly missingTracksTrue: number[];
   };
-  readonly leaves: { readonly treeIds: number[]; readonly nodeIds: number[]; readonly leafIndex: number[] };
-  readonly leafValues: number[];
+  readonly leaves: { readonly treeIds: number[]; readonly nodeIds: number[]; readonly values: number[] };
   /** Raw-score index of each tree. */
   readonly treeOutputs: number[];
 }
@@ -52,10 +52,10 @@ export interface LeafIndexEnsemble {
  * Flattens the trees (nodes reachable from each root, renumbered in depth-first order) and checks them:
  * child and feature indices in range, no node reached twice, thresholds not NaN.
  */
-export function flattenTrees(model: GbdtModel, outputs: number): LeafIndexEnsemble {
+export function flattenTrees(model: GbdtModel, outputs: number): FlatEnsemble {
   const featureCount = model.signature.features.length;
   const trees = model.trees.length > 0 ? model.trees : [ZERO_TREE];
-  const ensemble: LeafIndexEnsemble = {
+  const ensemble: FlatEnsemble = {
     nodes: {
       treeIds: [],
       nodeIds: [],
@@ -66,11 +66,10 @@ export function flattenTrees(model: GbdtModel, outputs: number): LeafIndexEnsemb
       falseIds: [],
       missingTracksTrue: [],
     },
-    leaves: { treeIds: [], nodeIds: [], leafIndex: [] },
-    leafValues: [],
+    leaves: { treeIds: [], nodeIds: [], values: [] },
     treeOutputs: [],
   };
-  const { nodes, leaves, leafValues } = ensemble;
+  const { nodes, leaves } = ensemble;
   trees.forEach((tree, t) => {
     const fail = (detail: string): never => {
       throw new InputError(`model tree ${t}: ${detail}`);
@@ -131,14 +130,14 @@ export function flattenTrees(model: GbdtModel, outputs: number): LeafIndexEnsemb
       const feature = tree.feature[node]!;
       const id = newId.get(node)!;
       if (feature === -1) {
-        if (leafValues.length >= MAX_LEAVES) fail(`the model has more than ${MAX_LEAVES} leaves`);
         // A 0 × Infinity in the tree-to-output MatMul would turn other outputs into NaN.
-        if (!Number.isFinite(tree.value[node]!)) fail(`leaf ${node} has value ${tree.value[node]}`);
+        if (!Number.isFinite(Math.fround(tree.value[node]!))) {
+          fail(`leaf ${node} has value ${tree.value[node]}, outside the float32 range the graph's tree op takes`);
+        }
         push(id, 0, 0, 'LEAF', 0, 0, 0);
         leaves.treeIds.push(t);
         leaves.nodeIds.push(id);
-        leaves.leafIndex.push(leafValues.length);
-        leafValues.push(tree.value[node]!);
+        leaves.values.push(tree.value[node]!);
         continue;
       }
       const left = newId.get(tree.left[node]!)!;
@@ -246,13 +245,26 @@ export function float32AtOrBelow(t: number): number {
 /** Adds the ensemble to the graph; `features` is the [N, F] float matrix. Returns raw scores [N, K] double. */
 export function treeEnsembleScores(g: GraphBuilder, model: GbdtModel, features: string, outputs: number): string {
   const ensemble = flattenTrees(model, outputs);
-  const { nodes, leaves, leafValues, treeOutputs } = ensemble;
+  const { nodes, leaves, treeOutputs } = ensemble;
   const treeCount = treeOutputs.length;
-  const leafIndex = g.node('TreeEnsembleRegressor', [features], {
-    name: 'trees/leaf_index',
+  // Tree t writes hi to target 2t and lo to target 2t + 1 (see the module comment).
+  const targetIds: number[] = [];
+  const targetTrees: number[] = [];
+  const targetNodes: number[] = [];
+  const targetWeights: number[] = [];
+  leaves.treeIds.forEach((t, i) => {
+    const value = leaves.values[i]!;
+    const hi = Math.fround(value);
+    targetTrees.push(t, t);
+    targetNodes.push(leaves.nodeIds[i]!, leaves.nodeIds[i]!);
+    targetIds.push(2 * t, 2 * t + 1);
+    targetWeights.push(hi, Math.fround(value - hi));
+  });
+  const halves = g.node('TreeEnsembleRegressor', [features], {
+    name: 'trees/leaf_halves',
     domain: ML_DOMAIN,
     attributes: [
-      attr.int('n_targets', treeCount),
+      attr.int('n_targets', 2 * treeCount),
       attr.ints('nodes_treeids', nodes.treeIds),
       attr.ints('nodes_nodeids', nodes.nodeIds),
       attr.ints('nodes_featureids', nodes.featureIds),
@@ -261,29 +273,25 @@ export function treeEnsembleScores(g: GraphBuilder, model: GbdtModel, features: 
       attr.ints('nodes_truenodeids', nodes.trueIds),
       attr.ints('nodes_falsenodeids', nodes.falseIds),
       attr.ints('nodes_missing_value_tracks_true', nodes.missingTracksTrue),
-      attr.ints('target_treeids', leaves.treeIds),
-      attr.ints('target_nodeids', leaves.nodeIds),
-      attr.ints('target_ids', leaves.treeIds),
-      attr.floats('target_weights', leaves.leafIndex),
+      attr.ints('target_treeids', targetTrees),
+      attr.ints('target_nodeids', targetNodes),
+      attr.ints('target_ids', targetIds),
+      attr.floats('target_weights', targetWeights),
       attr.string('aggregate_function', 'SUM'),
       attr.string('post_transform', 'NONE'),
     ],
   });
-  const index = g.node('Cast', [leafIndex], {
-    name: 'trees/leaf_index/int64',
-    attributes: [attr.int('to', ELEMENT.INT64)],
+  const leafValues = g.node('Cast', [halves], {
+    name: 'trees/leaf_halves/double',
+    attributes: [attr.int('to', ELEMENT.DOUBLE)],
   });
-  const values = g.doubles('trees/leaf_values', [leafValues.length], leafValues);
-  const leafOutputs = g.node('Gather', [values, index], {
-    name: 'trees/leaf_output',
-    attributes: [attr.int('axis', 0)],
-  });
-  const routing = new Float64Array(treeCount * outputs);
+  const routing = new Float64Array(2 * treeCount * outputs);
   treeOutputs.forEach((output, t) => {
-    routing[t * outputs + output] = 1;
+    routing[2 * t * outputs + output] = 1;
+    routing[(2 * t + 1) * outputs + output] = 1;
   });
-  const toOutputs = g.doubles('trees/tree_to_output', [treeCount, outputs], routing);
-  const sums = g.node('MatMul', [leafOutputs, toOutputs], { name: 'trees/sum' });
+  const toOutputs = g.doubles('trees/target_to_output', [2 * treeCount, outputs], routing);
+  const sums = g.node('MatMul', [leafValues, toOutputs], { name: 'trees/sum' });
   if (model.baseScore.length !== outputs) {
     throw new InputError(`model baseScore has ${model.baseScore.length} values, the model has ${outputs} outputs`);
   }
