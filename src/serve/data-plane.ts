@@ -34,6 +34,7 @@ export interface ServerMetadata {
   readonly extensions: readonly string[];
 }
 
+/** The OIP infer response; `infer` returns it as JSON text (codec.ts encodeInferResponse writes it). */
 export interface InferResponse {
   readonly model_name: string;
   readonly model_version: string;
@@ -153,17 +154,17 @@ export class DataPlane {
     return this.ready;
   }
 
-  /** An OIP infer request (body as parsed JSON) → OIP infer response. */
-  async infer(name: string, version: string | undefined, body: unknown, requestId: string): Promise<InferResponse> {
+  /** An OIP infer request (body as parsed JSON) → the OIP infer response (InferResponse) as JSON text. */
+  async infer(name: string, version: string | undefined, body: unknown, requestId: string): Promise<string> {
     const { model, batcher, window } = this.servingFor(name, version);
     const decoded = this.timed('preprocess', () => model.preprocessInfer(body, this.options.maxRows));
     const unseen = this.countUnseen(model, decoded.block);
     const outputs = await batcher.submit(decoded.block);
     window?.add(decoded.block.rows, decoded.block.sent, outputs.label ?? outputs.value);
-    const tensors = this.timed('postprocess', () => model.postprocessInfer(outputs, decoded.outputs));
     const id = decoded.id ?? requestId;
+    const text = this.timed('postprocess', () => model.postprocessInfer(outputs, decoded.outputs, id));
     this.logPrediction(model, 'infer', id, decoded.block, outputs, unseen);
-    return { model_name: model.name, model_version: model.version, id, outputs: tensors };
+    return text;
   }
 
   /** `/predict` records → one prediction per record. */

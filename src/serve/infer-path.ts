@@ -96,7 +96,7 @@ export class InferPath {
     }
     const id = (exchange.request.headers['x-request-id'] as string | undefined) || randomUUID();
     this.plane.infer(exchange.name, exchange.version, body, id).then(
-      (answer) => this.send(exchange, 200, JSON.stringify(answer), false),
+      (text) => this.send(exchange, 200, text, false),
       (error: unknown) => this.fail(exchange, error, false),
     );
   }

@@ -17,10 +17,9 @@ import {
   type DecodedInferRequest,
   decodeInferRequest,
   decodeRecords,
-  encodeInferOutputs,
+  encodeInferResponse,
   encodePredictions,
   type ModelOutputs,
-  type OipTensor,
   outputNames,
   type Prediction,
   type RowBlock,
@@ -225,9 +224,14 @@ export class ServedModel {
     };
   }
 
-  /** Outputs → OIP tensors (only the ones named). */
-  postprocessInfer(outputs: ModelOutputs, names: readonly string[]): OipTensor[] {
-    return encodeInferOutputs(outputs, names, this.classCount);
+  /** Outputs → the OIP infer response as JSON text, with the outputs named (in that order) and the request's id. */
+  postprocessInfer(outputs: ModelOutputs, names: readonly string[], id: string): string {
+    return encodeInferResponse(
+      { modelName: this.name, modelVersion: this.version, id },
+      outputs,
+      names,
+      this.classCount,
+    );
   }
 
   /** Outputs → one `{label, probabilities}` or `{value}` per row. */

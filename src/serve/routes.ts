@@ -25,7 +25,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { describeError } from '../errors.ts';
 import type { DataPlane } from './data-plane.ts';
-import { errorReply, MAX_PARAM_LENGTH, parseJsonBody, refuseBinaryData } from './http-shared.ts';
+import { errorReply, JSON_CONTENT_TYPE, MAX_PARAM_LENGTH, parseJsonBody, refuseBinaryData } from './http-shared.ts';
 import { InferPath } from './infer-path.ts';
 import type { ServeMetrics } from './metrics.ts';
 
@@ -132,10 +132,15 @@ export function createHttpApp(plane: DataPlane, metrics: ServeMetrics, options: 
       return reply.code(ready ? 200 : 503).send({ name: request.params.name, ready });
     });
     // Infer's plain requests take src/serve/infer-path.ts; this route answers the rest (see there).
-    app.post<{ Params: ModelParams }>(`${prefix}/infer`, { ...receive, preParsing: refuseBinary }, (request) => {
-      received(request);
-      return plane.infer(request.params.name, request.params.version, request.body, request.id);
-    });
+    app.post<{ Params: ModelParams }>(
+      `${prefix}/infer`,
+      { ...receive, preParsing: refuseBinary },
+      async (request, reply) => {
+        received(request);
+        const text = await plane.infer(request.params.name, request.params.version, request.body, request.id);
+        return reply.type(JSON_CONTENT_TYPE).send(text);
+      },
+    );
     app.post<{ Params: ModelParams }>(`${prefix}/predict`, receive, (request) => {
       received(request);
       return plane.predict(request.params.name, request.params.version, request.body, request.id);

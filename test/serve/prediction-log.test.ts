@@ -132,6 +132,27 @@ describe('PredictionLog', () => {
     expect(parsed.request_id).toBe('id "1"');
   });
 
+  it("writes each record's own time, model and endpoint, whatever the line before had", () => {
+    // The formatter keeps the last time and model fields it wrote: a change must show in the next line.
+    const first = makeRecord('a');
+    const lines = [
+      first,
+      { ...first, time: first.time + 1 },
+      { ...first, modelVersion: 'v4' },
+      { ...first, modelName: 'pen "guins"' },
+      { ...first, endpoint: 'predict' as const },
+      first,
+    ].map((record) => JSON.parse(formatLine(record)));
+    expect(lines.map((l) => [l.ts, l.model_name, l.model_version, l.endpoint])).toEqual([
+      ['2026-11-25T12:00:00.000Z', 'penguins', 'v3', 'infer'],
+      ['2026-11-25T12:00:00.001Z', 'penguins', 'v3', 'infer'],
+      ['2026-11-25T12:00:00.000Z', 'penguins', 'v4', 'infer'],
+      ['2026-11-25T12:00:00.000Z', 'pen "guins"', 'v3', 'infer'],
+      ['2026-11-25T12:00:00.000Z', 'penguins', 'v3', 'predict'],
+      ['2026-11-25T12:00:00.000Z', 'penguins', 'v3', 'infer'],
+    ]);
+  });
+
   it('samples with its seed: the same requests are logged on every run, about sample_rate of them', async () => {
     const logged: string[][] = [];
     for (const run of [1, 2]) {
