@@ -2,14 +2,13 @@
  * GBDT trees → raw scores [N, K] float64.
  *
  * ai.onnx.ml TreeEnsembleRegressor (ml opset ≤ 3) sums leaf weights in float32 and outputs float32, which
- * cannot hold a 4000 g body mass to 1e-5. So the tree op only finds leaves: tree t writes its leaf's value as
- * two float32 targets of its own, hi = fround(v) and lo = fround(v - hi). Each target gets one contribution,
- * so onnxruntime's float32 sum is exact, and hi + lo is v to ~2^-48 of v. The rest is float64: Cast → MatMul
- * with a [2T, K] 0/1 target-to-output matrix → Add baseScore. The sums then match the TypeScript float64 sums
- * to rounding (~1e-12).
+ * cannot hold a 4000 g body mass to 1e-5. So each leaf value goes in as integer digits that the op sums
+ * exactly, one target per digit and group of trees (src/export/leaf-digits.ts). The rest is float64: Cast →
+ * MatMul by a [targets, K] matrix of the digits' scales → Add baseScore. The sums then match the TypeScript
+ * float64 sums to rounding (~1e-12).
  *
- * An earlier graph wrote each leaf's global index and looked the float64 value up with Gather: exact too,
- * but onnxruntime's Gather costs ~8 ns an element, 40% of a 600-tree model's run (bench/README.md, issue 15).
+ * An earlier graph wrote each leaf's global index and looked its float64 value up with Gather: exact as
+ * well, but onnxruntime's Gather costs ~8 ns an element, and the run took 40% longer (bench/README.md, issue 15).
  */
 
 import { InputError } from '../errors.ts';
@@ -17,6 +16,7 @@ import { ownValue } from '../lib/column-keys.ts';
 import { codeRangesProblem } from '../model/code-ranges.ts';
 import type { GbdtModel, Tree } from '../model/types.ts';
 import { attr, ELEMENT, type GraphBuilder, ML_DOMAIN } from './graph.ts';
+import { DIGITS, digitScales, MAX_LEAF_MAGNITUDE, splitLeaf, TREES_PER_GROUP } from './leaf-digits.ts';
 
 /** A model without trees still needs a leaf per row: one leaf of value 0. */
 const ZERO_TREE: Tree = {
@@ -131,8 +131,10 @@ export function flattenTrees(model: GbdtModel, outputs: number): FlatEnsemble {
       const id = newId.get(node)!;
       if (feature === -1) {
         // A 0 × Infinity in the tree-to-output MatMul would turn other outputs into NaN.
-        if (!Number.isFinite(Math.fround(tree.value[node]!))) {
-          fail(`leaf ${node} has value ${tree.value[node]}, outside the float32 range the graph's tree op takes`);
+        if (!(Math.abs(tree.value[node]!) <= MAX_LEAF_MAGNITUDE)) {
+          fail(
+            `leaf ${node} has value ${tree.value[node]}; leaf values must be finite and within ±${MAX_LEAF_MAGNITUDE}`,
+          );
         }
         push(id, 0, 0, 'LEAF', 0, 0, 0);
         leaves.treeIds.push(t);
@@ -246,25 +248,32 @@ export function float32AtOrBelow(t: number): number {
 export function treeEnsembleScores(g: GraphBuilder, model: GbdtModel, features: string, outputs: number): string {
   const ensemble = flattenTrees(model, outputs);
   const { nodes, leaves, treeOutputs } = ensemble;
-  const treeCount = treeOutputs.length;
-  // Tree t writes hi to target 2t and lo to target 2t + 1 (see the module comment).
+  // Tree t of output k is in group ⌊(its rank among k's trees) / TREES_PER_GROUP⌋ of k; digit s of group j
+  // of output k is target (k · groups + j) · DIGITS + s.
+  const ranks = new Array<number>(outputs).fill(0);
+  const treeGroup = treeOutputs.map((k) => Math.floor(ranks[k]!++ / TREES_PER_GROUP));
+  const groups = treeGroup.reduce((most, j) => Math.max(most, j + 1), 1);
+  const targetOf = (t: number, s: number) => (treeOutputs[t]! * groups + treeGroup[t]!) * DIGITS + s;
+  const scales = digitScales(leaves.values.reduce((most, v) => Math.max(most, Math.abs(v)), 0));
   const targetIds: number[] = [];
   const targetTrees: number[] = [];
   const targetNodes: number[] = [];
   const targetWeights: number[] = [];
   leaves.treeIds.forEach((t, i) => {
-    const value = leaves.values[i]!;
-    const hi = Math.fround(value);
-    targetTrees.push(t, t);
-    targetNodes.push(leaves.nodeIds[i]!, leaves.nodeIds[i]!);
-    targetIds.push(2 * t, 2 * t + 1);
-    targetWeights.push(hi, Math.fround(value - hi));
+    const digits = splitLeaf(scales, leaves.values[i]!);
+    for (let s = 0; s < DIGITS; s++) {
+      targetTrees.push(t);
+      targetNodes.push(leaves.nodeIds[i]!);
+      targetIds.push(targetOf(t, s));
+      targetWeights.push(digits[s]!);
+    }
   });
-  const halves = g.node('TreeEnsembleRegressor', [features], {
-    name: 'trees/leaf_halves',
+  const targets = outputs * groups * DIGITS;
+  const digitSums = g.node('TreeEnsembleRegressor', [features], {
+    name: 'trees/leaf_digits',
     domain: ML_DOMAIN,
     attributes: [
-      attr.int('n_targets', 2 * treeCount),
+      attr.int('n_targets', targets),
       attr.ints('nodes_treeids', nodes.treeIds),
       attr.ints('nodes_nodeids', nodes.nodeIds),
       attr.ints('nodes_featureids', nodes.featureIds),
@@ -281,17 +290,19 @@ export function treeEnsembleScores(g: GraphBuilder, model: GbdtModel, features: 
       attr.string('post_transform', 'NONE'),
     ],
   });
-  const leafValues = g.node('Cast', [halves], {
-    name: 'trees/leaf_halves/double',
+  const sumsAsDouble = g.node('Cast', [digitSums], {
+    name: 'trees/leaf_digits/double',
     attributes: [attr.int('to', ELEMENT.DOUBLE)],
   });
-  const routing = new Float64Array(2 * treeCount * outputs);
-  treeOutputs.forEach((output, t) => {
-    routing[2 * t * outputs + output] = 1;
-    routing[(2 * t + 1) * outputs + output] = 1;
-  });
-  const toOutputs = g.doubles('trees/target_to_output', [2 * treeCount, outputs], routing);
-  const sums = g.node('MatMul', [leafValues, toOutputs], { name: 'trees/sum' });
+  // Target → output matrix of the digits' scales.
+  const scaleMatrix = new Float64Array(targets * outputs);
+  for (let k = 0; k < outputs; k++) {
+    for (let j = 0; j < groups; j++) {
+      for (let s = 0; s < DIGITS; s++) scaleMatrix[((k * groups + j) * DIGITS + s) * outputs + k] = scales[s]!;
+    }
+  }
+  const toOutputs = g.doubles('trees/digit_scales', [targets, outputs], scaleMatrix);
+  const sums = g.node('MatMul', [sumsAsDouble, toOutputs], { name: 'trees/sum' });
   if (model.baseScore.length !== outputs) {
     throw new InputError(`model baseScore has ${model.baseScore.length} values, the model has ${outputs} outputs`);
   }

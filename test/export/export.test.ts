@@ -176,12 +176,12 @@ describe('exportOnnx', () => {
     (badChild.trees[1]!.left as number[])[0] = 999;
     expect(() => exportOnnx(badChild, METADATA)).toThrow(/model tree 1: node 0 has child 999/);
 
-    // The tree op carries each leaf value as float32 halves; 1e39 is a finite float64 but no float32.
+    // Leaf values go in as digits whose scaled sums must stay finite in float64.
     const hugeLeaf = jsonCopy(base);
     const leaf = hugeLeaf.trees[0]!.feature.indexOf(-1);
-    (hugeLeaf.trees[0]!.value as number[])[leaf] = 1e39;
+    (hugeLeaf.trees[0]!.value as number[])[leaf] = 1e301;
     expect(() => exportOnnx(hugeLeaf, METADATA)).toThrow(
-      `model tree 0: leaf ${leaf} has value 1e+39, outside the float32 range the graph's tree op takes`,
+      `model tree 0: leaf ${leaf} has value 1e+301; leaf values must be finite and within ±1e+300`,
     );
 
     const wrongLink = { ...base, link: 'identity' as const };

@@ -35,9 +35,9 @@ describe('loadOnnxSession', () => {
   });
 
   it('rejects a file with flipped bytes, naming the file', async () => {
-    // Flip bytes inside the target-to-output constant: the protobuf still parses and onnxruntime would run it.
+    // Flip bytes inside the digit-scale constant: the protobuf still parses and onnxruntime would run it.
     const proto = onnx.ModelProto.decode(bytes);
-    const leafValues = proto.graph!.initializer!.find((t) => t.name === 'trees/target_to_output')!;
+    const leafValues = proto.graph!.initializer!.find((t) => t.name === 'trees/digit_scales')!;
     const at = Buffer.from(bytes).indexOf(Buffer.from(leafValues.rawData!));
     expect(at).toBeGreaterThan(0);
     const corrupted = Uint8Array.from(bytes);
