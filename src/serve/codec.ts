@@ -90,25 +90,16 @@ export function decodeInferRequest(body: unknown, signature: ModelSignature, max
   if (!Array.isArray(inputs) || inputs.length === 0) {
     throw new InvalidRequestError(`"inputs" must be a non-empty array of {name, shape, datatype, data}`);
   }
-  const byName = new Map<string, Record<string, unknown>>();
-  inputs.forEach((input, i) => {
-    if (!isObject(input) || typeof input.name !== 'string') {
-      throw new InvalidRequestError(`inputs[${i}] must be an object with a string "name"`);
-    }
-    if (byName.has(input.name)) throw new InvalidRequestError(`input "${input.name}" is given twice`);
-    byName.set(input.name, input);
-  });
-  // As many distinct names as features, each of them a feature: nothing unknown, nothing missing.
-  if (byName.size !== signature.features.length || !signature.features.every((f) => byName.has(f.name))) {
-    refuseInputNames(byName, signature);
-  }
+  const byName = inputsInOrder(inputs, signature) ? undefined : inputsByName(inputs, signature);
 
   let rows = -1;
   let rowsFrom = '';
   const columns: FeatureColumn[] = [];
   const sent: (readonly (number | null)[] | readonly string[])[] = [];
-  for (const feature of signature.features) {
-    const input = byName.get(feature.name)!;
+  const features = signature.features;
+  for (let j = 0; j < features.length; j++) {
+    const feature = features[j]!;
+    const input = byName ? byName.get(feature.name)! : (inputs[j] as Record<string, unknown>);
     const n = batchSize(input, feature.name);
     if (n > maxRows) throw new TooManyRowsError(n, maxRows);
     if (rows === -1) {
@@ -142,6 +133,34 @@ export function decodeInferRequest(body: unknown, signature: ModelSignature, max
     }
   }
   return { id, outputs: selectedOutputs(body.outputs, signature), block: { rows, columns, sent } };
+}
+
+/** True when `inputs` are the model's, valid, in its order (as clients built from its metadata send them). */
+function inputsInOrder(inputs: readonly unknown[], signature: ModelSignature): boolean {
+  const features = signature.features;
+  if (inputs.length !== features.length) return false;
+  for (let j = 0; j < inputs.length; j++) {
+    const input = inputs[j];
+    if (!isObject(input) || input.name !== features[j]!.name) return false;
+  }
+  return true;
+}
+
+/** The inputs by name, checked: each an object with a name, none twice, none unknown, none missing. */
+function inputsByName(inputs: readonly unknown[], signature: ModelSignature): Map<string, Record<string, unknown>> {
+  const byName = new Map<string, Record<string, unknown>>();
+  inputs.forEach((input, i) => {
+    if (!isObject(input) || typeof input.name !== 'string') {
+      throw new InvalidRequestError(`inputs[${i}] must be an object with a string "name"`);
+    }
+    if (byName.has(input.name)) throw new InvalidRequestError(`input "${input.name}" is given twice`);
+    byName.set(input.name, input);
+  });
+  // As many distinct names as features, each of them a feature: nothing unknown, nothing missing.
+  if (byName.size !== signature.features.length || !signature.features.every((f) => byName.has(f.name))) {
+    refuseInputNames(byName, signature);
+  }
+  return byName;
 }
 
 /** Throws for the first input the model does not have, else for the model inputs the request lacks. */

@@ -127,18 +127,39 @@ export class InferPath {
   }
 }
 
+/**
+ * The exchange of a request on this path. The body listeners below are shared by every request and find
+ * their exchange here: no closures to make per request (tsx names each one, a property write apiece).
+ */
+const EXCHANGE = Symbol('conveyor.inferExchange');
+type ExchangeRequest = IncomingMessage & { [EXCHANGE]?: Exchange };
+
+function onBodyData(this: ExchangeRequest, chunk: Buffer): void {
+  this[EXCHANGE]!.data(chunk);
+}
+
+function onBodyEnd(this: ExchangeRequest): void {
+  this[EXCHANGE]!.end();
+}
+
+function onBodyGone(this: ExchangeRequest): void {
+  this[EXCHANGE]!.received();
+}
+
 /** One request on this path, from its first byte to its answer. */
 class Exchange {
   /** fastify's route pattern, for the metrics. */
   readonly route: string;
   readonly started = performance.now();
-  private readonly chunks: Buffer[] = [];
+  /** The body: its first chunk, and the others when there are more (most bodies come in one). */
+  private first: Buffer | undefined;
+  private more: Buffer[] | undefined;
   private length = 0;
   /** Counted in `receiving` until the body is in (or given up). */
   private inReceipt = false;
 
   readonly path: InferPath;
-  readonly request: IncomingMessage;
+  readonly request: ExchangeRequest;
   readonly response: ServerResponse;
   readonly name: string;
   readonly version: string | undefined;
@@ -161,37 +182,47 @@ class Exchange {
     this.path.receiving.count++;
     this.inReceipt = true;
     const request = this.request;
-    request.on('data', this.onData);
-    request.on('end', this.onEnd);
+    request[EXCHANGE] = this;
+    request.on('data', onBodyData);
+    request.on('end', onBodyEnd);
     // A client that gives up mid-body: nobody is answered, and the batcher stops counting its body as coming.
-    request.on('error', this.received);
-    request.on('close', this.received);
+    request.on('error', onBodyGone);
+    request.on('close', onBodyGone);
   }
 
-  private readonly received = (): void => {
+  /** The body is in or given up: no longer counted as coming. */
+  received(): void {
     if (this.inReceipt) {
       this.inReceipt = false;
       this.path.receiving.count--;
     }
-  };
+  }
 
-  private readonly onData = (chunk: Buffer): void => {
+  data(chunk: Buffer): void {
     this.length += chunk.length;
     const limit = this.path.bodyLimitBytes;
     if (this.length > limit) {
       // The rest of the body is read and dropped; the connection closes after the answer.
-      this.request.removeListener('data', this.onData);
-      this.request.removeListener('end', this.onEnd);
+      this.request.removeListener('data', onBodyData);
+      this.request.removeListener('end', onBodyEnd);
       this.received();
+      this.first = undefined;
+      this.more = undefined;
       this.path.fail(this, new BodyTooLargeError(limit), true);
       return;
     }
-    this.chunks.push(chunk);
-  };
+    if (this.first === undefined) this.first = chunk;
+    else (this.more ??= [this.first]).push(chunk);
+  }
 
-  private readonly onEnd = (): void => {
+  end(): void {
     this.received();
-    const chunks = this.chunks;
-    this.path.answer(this, chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks, this.length).toString());
-  };
+    const text =
+      this.more !== undefined
+        ? Buffer.concat(this.more, this.length).toString()
+        : this.first !== undefined
+          ? this.first.toString()
+          : '';
+    this.path.answer(this, text);
+  }
 }

@@ -1,6 +1,7 @@
 /** src/serve/codec.ts encodeInferResponse: the infer body written directly reads as JSON.stringify of the tensors. */
 import { describe, expect, it } from 'vitest';
-import { encodeInferResponse, type ModelOutputs } from '../../src/serve/codec.ts';
+import type { ModelSignature } from '../../src/model/types.ts';
+import { decodeInferRequest, encodeInferResponse, type ModelOutputs } from '../../src/serve/codec.ts';
 
 /** The response as JSON.stringify writes the OIP objects (the shape the encoder must match). */
 function stringified(
@@ -59,5 +60,42 @@ describe('encodeInferResponse', () => {
     expect(text).toBe(stringified(odd, outputs, ['label', 'probabilities'], 2));
     expect(JSON.parse(text)).toMatchObject({ model_name: odd.modelName, id: odd.id });
     expect(JSON.parse(text).outputs[1].data).toEqual([null, null]);
+  });
+});
+
+describe('decodeInferRequest', () => {
+  const signature: ModelSignature = {
+    task: 'classification',
+    target: 'species',
+    classes: ['Adelie', 'Gentoo'],
+    features: [
+      { name: 'island', type: 'categorical' },
+      { name: 'bill_length_mm', type: 'numeric' },
+    ],
+  };
+  const island = { name: 'island', shape: [2, 1], datatype: 'BYTES', data: ['Biscoe', null] };
+  const bill = { name: 'bill_length_mm', shape: [2], datatype: 'FP64', data: [39.1, null] };
+
+  it("reads inputs in the model's order and in any other order alike", () => {
+    const inOrder = decodeInferRequest({ inputs: [island, bill] }, signature);
+    expect(decodeInferRequest({ inputs: [bill, island] }, signature)).toEqual(inOrder);
+    expect(inOrder.block.rows).toBe(2);
+    expect(inOrder.block.columns).toEqual([['Biscoe', ''], Float32Array.of(39.1, Number.NaN)]);
+    expect(inOrder.block.sent).toEqual([
+      ['Biscoe', ''],
+      [39.1, null],
+    ]);
+  });
+
+  it('names the input at fault, whatever the order', () => {
+    const fail = (inputs: unknown[]) => () => decodeInferRequest({ inputs }, signature);
+    expect(fail([island, island])).toThrow('input "island" is given twice');
+    expect(fail([bill, island, island])).toThrow('input "island" is given twice');
+    expect(fail([island, { ...bill, name: 'bill' }])).toThrow('unknown input "bill"');
+    expect(fail([island])).toThrow('missing input "bill_length_mm"');
+    expect(fail([island, 3])).toThrow('inputs[1] must be an object with a string "name"');
+    expect(fail([island, { ...bill, datatype: 'BYTES' }])).toThrow(
+      'input "bill_length_mm" is numeric: datatype must be one of FP32',
+    );
   });
 });
