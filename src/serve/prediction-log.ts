@@ -209,9 +209,17 @@ export class PredictionLog {
   }
 
   private async writeLocked(lines: string[]): Promise<void> {
+    await this.openFile();
+    // Most writes fit in the file as it is: one text, one length, one append.
+    const text = lines.join('');
+    const bytes = Buffer.byteLength(text);
+    if (this.size + bytes <= this.options.maxBytes) {
+      await this.file!.appendFile(text);
+      this.size += bytes;
+      return;
+    }
     let chunk: string[] = [];
     let chunkBytes = 0;
-    await this.openFile();
     for (const line of lines) {
       const bytes = Buffer.byteLength(line);
       if (this.size + chunkBytes + bytes > this.options.maxBytes && this.size + chunkBytes > 0) {
