@@ -402,7 +402,7 @@ async function benchModel(
 /**
  * (d) Single-row infer (default batching) against a bare node:http JSON echo, both under wrk at 16
  * connections, interleaved `rounds` times (median ratio); then p99 at a fixed 3,000 req/s (hey, 16 workers
- * × 188 req/s) for both. With `--compare-session-thread` the server runs twice, with onnxruntime on the
+ * × 188 req/s) for both, interleaved `rounds` times (median p99). With `--compare-session-thread` the server runs twice, with onnxruntime on the
  * HTTP thread and in a worker thread, interleaved in the same rounds.
  */
 async function benchAgainstFloor(
@@ -456,18 +456,24 @@ async function benchAgainstFloor(
           `process CPU ${inferCpu.toFixed(1)} µs vs ${echoCpu.toFixed(1)} µs (${(echoCpu / inferCpu).toFixed(2)}×).`,
       );
     }
-    const echoRate = await heyFixedRate(echo.url, bodies[0]!, 16, 188, duration, work);
+    // The fixed rate too in interleaved rounds: one window's p99 swings with whatever else the machine ran.
+    type Rate = Awaited<ReturnType<typeof heyFixedRate>>;
+    const echoRates: Rate[] = [];
+    const inferRates: Rate[][] = variants.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      echoRates.push(await heyFixedRate(echo.url, bodies[0]!, 16, 188, duration, work));
+      for (const [v, url] of urls.entries())
+        inferRates[v]!.push(await heyFixedRate(url, bodies[0]!, 16, 188, duration, work));
+    }
+    const latencies = (rates: Rate[]) =>
+      `${fmt(median(rates.map((r) => r.rps)))} req/s, p50 ${median(rates.map((r) => r.p50)).toFixed(2)} ms, ` +
+      `p99 ${median(rates.map((r) => r.p99)).toFixed(2)} ms (rounds: ${rates.map((r) => r.p99.toFixed(2)).join(', ')})`;
     out(
-      `(d) hey -c 16 -q 188 (3,008 req/s offered): bare echo ${fmt(echoRate.rps)} req/s, p50 ${echoRate.p50.toFixed(2)} ms, ` +
-        `p99 ${echoRate.p99.toFixed(2)} ms${errorsNote([echoRate])}.`,
+      `(d) hey -c 16 -q 188 (3,008 req/s offered), medians of ${rounds} interleaved rounds: bare echo ${latencies(echoRates)}${errorsNote(echoRates)}.`,
     );
-    for (const [v, url] of urls.entries()) {
-      const rate = await heyFixedRate(url, bodies[0]!, 16, 188, duration, work);
+    for (const [v, rates] of inferRates.entries()) {
       const label = variants[v]!.label ? ` (${variants[v]!.label})` : '';
-      out(
-        `(d) hey -c 16 -q 188: infer${label} ${fmt(rate.rps)} req/s, p50 ${rate.p50.toFixed(2)} ms, ` +
-          `**p99 ${rate.p99.toFixed(2)} ms**${errorsNote([rate])}.`,
-      );
+      out(`(d) hey -c 16 -q 188: infer${label} **${latencies(rates)}**${errorsNote(rates)}.`);
     }
   } finally {
     for (const server of servers) await server.close();
