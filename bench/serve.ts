@@ -402,8 +402,8 @@ async function benchModel(
 /**
  * (d) Single-row infer (default batching) against a bare node:http JSON echo, both under wrk at 16
  * connections, interleaved `rounds` times (median ratio); then p99 at a fixed 3,000 req/s (hey, 16 workers
- * × 188 req/s) for both, interleaved `rounds` times (median p99). With `--compare-session-thread` the server runs twice, with onnxruntime on the
- * HTTP thread and in a worker thread, interleaved in the same rounds.
+ * × 188 req/s) for both, interleaved `rounds` times (median p99). With `--compare-session-thread` the server
+ * runs twice, with onnxruntime on the HTTP thread and in a worker thread, interleaved in the same rounds.
  */
 async function benchAgainstFloor(
   model: BenchModel,
