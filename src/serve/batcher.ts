@@ -6,8 +6,9 @@
  * `maxQueueDelayMs`; while a batch runs (a session run blocks the event loop), arrivals queue up and form
  * the next one. One addition to Triton's rule: a batch does not wait for requests that are not coming.
  * With an `arriving()` hook (requests whose bodies are still being received), a batch that nobody else is
- * about to join runs at the end of the current I/O turn (setImmediate), taking every request read in that
- * turn; so one client alone never pays the queue delay. A request larger than `maxBatchSize` runs alone.
+ * about to join runs at the end of the first I/O turn (setImmediate) that brings no new request, taking every
+ * request read until then: one client alone never pays the queue delay, and a burst of clients that the
+ * sockets deliver over a few turns runs as one batch. A request larger than `maxBatchSize` runs alone.
  * `maxQueueDelayMs = 0` turns batching off: every request runs on its own, at once.
  *
  * The batcher knows nothing of models: it takes an `execute(items) → results` function (one result per
@@ -50,6 +51,8 @@ export class Batcher<In, Out> {
   private running = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
+  /** Requests queued when the current turn's end was scheduled. */
+  private queuedAtTurn = 0;
   private idleWaiters: (() => void)[] = [];
 
   readonly options: BatchingOptions;
@@ -94,11 +97,11 @@ export class Batcher<In, Out> {
     if (this.queuedRows >= this.options.maxBatchSize || waited >= this.options.maxQueueDelayMs) {
       this.dispatch();
     } else if (this.hooks.arriving?.() === 0) {
-      // Nobody else is being received: run once this I/O turn's requests have queued.
-      this.immediate ??= setImmediate(() => {
-        this.immediate = undefined;
-        this.dispatch();
-      });
+      // Nobody else is being received: run once an I/O turn has queued no new request.
+      if (!this.immediate) {
+        this.queuedAtTurn = this.queue.length;
+        this.immediate = setImmediate(this.turnEnded);
+      }
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -106,6 +109,23 @@ export class Batcher<In, Out> {
       }, this.options.maxQueueDelayMs - waited);
     }
   }
+
+  /**
+   * The end of an I/O turn with a batch waiting and nobody being received. Requests that came in this turn
+   * may have company still in the socket buffers (a burst of clients is read over a few turns): while a turn
+   * brings more, the batch waits for the next one, within the queue delay and the batch size.
+   */
+  private readonly turnEnded = (): void => {
+    this.immediate = undefined;
+    const grew = this.queue.length > this.queuedAtTurn;
+    const waited = this.queue.length > 0 ? performance.now() - this.queue[0]!.enqueuedAt : 0;
+    if (grew && this.queuedRows < this.options.maxBatchSize && waited < this.options.maxQueueDelayMs) {
+      this.queuedAtTurn = this.queue.length;
+      this.immediate = setImmediate(this.turnEnded);
+      return;
+    }
+    this.dispatch();
+  };
 
   private dispatch(): void {
     if (this.timer) {

@@ -121,6 +121,32 @@ describe('Batcher', () => {
     ]);
   });
 
+  it('waits while each I/O turn brings more requests (a burst read over several turns), up to maxBatchSize', async () => {
+    const r = recorder();
+    const batcher = new Batcher<Item, string>(
+      { maxBatchSize: 4, maxQueueDelayMs: 3_600_000 },
+      { execute: r.execute, rowsOf, arriving: () => 0 },
+    );
+    // One request per turn, as a burst trickles out of the sockets: each turn's arrival comes before the
+    // batcher's end-of-turn check (as socket reads come before setImmediate), and they join one batch until it
+    // is full.
+    const pending: Promise<string>[] = [];
+    const arriveNextTurn = (id: number) =>
+      setImmediate(() => {
+        if (id < 6) arriveNextTurn(id + 1);
+        pending.push(batcher.submit({ id, rows: 1 }));
+      });
+    arriveNextTurn(2);
+    pending.push(batcher.submit({ id: 1, rows: 1 }));
+    while (pending.length < 6) await new Promise((resolve) => setImmediate(resolve));
+    // A turn without a new request ends the wait.
+    await Promise.all(pending);
+    expect(r.batches).toEqual([
+      [1, 2, 3, 4],
+      [5, 6],
+    ]);
+  });
+
   it('rejects nonsensical options', () => {
     const r = recorder();
     expect(
