@@ -8,7 +8,7 @@
  * and memory over a soak run. Two models: the penguins model of the default config, and a 500-tree model.
  * (d) issue 15's figures (bench/http-load.ts): single-row infer throughput under wrk as a ratio to a bare
  * node:http JSON echo measured in the same run, and p99 at a fixed 3,000 req/s offered by `hey -q` over
- * 16 connections, beside the echo's. `--floor-only` runs (d) alone.
+ * 16 connections, beside the echo's. `--floor-only` runs (d) alone, `--session-only` (a) alone.
  * (e) the live monitoring window (monitor.live): throughput and CPU per request with the window on against off,
  * same model, and the window's own cost per row. `--monitor-only` runs (e) alone.
  *
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: '0' },
       'prediction-log': { type: 'string', default: 'on' },
       'floor-only': { type: 'boolean', default: false },
+      'session-only': { type: 'boolean', default: false },
       'monitor-only': { type: 'boolean', default: false },
       'session-thread': { type: 'string', default: 'off' },
       'compare-session-thread': { type: 'boolean', default: false },
@@ -117,6 +118,10 @@ async function main(): Promise<void> {
       out();
       out(`### ${model.title}`);
       out();
+      if (values['session-only']) {
+        await benchSession(model, out, values.quick);
+        continue;
+      }
       if (!values['floor-only']) await benchModel(model, work, duration, out, values.quick);
       await benchAgainstFloor(model, work, duration, out);
     }
@@ -281,14 +286,8 @@ async function rawRuns(
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 2));
 
-async function benchModel(
-  model: BenchModel,
-  work: string,
-  duration: number,
-  out: (line?: string) => void,
-  quick: boolean,
-): Promise<void> {
-  // (a) the limit, in-process.
+/** (a) the limit, in-process: session.run on prebuilt tensors; returns single-row runs' rows per second. */
+async function benchSession(model: BenchModel, out: (line?: string) => void, quick: boolean): Promise<number> {
   const { session } = await loadOnnxSession(
     model.onnx,
     settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {},
@@ -305,7 +304,17 @@ async function benchModel(
     const r = raw.get(rows)!;
     out(`| batch of ${rows} | ${fmt(r.rowsPerSecond)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} |`);
   }
-  const limit = raw.get(1)!.rowsPerSecond;
+  return raw.get(1)!.rowsPerSecond;
+}
+
+async function benchModel(
+  model: BenchModel,
+  work: string,
+  duration: number,
+  out: (line?: string) => void,
+  quick: boolean,
+): Promise<void> {
+  const limit = await benchSession(model, out, quick);
 
   // (b) and (c): the server with batching off and on, and the echo route on the same fastify setup. The
   // cells are interleaved (echo, off, on at each concurrency, `rounds` times) and the median is reported,
