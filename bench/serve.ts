@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       await benchAgainstFloor(model, work, duration, out);
     }
     out();
-    if (soak > 0 && !values['floor-only']) {
+    if (soak > 0 && !values['floor-only'] && !values['session-only']) {
       out(`### Memory over a ${soak} s soak (${models[0]!.name}, batching on, concurrency 16)`);
       await soakRun(models[0]!, work, soak, out);
     }
