@@ -210,12 +210,11 @@ export class PredictionLog {
 
   private async writeLocked(lines: string[]): Promise<void> {
     await this.openFile();
-    // Most writes fit in the file as it is: one text, one length, one append.
-    const text = lines.join('');
-    const bytes = Buffer.byteLength(text);
-    if (this.size + bytes <= this.options.maxBytes) {
-      await this.file!.appendFile(text);
-      this.size += bytes;
+    // Most writes fit in the file as it is: the lines encoded once, appended at once.
+    const data = Buffer.from(lines.join(''));
+    if (this.size + data.length <= this.options.maxBytes) {
+      await this.file!.appendFile(data);
+      this.size += data.length;
       return;
     }
     let chunk: string[] = [];
