@@ -103,7 +103,8 @@ export class PredictionLog {
   private readonly random: Random;
   private staged: PredictionRecord[] = [];
   private stageTimer: NodeJS.Immediate | undefined;
-  private pending: string[] = [];
+  /** Lines as UTF-8, encoded as they are made: their strings die young, and their sizes are bytes. */
+  private pending: Buffer[] = [];
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -173,7 +174,7 @@ export class PredictionLog {
     const limit = this.options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     let dropped = 0;
     for (const record of this.staged) {
-      const line = formatLine(record);
+      const line = Buffer.from(formatLine(record));
       if (this.pendingBytes + line.length > limit) {
         dropped++;
         continue;
@@ -200,7 +201,7 @@ export class PredictionLog {
     this.file = undefined;
   }
 
-  private async write(lines: string[]): Promise<void> {
+  private async write(lines: Buffer[]): Promise<void> {
     mkdirSync(dirname(this.options.path), { recursive: true });
     await withLock(`${this.options.path}.lock`, () => this.writeLocked(lines), {
       timeoutMs: LOCK_TIMEOUT_MS,
@@ -208,19 +209,12 @@ export class PredictionLog {
     });
   }
 
-  private async writeLocked(lines: string[]): Promise<void> {
+  private async writeLocked(lines: Buffer[]): Promise<void> {
     await this.openFile();
-    // Most writes fit in the file as it is: the lines encoded once, appended at once.
-    const data = Buffer.from(lines.join(''));
-    if (this.size + data.length <= this.options.maxBytes) {
-      await this.file!.appendFile(data);
-      this.size += data.length;
-      return;
-    }
-    let chunk: string[] = [];
+    let chunk: Buffer[] = [];
     let chunkBytes = 0;
     for (const line of lines) {
-      const bytes = Buffer.byteLength(line);
+      const bytes = line.length;
       if (this.size + chunkBytes + bytes > this.options.maxBytes && this.size + chunkBytes > 0) {
         await this.append(chunk, chunkBytes);
         chunk = [];
@@ -233,9 +227,9 @@ export class PredictionLog {
     await this.append(chunk, chunkBytes);
   }
 
-  private async append(lines: string[], bytes: number): Promise<void> {
+  private async append(lines: Buffer[], bytes: number): Promise<void> {
     if (lines.length === 0) return;
-    await this.file!.appendFile(lines.join(''));
+    await this.file!.appendFile(lines.length === 1 ? lines[0]! : Buffer.concat(lines, bytes));
     this.size += bytes;
   }
 
