@@ -8,7 +8,7 @@
  * float64 sums to rounding (~1e-12).
  *
  * An earlier graph wrote each leaf's global index and looked its float64 value up with Gather: exact as
- * well, but onnxruntime's Gather costs ~8 ns an element, and the run took 40% longer (bench/README.md, issue 15).
+ * well, but onnxruntime's Gather costs ~8 ns an element, and a run took 35–55 % longer (bench/README.md, issue 15).
  */
 
 import { InputError } from '../errors.ts';
@@ -130,7 +130,7 @@ export function flattenTrees(model: GbdtModel, outputs: number): FlatEnsemble {
       const feature = tree.feature[node]!;
       const id = newId.get(node)!;
       if (feature === -1) {
-        // A 0 × Infinity in the tree-to-output MatMul would turn other outputs into NaN.
+        // A non-finite leaf would give non-finite digits, and the scales' MatMul would turn other outputs into NaN.
         if (!(Math.abs(tree.value[node]!) <= MAX_LEAF_MAGNITUDE)) {
           fail(
             `leaf ${node} has value ${tree.value[node]}; leaf values must be finite and within ±${MAX_LEAF_MAGNITUDE}`,
