@@ -381,12 +381,15 @@ export function encodeInferResponse(
   );
 }
 
-/** Elements [start, end) of a float array as JSON numbers, comma-separated (non-finite as null, as JSON.stringify). */
-export function jsonNumbers(values: Float32Array | Float64Array, start: number, end: number): string {
+/**
+ * Elements [start, end) as JSON numbers, comma-separated; null and non-finite numbers as null (as JSON.stringify
+ * writes them).
+ */
+export function jsonNumbers(values: ArrayLike<number | null>, start: number, end: number): string {
   let out = '';
   for (let i = start; i < end; i++) {
     const v = values[i]!;
-    const text = Number.isFinite(v) ? String(v) : 'null';
+    const text = typeof v === 'number' && Number.isFinite(v) ? String(v) : 'null';
     out += i === start ? text : `,${text}`;
   }
   return out;

@@ -287,7 +287,7 @@ export function formatLine(record: PredictionRecord): string {
     const sent = block.sent[j] ?? [];
     const values =
       signature.features[j]!.type === 'numeric'
-        ? numbersOrNull(sent as readonly (number | null)[])
+        ? `[${jsonNumbers(sent as readonly (number | null)[], 0, sent.length)}]`
         : stringsOrNull(sent as readonly string[]);
     inputs += j === 0 ? `${keys[j]}:${values}` : `,${keys[j]}:${values}`;
   }
@@ -347,17 +347,6 @@ function featureKeys(signature: ModelSignature): readonly string[] {
     featureKeyCache.set(signature, keys);
   }
   return keys;
-}
-
-/** Numbers as sent, as a JSON array (null stays null; a non-finite number is null, as JSON.stringify writes it). */
-function numbersOrNull(values: readonly (number | null)[]): string {
-  let out = '';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    const text = typeof v === 'number' && Number.isFinite(v) ? String(v) : 'null';
-    out += i === 0 ? text : `,${text}`;
-  }
-  return `[${out}]`;
 }
 
 /** Categorical values as a JSON array, "" (missing) as null. */
