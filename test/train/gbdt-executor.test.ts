@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { Random } from '../../src/lib/random.ts';
 import { Executor, MIN_BLOCK_ROWS, MIN_ROWS_FOR_WORKERS } from '../../src/train/gbdt/executor.ts';
-import { BIN_STRIDE, buildHistogram } from '../../src/train/gbdt/histogram.ts';
+import { BIN_STRIDE, buildHistogram, countBins, GROUPED_MAX_BLOCKS } from '../../src/train/gbdt/histogram.ts';
 import { partitionRows } from '../../src/train/gbdt/partition.ts';
 import { splitSearchKernel } from '../../src/train/gbdt/split.ts';
 
@@ -77,6 +77,38 @@ describe('executor kernels', () => {
     let others = 0;
     for (let r = 0; r < ROWS; r++) if (r % 3 !== 0) others++;
     expect(counts.reduce((a, b) => a + b, 0)).toBe(others);
+  });
+
+  test('a node of a few blocks shared out by blocks and feature groups sums like the block kernel, on any node size', async () => {
+    const one = await executorWith(1);
+    const two = await executorWith(2);
+    executors.push(one, two);
+    // One block (split by groups only), a few blocks, and the most blocks the grouped path takes.
+    const sizes = [MIN_BLOCK_ROWS - 7, 2 * MIN_BLOCK_ROWS + 5, GROUPED_MAX_BLOCKS * MIN_BLOCK_ROWS];
+    for (const size of sizes) {
+      expect(two.blocks(size)).toBeLessThanOrEqual(GROUPED_MAX_BLOCKS);
+      for (const executor of [one, two]) buildHistogram(executor, 2, 5, 5 + size, 0, BINS.length);
+      const slot = one.memory.hist.subarray(2 * one.memory.histDoubles, 3 * one.memory.histDoubles);
+      expect(Array.from(two.memory.hist.subarray(2 * two.memory.histDoubles, 3 * two.memory.histDoubles))).toEqual(
+        Array.from(slot),
+      );
+      expect(slot.reduce((sum, v, k) => (k % BIN_STRIDE === 2 ? sum + v : sum), 0)).toBe(size * BINS.length);
+    }
+  });
+
+  test('the root on every row takes its counts from binCounts: the same histogram as counting them', async () => {
+    for (const threads of [1, 2]) {
+      const executor = await executorWith(threads);
+      executors.push(executor);
+      const m = executor.memory;
+      for (let r = 0; r < ROWS; r++) m.rows[r] = r;
+      buildHistogram(executor, 0, 0, ROWS, 0, BINS.length, true);
+      countBins(executor);
+      buildHistogram(executor, 1, 0, ROWS, 0, BINS.length, true, true);
+      const counted = Array.from(m.hist.subarray(0, m.histDoubles));
+      expect(Array.from(m.hist.subarray(m.histDoubles, 2 * m.histDoubles))).toEqual(counted);
+      expect(counted.filter((_, k) => k % BIN_STRIDE === 2).reduce((a, b) => a + b, 0)).toBe(ROWS * BINS.length);
+    }
   });
 
   test('block-parallel partition equals the serial stable partition', async () => {

@@ -48,19 +48,35 @@ describe('WebAssembly kernels', () => {
     expect(ordered[2 * size]).toBe(0);
   });
 
-  test.each([1, 2, 3, 4])('histogram%i sums bit-identically to a scalar loop over the rows in order', (count) => {
+  test.each([
+    [1, true],
+    [2, true],
+    [3, true],
+    [4, true],
+    [1, false],
+    [2, false],
+    [3, false],
+    [4, false],
+  ])('histogram%i (counts: %s) sums bit-identically to a scalar loop over the rows in order', (count, counts) => {
     const { kernels, rows, gradHess, ordered, bins, hist, size } = setup();
     kernels.gather(rows.byteOffset, size, gradHess.byteOffset, ordered.byteOffset);
     // Features in reverse order, to show each histogram follows its own column.
     const features = Array.from({ length: count }, (_, k) => FEATURES - 1 - k);
     const columns = features.map((f) => bins.byteOffset + f * ROWS);
     const targets = features.map((_, k) => hist.byteOffset + k * BINS * 24);
-    const call: Record<number, (k: WasmKernels) => void> = {
-      1: (k) => k.histogram1(rows.byteOffset, ordered.byteOffset, size, columns[0]!, targets[0]!),
-      2: (k) => k.histogram2(rows.byteOffset, ordered.byteOffset, size, ...pair(columns), ...pair(targets)),
-      3: (k) => k.histogram3(rows.byteOffset, ordered.byteOffset, size, ...triple(columns), ...triple(targets)),
-      4: (k) => k.histogram4(rows.byteOffset, ordered.byteOffset, size, ...quad(columns), ...quad(targets)),
-    };
+    const call: Record<number, (k: WasmKernels) => void> = counts
+      ? {
+          1: (k) => k.histogram1(rows.byteOffset, ordered.byteOffset, size, columns[0]!, targets[0]!),
+          2: (k) => k.histogram2(rows.byteOffset, ordered.byteOffset, size, ...pair(columns), ...pair(targets)),
+          3: (k) => k.histogram3(rows.byteOffset, ordered.byteOffset, size, ...triple(columns), ...triple(targets)),
+          4: (k) => k.histogram4(rows.byteOffset, ordered.byteOffset, size, ...quad(columns), ...quad(targets)),
+        }
+      : {
+          1: (k) => k.histogramSums1(rows.byteOffset, ordered.byteOffset, size, columns[0]!, targets[0]!),
+          2: (k) => k.histogramSums2(rows.byteOffset, ordered.byteOffset, size, ...pair(columns), ...pair(targets)),
+          3: (k) => k.histogramSums3(rows.byteOffset, ordered.byteOffset, size, ...triple(columns), ...triple(targets)),
+          4: (k) => k.histogramSums4(rows.byteOffset, ordered.byteOffset, size, ...quad(columns), ...quad(targets)),
+        };
     call[count]!(kernels);
     const expected = new Float64Array(hist.length);
     for (let i = 0; i < size; i++) {
@@ -69,7 +85,7 @@ describe('WebAssembly kernels', () => {
         const at = (k * BINS + bins[f * ROWS + row]!) * 3;
         expected[at] += gradHess[2 * row]!;
         expected[at + 1] += gradHess[2 * row + 1]!;
-        expected[at + 2] += 1;
+        if (counts) expected[at + 2] += 1;
       });
     }
     expect(Array.from(hist)).toEqual(Array.from(expected));

@@ -38,9 +38,11 @@ import {
 } from './bin-mapper.ts';
 import {
   accumulateRows,
+  binCountsKernel,
+  GROUPED_MAX_BLOCKS,
   gatherGradientsKernel,
   histogramBlockKernel,
-  histogramFeatureKernel,
+  histogramGroupKernel,
   histogramMergeKernel,
 } from './histogram.ts';
 import { ARG_COUNT, type Kernel, type ThreadScratch, type TrainingMemory } from './memory.ts';
@@ -68,7 +70,7 @@ import { allocateTrainingArrays, instantiateKernels, kernelModule, type WasmKern
 /** Every kernel a worker can run; a run names its kernel by index in this list. */
 const KERNELS: readonly Kernel[] = [
   histogramBlockKernel,
-  histogramFeatureKernel,
+  histogramGroupKernel,
   histogramMergeKernel,
   partitionChunkKernel,
   partitionPlaceKernel,
@@ -82,6 +84,7 @@ const KERNELS: readonly Kernel[] = [
   leafScoresKernel,
   traverseKernel,
   splitSearchKernel,
+  binCountsKernel,
 ];
 
 /**
@@ -223,12 +226,13 @@ export class Executor {
       splitResults: ['f64', 2 * featureCount * SPLIT_RESULT_STRIDE],
       gradHess: ['f64', outputs * 2 * rowCount],
       rows: ['u32', rowCount],
-      ordered: ['f64', 2 * Math.min(rowCount, blockRows)],
+      ordered: ['f64', 2 * Math.min(rowCount, GROUPED_MAX_BLOCKS * blockRows)],
       threadGradients: ['f64', threads * 2 * blockRows],
       threadSides: ['u8', threads * 256],
       spareRows: ['u32', rowCount],
       features: ['i32', featureCount],
       hist: ['f64', (options.slots + partials) * histDoubles],
+      binCounts: ['f64', totalBins],
       target: ['f64', rowCount],
       scores: ['f64', rowCount * outputs],
       expScores: ['f64', options.expScores ? rowCount : 0],

@@ -9,9 +9,15 @@
  * Determinism: a node's rows are cut into blocks of `blockRows` (fixed by the number of training rows).
  * Block 0 is summed straight into the node's slot, block t > 0 into partial t - 1, and the partials are
  * then added in block order, one feature per task. Whichever thread sums a block, the floating-point
- * operations and their order are the same, so any thread count gives identical histograms. A node of
- * a single block is shared out between threads by features instead: each feature is still summed over
- * the rows in order by one thread.
+ * operations and their order are the same, so any thread count gives identical histograms. With
+ * worker threads, a node of a few blocks is also shared out by groups of four features (a task per
+ * block and group): each feature of each block is still summed over the block's rows in order by one
+ * thread, and the threads finish together instead of one waiting for the other's last block.
+ *
+ * Counts: a row adds its gradient pair and 1 to a bin of every feature, two read-modify-writes. The
+ * root grown on every training row has the same counts in every tree (memory.binCounts, counted once
+ * by countBins), so its passes add the gradient pairs only and its count lanes are copied in after.
+ * Counts are whole numbers, so the histograms are the same either way.
  */
 import type { Executor } from './executor.ts';
 import type { ThreadScratch, TrainingMemory } from './memory.ts';
@@ -22,7 +28,8 @@ export const BIN_STRIDE = 3;
 
 /**
  * Kernel: sums row block `task` of rows[begin, end) for the listed features.
- * a = [begin, end, identity (rows[i] = i over the range), gradOffset, targetBase, featureCount].
+ * a = [begin, end, identity (rows[i] = i over the range), gradOffset, targetBase, featureCount, blocks,
+ * gatherRows, counts (0: leave the count lanes at zero)].
  * The block's gradients are first gathered in row order (LightGBM's "ordered gradients") so the
  * feature loops read them sequentially; identity rows read them in place.
  */
@@ -36,27 +43,33 @@ export function histogramBlockKernel(task: number, m: TrainingMemory, a: Int32Ar
     grads = s.gradients.byteOffset;
     s.wasm.gather(m.rows.byteOffset + 4 * begin, end - begin, gradHess, grads);
   }
-  accumulateRows(m, s.wasm, begin, end, grads, 0, a[5]!, histBase);
+  accumulateRows(m, s.wasm, begin, end, grads, 0, a[5]!, histBase, a[8] !== 0);
 }
 
 /**
- * Kernel: sums all rows[begin, end) (a node of one block) for features 4 task .. 4 task + 3 of the
- * list, with gradients from memory.ordered (gathered by gatherGradientsKernel) or, for identity rows,
- * in place. Same parameters as histogramBlockKernel. Each feature is summed by one thread in row
- * order: the same sums as histogramBlockKernel's single block, so the split of work changes nothing.
+ * Kernel: sums features 4 g .. 4 g + 3 of the list over row block b of rows[begin, end), where
+ * b = floor(task / groups) and g = task mod groups (groups = ceil(featureCount / 4)); gradients from
+ * memory.ordered (the node's, gathered by gatherGradientsKernel) or, for identity rows, in place. Same
+ * parameters as histogramBlockKernel, and the same sums: each feature of a block in row order.
  */
-export function histogramFeatureKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
-  const begin = a[0]!;
-  const first = 4 * task;
+export function histogramGroupKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
+  const groups = Math.ceil(a[5]! / 4);
+  const block = Math.floor(task / groups);
+  const first = 4 * (task - block * groups);
   const last = Math.min(a[5]!, first + 4);
-  const grads = a[2] === 1 ? m.gradHess.byteOffset + 8 * (a[3]! + 2 * begin) : m.ordered.byteOffset;
-  accumulateRows(m, s.wasm, begin, a[1]!, grads, first, last, a[4]!);
+  const begin = a[0]! + block * m.blockRows;
+  const end = Math.min(a[1]!, begin + m.blockRows);
+  const grads =
+    a[2] === 1 ? m.gradHess.byteOffset + 8 * (a[3]! + 2 * begin) : m.ordered.byteOffset + 16 * (begin - a[0]!);
+  const histBase = block === 0 ? a[4]! : (m.slots + block - 1) * m.histDoubles;
+  accumulateRows(m, s.wasm, begin, end, grads, first, last, histBase, a[8] !== 0);
 }
 
 /**
  * Zeroes, then sums rows[begin, end) into the histogram at `histBase` for features[firstFeature ..
  * lastFeature), row i's gradient pair at byte address grads + 16 i (i from 0). Four features share
  * each pass over the rows (the WebAssembly loops of kernels.wat), the last 1-3 share one pass too.
+ * `counts` false: the count lanes stay zero (see the module comment).
  * A helper of the kernels: workers get it by name next to them (see executor.ts).
  */
 export function accumulateRows(
@@ -68,8 +81,13 @@ export function accumulateRows(
   firstFeature: number,
   lastFeature: number,
   histBase: number,
+  counts: boolean,
 ): void {
   const { rowCount, features, featureOffsets, featureBinCounts, hist } = m;
+  const histogram4 = counts ? wasm.histogram4 : wasm.histogramSums4;
+  const histogram3 = counts ? wasm.histogram3 : wasm.histogramSums3;
+  const histogram2 = counts ? wasm.histogram2 : wasm.histogramSums2;
+  const histogram1 = counts ? wasm.histogram1 : wasm.histogramSums1;
   for (let j = firstFeature; j < lastFeature; j++) {
     const f = features[j]!;
     const start = histBase + featureOffsets[f]! * 3;
@@ -86,7 +104,7 @@ export function accumulateRows(
     const f1 = features[j + 1]!;
     const f2 = features[j + 2]!;
     const f3 = features[j + 3]!;
-    wasm.histogram4(
+    histogram4(
       rows,
       grads,
       size,
@@ -105,7 +123,7 @@ export function accumulateRows(
     const f0 = features[j]!;
     const f1 = features[j + 1]!;
     const f2 = features[j + 2]!;
-    wasm.histogram3(
+    histogram3(
       rows,
       grads,
       size,
@@ -119,7 +137,7 @@ export function accumulateRows(
   } else if (rest === 2) {
     const f0 = features[j]!;
     const f1 = features[j + 1]!;
-    wasm.histogram2(
+    histogram2(
       rows,
       grads,
       size,
@@ -130,7 +148,7 @@ export function accumulateRows(
     );
   } else if (rest === 1) {
     const f0 = features[j]!;
-    wasm.histogram1(rows, grads, size, binsAt + f0 * rowCount, histAt + 24 * featureOffsets[f0]!);
+    histogram1(rows, grads, size, binsAt + f0 * rowCount, histAt + 24 * featureOffsets[f0]!);
   }
 }
 
@@ -155,7 +173,8 @@ export function histogramMergeKernel(task: number, m: TrainingMemory, a: Int32Ar
 /**
  * Fills histogram slot `slot` with rows[begin, end) (gradients of output `output`) over the first
  * `featureCount` entries of memory.features: row blocks, then their partials merged in block order.
- * `identity`: rows[i] = i over the range.
+ * `identity`: rows[i] = i over the range. `allRows`: the range is every training row (identity), and
+ * memory.binCounts holds their counts (countBins): the passes skip the counts and copy them in.
  */
 export function buildHistogram(
   executor: Executor,
@@ -165,29 +184,68 @@ export function buildHistogram(
   output: number,
   featureCount: number,
   identity = false,
+  allRows = false,
 ): void {
   const m = executor.memory;
   const blocks = executor.blocks(end - begin);
   const gradOffset = output * 2 * m.rowCount;
-  const args = [begin, end, identity ? 1 : 0, gradOffset, slot * m.histDoubles, featureCount, blocks, GATHER_ROWS];
-  if (blocks === 1 && executor.threads > 1 && featureCount > 4 && end - begin >= FEATURE_PARALLEL_ROWS) {
-    // One block: share it out by features instead (rows are not cut, so the sums are the same).
+  const base = slot * m.histDoubles;
+  const args = [begin, end, identity ? 1 : 0, gradOffset, base, featureCount, blocks, GATHER_ROWS, allRows ? 0 : 1];
+  if (groupedHistogram(executor, end - begin, blocks, featureCount, identity)) {
     if (!identity) executor.run(gatherGradientsKernel, Math.ceil((end - begin) / GATHER_ROWS), args);
-    executor.run(histogramFeatureKernel, Math.ceil(featureCount / 4), args);
-    return;
-  }
-  executor.run(histogramBlockKernel, blocks, args);
+    executor.run(histogramGroupKernel, blocks * Math.ceil(featureCount / 4), args);
+  } else executor.run(histogramBlockKernel, blocks, args);
   if (blocks > 1) executor.run(histogramMergeKernel, featureCount, args);
+  if (!allRows) return;
+  const { features, featureOffsets, featureBinCounts, hist, binCounts } = m;
+  for (let j = 0; j < featureCount; j++) {
+    const f = features[j]!;
+    const offset = featureOffsets[f]!;
+    for (let b = 0; b < featureBinCounts[f]!; b++) hist[base + (offset + b) * BIN_STRIDE + 2] = binCounts[offset + b]!;
+  }
 }
 
-/** Smallest node whose single block is shared out by features between threads. */
+/** Fills memory.binCounts with every training row's bins (after memory.bins is set), a feature per task. */
+export function countBins(executor: Executor): void {
+  executor.run(binCountsKernel, executor.memory.featureCount, []);
+}
+
+/** Kernel: memory.binCounts of feature `task`: the training rows in each of its bins. */
+export function binCountsKernel(task: number, m: TrainingMemory): void {
+  const { bins, rowCount, binCounts } = m;
+  const offset = m.featureOffsets[task]!;
+  binCounts.fill(0, offset, offset + m.featureBinCounts[task]!);
+  const column = task * rowCount;
+  for (let r = 0; r < rowCount; r++) binCounts[offset + bins[column + r]!]! += 1;
+}
+
+/**
+ * Whether a node is shared out by blocks and feature groups (histogramGroupKernel) rather than by
+ * blocks alone: with worker threads, for a node of a few blocks whose gradients fit memory.ordered
+ * (identity rows need no gather), when it has rows enough to pay for the extra run.
+ */
+function groupedHistogram(
+  executor: Executor,
+  size: number,
+  blocks: number,
+  featureCount: number,
+  identity: boolean,
+): boolean {
+  if (executor.threads === 1 || featureCount <= 4 || blocks > GROUPED_MAX_BLOCKS) return false;
+  if (blocks === 1 && size < FEATURE_PARALLEL_ROWS) return false;
+  return identity || 2 * size <= executor.memory.ordered.length;
+}
+
+/** Nodes of up to this many blocks are shared out by feature groups too (memory.ordered holds their gradients). */
+export const GROUPED_MAX_BLOCKS = 8;
+/** Smallest node whose single block is shared out by feature groups between threads. */
 const FEATURE_PARALLEL_ROWS = 2048;
 /** Rows per task of gatherGradientsKernel. */
 const GATHER_ROWS = 8192;
 
 /**
  * Kernel: copies the gradient pairs of positions [begin + task·a[7], …) of rows[begin, end) into
- * memory.ordered, in row order, for histogramFeatureKernel. Same parameters as buildHistogram's kernels.
+ * memory.ordered, in row order, for histogramGroupKernel. Same parameters as buildHistogram's kernels.
  */
 export function gatherGradientsKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const begin = a[0]!;

@@ -30,12 +30,14 @@ export interface TrainingMemory {
   readonly threadGradients: Float64Array;
   /** Per thread, 256 bytes: ThreadScratch.sides. */
   readonly threadSides: Uint8Array;
-  /** A one-block node's gradient pairs in row order (for histogramFeatureKernel). */
+  /** A node's gradient pairs in row order (for histogramGroupKernel; nodes of up to GROUPED_MAX_BLOCKS blocks). */
   readonly ordered: Float64Array;
   /** Features of the current tree (ascending); the count is a kernel parameter. */
   readonly features: Int32Array;
   /** Histogram slots, then partial histograms of row blocks. */
   readonly hist: Float64Array;
+  /** Training rows per bin (at featureOffsets[f] + bin): every root's count lanes (see histogram.ts). */
+  readonly binCounts: Float64Array;
   /** Training target in bin-matrix row order. */
   readonly target: Float64Array;
   /** Training raw scores, rowCount x outputs row-major. */

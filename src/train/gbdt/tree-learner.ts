@@ -9,7 +9,7 @@
  * parent's (LightGBM's subtraction trick).
  */
 import type { Executor } from './executor.ts';
-import { BIN_STRIDE, buildHistogram } from './histogram.ts';
+import { BIN_STRIDE, buildHistogram, countBins } from './histogram.ts';
 import type { TrainingMemory } from './memory.ts';
 import { partitionRows } from './partition.ts';
 import {
@@ -73,6 +73,8 @@ export class TreeLearner {
   private readonly memory: TrainingMemory;
   private readonly freeSlots: number[] = [];
   private featureCount = 0;
+  /** Whether memory.binCounts is filled (on the first tree grown on every row). */
+  private binsCounted = false;
 
   private readonly executor: Executor;
   private readonly params: TreeParams;
@@ -126,7 +128,11 @@ export class TreeLearner {
     if (rootSplittable) {
       // Root totals from its histogram (any one feature's bins hold every row once).
       const slot = this.takeSlot(open);
-      buildHistogram(this.executor, slot, 0, rowCount, output, this.featureCount, identityRows);
+      if (identityRows && !this.binsCounted) {
+        countBins(this.executor);
+        this.binsCounted = true;
+      }
+      buildHistogram(this.executor, slot, 0, rowCount, output, this.featureCount, identityRows, identityRows);
       const [gradient, hessian] = this.histogramTotals(slot);
       root = this.addLeaf(tree, 0, rowCount, 0, gradient, hessian);
       root.slot = slot;

@@ -41,6 +41,11 @@ export interface WasmKernels {
   ): void;
   histogram2(rows: number, grads: number, size: number, col0: number, col1: number, hist0: number, hist1: number): void;
   histogram1(rows: number, grads: number, size: number, col0: number, hist0: number): void;
+  /** histogram1..4 without the count lanes (only gradient and hessian sums). */
+  histogramSums4: WasmKernels['histogram4'];
+  histogramSums3: WasmKernels['histogram3'];
+  histogramSums2: WasmKernels['histogram2'];
+  histogramSums1: WasmKernels['histogram1'];
   gather(rows: number, size: number, from: number, to: number): void;
   partition(rows: number, size: number, column: number, sides: number, spare: number): number;
   partitionChunk(rows: number, size: number, column: number, sides: number, out: number): number;
