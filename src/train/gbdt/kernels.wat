@@ -285,7 +285,44 @@
         (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
         (br $next))))
 
-  ;; Copies `count` row indices stored backwards (the last one at `from`, the first at from + 4 (count - 1))
+;; Binary log-loss gradients of `count` consecutive rows (objectives.ts, binaryGradientKernel): row i's
+  ;; score, label and e^-score at scores, target, exp + 8i; writes its [p - y, max(p (1 - p), 1e-16)] to
+  ;; grads + 16i. Adds max(s, 0) - y s of each row, in row order, to the f64 at `linear`; returns the
+  ;; product of the rows' 1 + e^-|s|. The same IEEE operations in the same order as the JavaScript form.
+  (func (export "binaryGradients")
+    (param $scores i32) (param $target i32) (param $exp i32) (param $grads i32) (param $count i32)
+    (param $linear i32) (result f64)
+    (local $end i32) (local $s f64) (local $y f64) (local $q f64) (local $e f64) (local $inverse f64)
+    (local $p f64) (local $positive i32) (local $sum f64) (local $product f64)
+    (local.set $product (f64.const 1))
+    (local.set $sum (f64.load (local.get $linear)))
+    (local.set $end (i32.add (local.get $scores) (i32.shl (local.get $count) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $scores) (local.get $end)))
+        (local.set $s (f64.load (local.get $scores)))
+        (local.set $y (f64.load (local.get $target)))
+        (local.set $q (f64.load (local.get $exp)))
+        (local.set $positive (f64.ge (local.get $s) (f64.const 0)))
+        ;; e = e^-|s|, p = 1 / (1 + e^-s)
+        (local.set $e (select (local.get $q) (f64.div (f64.const 1) (local.get $q)) (local.get $positive)))
+        (local.set $inverse (f64.div (f64.const 1) (f64.add (f64.const 1) (local.get $e))))
+        (local.set $p (select (local.get $inverse) (f64.mul (local.get $e) (local.get $inverse)) (local.get $positive)))
+        (local.set $sum (f64.add (local.get $sum)
+          (f64.sub (f64.max (local.get $s) (f64.const 0)) (f64.mul (local.get $y) (local.get $s)))))
+        (local.set $product (f64.mul (local.get $product) (f64.add (f64.const 1) (local.get $e))))
+        (f64.store (local.get $grads) (f64.sub (local.get $p) (local.get $y)))
+        (f64.store offset=8 (local.get $grads)
+          (f64.max (f64.mul (local.get $p) (f64.sub (f64.const 1) (local.get $p))) (f64.const 1e-16)))
+        (local.set $scores (i32.add (local.get $scores) (i32.const 8)))
+        (local.set $target (i32.add (local.get $target) (i32.const 8)))
+        (local.set $exp (i32.add (local.get $exp) (i32.const 8)))
+        (local.set $grads (i32.add (local.get $grads) (i32.const 16)))
+        (br $next)))
+    (f64.store (local.get $linear) (local.get $sum))
+    (local.get $product))
+
+    ;; Copies `count` row indices stored backwards (the last one at `from`, the first at from + 4 (count - 1))
   ;; to `to` in row order: the right part of a partitionChunk.
   (func (export "copyReversed") (param $from i32) (param $count i32) (param $to i32)
     (local $end i32)

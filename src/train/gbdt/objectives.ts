@@ -119,39 +119,37 @@ export function createObjective(kind: ObjectiveKind, classes: number): Objective
 
 /**
  * Binary log-loss gradients of row block `task`. a = [exact]: 1 recomputes memory.expScores (e^-s)
- * from the scores, 0 uses them as the score updates left them. The loss needs log1p(e^-|s|) per row;
- * the factors 1 + e^-|s| (in (1, 2]) are multiplied 64 at a time and one log taken per 64 rows.
+ * from the scores, 0 uses them as the score updates left them. Per row (kernels.wat's binaryGradients,
+ * 64 rows a call): e = e^-|s| from q = e^-s (q is 0 or Infinity only where |s| > 700: then e is 0
+ * either way), p = 1/(1 + e^-s), g = p - y, h = max(p(1 - p), 1e-16). The loss needs log1p(e^-|s|) per
+ * row: the factors 1 + e^-|s| (in (1, 2]) are multiplied 64 at a time and one log taken per 64 rows.
  */
-export function binaryGradientKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+export function binaryGradientKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const from = task * m.blockRows;
   const to = Math.min(m.rowCount, from + m.blockRows);
-  const exact = a[0] === 1;
   const { scores, target, gradHess, expScores } = m;
-  let linear = 0;
+  if (a[0] === 1) for (let i = from; i < to; i++) expScores[i] = Math.exp(-scores[i]!);
+  // The running sum of max(s, 0) - y·s, in the thread's scratch (the WebAssembly loop adds to it).
+  const linear = s.gradients;
+  linear[0] = 0;
   let logs = 0;
   let product = 1;
-  for (let i = from; i < to; i++) {
-    const s = scores[i]!;
-    const y = target[i]!;
-    let q = expScores[i]!;
-    if (exact) {
-      q = Math.exp(-s);
-      expScores[i] = q;
-    }
-    // e = e^-|s| from q = e^-s (q is 0 or Infinity only where |s| > 700: then e is 0 either way).
-    const e = s >= 0 ? q : 1 / q;
-    const inverse = 1 / (1 + e);
-    const p = s >= 0 ? inverse : e * inverse;
-    linear += Math.max(s, 0) - y * s;
-    product *= 1 + e;
-    if (((i - from) & 63) === 63) {
+  for (let i = from; i < to; i += 64) {
+    const rows = Math.min(64, to - i);
+    product = s.wasm.binaryGradients(
+      scores.byteOffset + 8 * i,
+      target.byteOffset + 8 * i,
+      expScores.byteOffset + 8 * i,
+      gradHess.byteOffset + 16 * i,
+      rows,
+      linear.byteOffset,
+    );
+    if (rows === 64) {
       logs += Math.log(product);
       product = 1;
     }
-    gradHess[2 * i] = p - y;
-    gradHess[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
   }
-  m.blockLoss[task] = logs + Math.log(product) + linear;
+  m.blockLoss[task] = logs + Math.log(product) + linear[0]!;
 }
 
 /**

@@ -50,6 +50,7 @@ export interface WasmKernels {
   partition(rows: number, size: number, column: number, sides: number, spare: number): number;
   partitionChunk(rows: number, size: number, column: number, sides: number, out: number): number;
   copyReversed(from: number, count: number, to: number): void;
+  binaryGradients(scores: number, target: number, exp: number, grads: number, count: number, linear: number): number;
   addLeafValue(
     rows: number,
     size: number,
