@@ -150,6 +150,51 @@ describe('WebAssembly kernels', () => {
     expect(Array.from(arrays.exp)).toEqual([2, 6, 2, 2, 6, 6]);
   });
 
+  test('binaryGradients: per row the gradient, hessian and loss terms of the scalar formulas, bit for bit', () => {
+    const ROWS_HERE = 300;
+    const { memory, arrays } = allocateTrainingArrays({
+      scores: ['f64', ROWS_HERE],
+      target: ['f64', ROWS_HERE],
+      exp: ['f64', ROWS_HERE],
+      grads: ['f64', 2 * ROWS_HERE],
+      linear: ['f64', 1],
+    });
+    const kernels = instantiateKernels(kernelModule(), memory);
+    const random = new Random(12);
+    for (let i = 0; i < ROWS_HERE; i++) {
+      // Signs both ways, |s| up to 800 (e^-s overflows to Infinity or underflows to 0), and exact zeros.
+      const s = i % 50 === 0 ? (i % 100 === 0 ? 0 : -0) : (random.next() * 2 - 1) * (i % 7 === 0 ? 800 : 6);
+      arrays.scores[i] = s;
+      arrays.target[i] = random.int(2);
+      arrays.exp[i] = Math.exp(-s);
+    }
+    arrays.linear[0] = 0.25;
+    const product = kernels.binaryGradients(
+      arrays.scores.byteOffset,
+      arrays.target.byteOffset,
+      arrays.exp.byteOffset,
+      arrays.grads.byteOffset,
+      ROWS_HERE,
+      arrays.linear.byteOffset,
+    );
+    let linear = 0.25;
+    let expectedProduct = 1;
+    for (let i = 0; i < ROWS_HERE; i++) {
+      const s = arrays.scores[i]!;
+      const y = arrays.target[i]!;
+      const q = arrays.exp[i]!;
+      const e = s >= 0 ? q : 1 / q;
+      const inverse = 1 / (1 + e);
+      const p = s >= 0 ? inverse : e * inverse;
+      linear += Math.max(s, 0) - y * s;
+      expectedProduct *= 1 + e;
+      expect(arrays.grads[2 * i]).toBe(p - y);
+      expect(arrays.grads[2 * i + 1]).toBe(Math.max(p * (1 - p), 1e-16));
+    }
+    expect(arrays.linear[0]).toBe(linear);
+    expect(product).toBe(expectedProduct);
+  });
+
   test('without WebAssembly (node --jitless) training says so and what to do', () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const entry = `
