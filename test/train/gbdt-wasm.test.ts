@@ -195,6 +195,21 @@ describe('WebAssembly kernels', () => {
     expect(product).toBe(expectedProduct);
   });
 
+  test('mergeInto adds then clears, subtractFrom subtracts: element by element, odd lengths included', () => {
+    const { memory, arrays } = allocateTrainingArrays({ to: ['f64', 7], from: ['f64', 7] });
+    const kernels = instantiateKernels(kernelModule(), memory);
+    const to = [0.1, -2, 3.5, 1e-300, 7, 0.3, -0];
+    const from = [0.2, 2, -1.25, 1e300, 0, 0.6, 5];
+    arrays.to.set(to);
+    arrays.from.set(from);
+    kernels.subtractFrom(arrays.to.byteOffset, arrays.from.byteOffset, 7);
+    expect(Array.from(arrays.to)).toEqual(to.map((v, i) => v - from[i]!));
+    arrays.to.set(to);
+    kernels.mergeInto(arrays.to.byteOffset, arrays.from.byteOffset, 7);
+    expect(Array.from(arrays.to)).toEqual(to.map((v, i) => v + from[i]!));
+    expect(Array.from(arrays.from)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  });
+
   test('without WebAssembly (node --jitless) training says so and what to do', () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const entry = `

@@ -84,11 +84,13 @@ export function accumulateRows(
   counts: boolean,
 ): void {
   const { rowCount, features, featureOffsets, featureBinCounts, hist } = m;
+  // A slot is zeroed first; partial histograms are zero already (histogramMergeKernel clears them).
+  const zero = histBase < m.slots * m.histDoubles;
   const histogram4 = counts ? wasm.histogram4 : wasm.histogramSums4;
   const histogram3 = counts ? wasm.histogram3 : wasm.histogramSums3;
   const histogram2 = counts ? wasm.histogram2 : wasm.histogramSums2;
   const histogram1 = counts ? wasm.histogram1 : wasm.histogramSums1;
-  for (let j = firstFeature; j < lastFeature; j++) {
+  for (let j = firstFeature; zero && j < lastFeature; j++) {
     const f = features[j]!;
     const start = histBase + featureOffsets[f]! * 3;
     hist.fill(0, start, start + featureBinCounts[f]! * 3);
@@ -154,19 +156,16 @@ export function accumulateRows(
 
 /**
  * Kernel: adds the partial histograms of blocks 1.. (in block order) into the node's slot, for feature
- * features[task]. a = [_, _, _, _, targetBase, _, blocks].
+ * features[task], and clears them for the next node. a = [_, _, _, _, targetBase, _, blocks].
  */
-export function histogramMergeKernel(task: number, m: TrainingMemory, a: Int32Array): void {
-  const targetBase = a[4]!;
+export function histogramMergeKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const partials = a[6]! - 1;
   const f = m.features[task]!;
   const start = m.featureOffsets[f]! * 3;
-  const length = m.featureBinCounts[f]! * 3;
-  const hist = m.hist;
-  const to = targetBase + start;
+  const to = m.hist.byteOffset + 8 * (a[4]! + start);
   for (let p = 0; p < partials; p++) {
-    const from = (m.slots + p) * m.histDoubles + start;
-    for (let k = 0; k < length; k++) hist[to + k] += hist[from + k]!;
+    const from = m.hist.byteOffset + 8 * ((m.slots + p) * m.histDoubles + start);
+    s.wasm.mergeInto(to, from, m.featureBinCounts[f]! * 3);
   }
 }
 

@@ -322,6 +322,39 @@
     (f64.store (local.get $linear) (local.get $sum))
     (local.get $product))
 
+  ;; Adds `size` doubles at `from` into those at `to` (each lane one IEEE addition, as a scalar loop),
+  ;; then zeroes them at `from`: a partial histogram merged into its node's, ready for the next node.
+  (func (export "mergeInto") (param $to i32) (param $from i32) (param $size i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $from) (i32.shl (local.get $size) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (i32.add (local.get $from) (i32.const 8)) (local.get $end)))
+        (v128.store (local.get $to) (f64x2.add (v128.load (local.get $to)) (v128.load (local.get $from))))
+        (v128.store (local.get $from) (v128.const i64x2 0 0))
+        (local.set $to (i32.add (local.get $to) (i32.const 16)))
+        (local.set $from (i32.add (local.get $from) (i32.const 16)))
+        (br $next)))
+    (if (i32.lt_u (local.get $from) (local.get $end))
+      (then
+        (f64.store (local.get $to) (f64.add (f64.load (local.get $to)) (f64.load (local.get $from))))
+        (f64.store (local.get $from) (f64.const 0)))))
+
+  ;; Subtracts `size` doubles at `from` from those at `to` (the larger child's histogram from its
+  ;; parent's, in the parent's slot); each lane one IEEE subtraction.
+  (func (export "subtractFrom") (param $to i32) (param $from i32) (param $size i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $from) (i32.shl (local.get $size) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (i32.add (local.get $from) (i32.const 8)) (local.get $end)))
+        (v128.store (local.get $to) (f64x2.sub (v128.load (local.get $to)) (v128.load (local.get $from))))
+        (local.set $to (i32.add (local.get $to) (i32.const 16)))
+        (local.set $from (i32.add (local.get $from) (i32.const 16)))
+        (br $next)))
+    (if (i32.lt_u (local.get $from) (local.get $end))
+      (then (f64.store (local.get $to) (f64.sub (f64.load (local.get $to)) (f64.load (local.get $from)))))))
+
     ;; Copies `count` row indices stored backwards (the last one at `from`, the first at from + 4 (count - 1))
   ;; to `to` in row order: the right part of a partitionChunk.
   (func (export "copyReversed") (param $from i32) (param $count i32) (param $to i32)

@@ -17,7 +17,7 @@
  * such a prefix of the order by mean gradient (Fisher 1958; CART §9.4), found in k steps, not 2^k.
  */
 import { BIN_STRIDE } from './histogram.ts';
-import type { TrainingMemory } from './memory.ts';
+import type { ThreadScratch, TrainingMemory } from './memory.ts';
 
 export interface SplitParams {
   /** L1 regularisation of leaf values (α). */
@@ -272,7 +272,7 @@ export function scanThresholds(
  * (c·featureCount + j)·SPLIT_RESULT_STRIDE. Features split by sets (memory.setSplit) are left to
  * findBestSplit.
  */
-export function splitSearchKernel(task: number, m: TrainingMemory, a: Int32Array): void {
+export function splitSearchKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const featureCount = a[0]!;
   const first = task * a[1]!;
   const last = Math.min(featureCount, first + a[1]!);
@@ -283,8 +283,8 @@ export function splitSearchKernel(task: number, m: TrainingMemory, a: Int32Array
     const f = features[j]!;
     const start = featureOffsets[f]! * 3;
     if (into >= 0) {
-      const end = start + featureBinCounts[f]! * 3;
-      for (let k = start; k < end; k++) hist[into + k] -= hist[from + k]!;
+      const at = hist.byteOffset + 8 * start;
+      s.wasm.subtractFrom(at + 8 * into, at + 8 * from, featureBinCounts[f]! * 3);
     }
     if (m.setSplit[f] === 1) continue;
     for (let c = 0; c < 2; c++) {

@@ -51,6 +51,8 @@ export interface WasmKernels {
   partitionChunk(rows: number, size: number, column: number, sides: number, out: number): number;
   copyReversed(from: number, count: number, to: number): void;
   binaryGradients(scores: number, target: number, exp: number, grads: number, count: number, linear: number): number;
+  mergeInto(to: number, from: number, size: number): void;
+  subtractFrom(to: number, from: number, size: number): void;
   addLeafValue(
     rows: number,
     size: number,
