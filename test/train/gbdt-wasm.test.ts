@@ -130,24 +130,50 @@ describe('WebAssembly kernels', () => {
     expect(Array.from(spare.subarray(0, size - count))).toEqual(right);
   });
 
-  test('addLeafValue adds the value to each listed row’s score (a strided output) and scales its e^-score', () => {
+  test('markLeaf marks each listed row’s leaf; applyLeafValues adds its value to the row’s score (a strided output) and scales its e^-score', () => {
     const { memory, arrays } = allocateTrainingArrays({
       rows: ['u32', 3],
+      leaves: ['u16', 6],
+      values: ['f64', 2],
+      factors: ['f64', 2],
       scores: ['f64', 2 * 6],
       exp: ['f64', 6],
     });
     const kernels = instantiateKernels(kernelModule(), memory);
     arrays.rows.set([4, 1, 5]);
+    kernels.markLeaf(arrays.rows.byteOffset, 3, arrays.leaves.byteOffset, 1);
+    kernels.markLeaf(arrays.rows.byteOffset, 1, arrays.leaves.byteOffset, 300);
+    expect(Array.from(arrays.leaves)).toEqual([0, 1, 0, 0, 300, 1]);
+    arrays.leaves[4] = 1;
+    arrays.values.set([-1, 0.25]);
+    arrays.factors.set([5, 3]);
     arrays.scores.fill(0.5);
     arrays.exp.fill(2);
     // Output 1 of two: scores of row r at 2r + 1.
-    kernels.addLeafValue(arrays.rows.byteOffset, 3, arrays.scores.byteOffset + 8, 16, arrays.exp.byteOffset, 0.25, 3);
-    expect(Array.from(arrays.scores)).toEqual([0.5, 0.5, 0.5, 0.75, 0.5, 0.5, 0.5, 0.5, 0.5, 0.75, 0.5, 0.75]);
-    expect(Array.from(arrays.exp)).toEqual([2, 6, 2, 2, 6, 6]);
-    // exp = 0: no e^-scores kept (objectives other than binary log-loss).
-    kernels.addLeafValue(arrays.rows.byteOffset, 1, arrays.scores.byteOffset, 16, 0, -1, 3);
-    expect(arrays.scores[8]).toBe(-0.5);
-    expect(Array.from(arrays.exp)).toEqual([2, 6, 2, 2, 6, 6]);
+    const { leaves, scores, exp, values, factors } = arrays;
+    kernels.applyLeafValues(
+      leaves.byteOffset,
+      6,
+      scores.byteOffset + 8,
+      16,
+      exp.byteOffset,
+      values.byteOffset,
+      factors.byteOffset,
+    );
+    expect(Array.from(scores)).toEqual([0.5, -0.5, 0.5, 0.75, 0.5, -0.5, 0.5, -0.5, 0.5, 0.75, 0.5, 0.75]);
+    expect(Array.from(exp)).toEqual([10, 6, 10, 10, 6, 6]);
+    // exp = 0: no e^-scores kept (objectives other than binary log-loss); rows 2.. only.
+    kernels.applyLeafValues(
+      leaves.byteOffset + 4,
+      4,
+      scores.byteOffset + 32,
+      16,
+      0,
+      values.byteOffset,
+      factors.byteOffset,
+    );
+    expect(Array.from(scores.filter((_, i) => i % 2 === 0))).toEqual([0.5, 0.5, -0.5, -0.5, 0.75, 0.75]);
+    expect(Array.from(exp)).toEqual([10, 6, 10, 10, 6, 6]);
   });
 
   test('binaryGradients: per row the gradient, hessian and loss terms of the scalar formulas, bit for bit', () => {

@@ -9,7 +9,7 @@ import { Random } from '../../lib/random.ts';
 import type { TrainProgress } from '../types.ts';
 import type { Executor } from './executor.ts';
 import { EXP_REFRESH_ROUNDS, type Objective } from './objectives.ts';
-import { leafScoresKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
+import { applyLeafValuesKernel, markLeavesKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
 import { type BinnedTree, TreeLearner } from './tree-learner.ts';
 
 /** Independent random streams derived from the run's seed, so one option does not shift another's draws. */
@@ -197,7 +197,10 @@ function fillScores(scores: Float64Array, baseScore: readonly number[]): void {
   for (let i = 0; i < scores.length; i++) scores[i] = baseScore[i % outputs]!;
 }
 
-/** Adds each leaf's value to the rows the learner left in its range of memory.rows[0, size). */
+/**
+ * Adds each leaf's value to the rows the learner left in its range of memory.rows[0, size) (every
+ * training row): their leaves are marked, then the scores updated in row order.
+ */
 function addLeafScores(executor: Executor, tree: BinnedTree, size: number, k: number): void {
   const { leafRanges, leafValues } = executor.memory;
   const order: number[] = [];
@@ -210,7 +213,8 @@ function addLeafScores(executor: Executor, tree: BinnedTree, size: number, k: nu
     leafValues[i] = tree.value[node]!;
     leafFactors[i] = Math.exp(-tree.value[node]!);
   });
-  executor.run(leafScoresKernel, executor.blocks(size), [size, order.length, k]);
+  executor.run(markLeavesKernel, executor.blocks(size), [size, order.length, k]);
+  executor.run(applyLeafValuesKernel, executor.blocks(size), [size, order.length, k]);
 }
 
 /** Routes every training (or validation) row through the tree on its bins and adds its leaf value. */

@@ -55,7 +55,7 @@ import {
   squaredErrorLossKernel,
 } from './objectives.ts';
 import { partitionChunkKernel, partitionPlaceKernel } from './partition.ts';
-import { leafScoresKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
+import { applyLeafValuesKernel, markLeavesKernel, TREE_NODE_STRIDE, traverseKernel } from './scores.ts';
 import {
   leafScore,
   SPLIT_RESULT_STRIDE,
@@ -81,7 +81,8 @@ const KERNELS: readonly Kernel[] = [
   binaryLossKernel,
   multiclassLossKernel,
   squaredErrorLossKernel,
-  leafScoresKernel,
+  markLeavesKernel,
+  applyLeafValuesKernel,
   traverseKernel,
   splitSearchKernel,
   binCountsKernel,
@@ -243,6 +244,7 @@ export class Executor {
       leafRanges: ['i32', 2 * options.maxLeaves],
       leafValues: ['f64', options.maxLeaves],
       leafFactors: ['f64', options.maxLeaves],
+      rowLeaf: ['u16', rowCount],
       treeNodes: ['i32', TREE_NODE_STRIDE * maxNodes],
       treeValues: ['f64', maxNodes],
       treeFactors: ['f64', maxNodes],

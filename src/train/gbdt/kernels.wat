@@ -265,27 +265,41 @@
         (br $next)))
     (i32.shr_u (i32.sub (local.get $write) (local.get $out)) (i32.const 2)))
 
-  ;; Score update of one leaf: for the `size` row indices at `rows`, adds `value` to the f64 at
-  ;; scores + stride x row and, when `exp` is not 0, multiplies the f64 at exp + 8 x row by `factor`.
-  (func (export "addLeafValue")
-    (param $rows i32) (param $size i32) (param $scores i32) (param $stride i32) (param $exp i32)
-    (param $value f64) (param $factor f64)
-    (local $end i32) (local $row i32) (local $at i32)
+  ;; Marks the `size` row indices at `rows` as rows of leaf `leaf`: the u16 at leaves + 2 x row.
+  (func (export "markLeaf") (param $rows i32) (param $size i32) (param $leaves i32) (param $leaf i32)
+    (local $end i32)
     (local.set $end (i32.add (local.get $rows) (i32.shl (local.get $size) (i32.const 2))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $rows) (local.get $end)))
-        (local.set $row (i32.load (local.get $rows)))
-        (local.set $at (i32.add (local.get $scores) (i32.mul (local.get $row) (local.get $stride))))
-        (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (local.get $value)))
-        (if (local.get $exp)
-          (then
-            (local.set $at (i32.add (local.get $exp) (i32.shl (local.get $row) (i32.const 3))))
-            (f64.store (local.get $at) (f64.mul (f64.load (local.get $at)) (local.get $factor)))))
+        (i32.store16 (i32.add (local.get $leaves) (i32.shl (i32.load (local.get $rows)) (i32.const 1))) (local.get $leaf))
         (local.set $rows (i32.add (local.get $rows) (i32.const 4)))
         (br $next))))
 
-;; Binary log-loss gradients of `count` consecutive rows (objectives.ts, binaryGradientKernel): row i's
+  ;; Score update of `size` consecutive rows from their leaves (u16 each at `leaves`): adds the leaf's
+  ;; f64 at values + 8 x leaf to the row's score (at `scores`, `stride` bytes apart) and, when `exp` is
+  ;; not 0, multiplies the row's f64 at `exp` (8 bytes apart) by the leaf's factor at factors + 8 x leaf.
+  (func (export "applyLeafValues")
+    (param $leaves i32) (param $size i32) (param $scores i32) (param $stride i32) (param $exp i32)
+    (param $values i32) (param $factors i32)
+    (local $end i32) (local $leaf i32)
+    (local.set $end (i32.add (local.get $leaves) (i32.shl (local.get $size) (i32.const 1))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $leaves) (local.get $end)))
+        (local.set $leaf (i32.shl (i32.load16_u (local.get $leaves)) (i32.const 3)))
+        (f64.store (local.get $scores)
+          (f64.add (f64.load (local.get $scores)) (f64.load (i32.add (local.get $values) (local.get $leaf)))))
+        (if (local.get $exp)
+          (then
+            (f64.store (local.get $exp)
+              (f64.mul (f64.load (local.get $exp)) (f64.load (i32.add (local.get $factors) (local.get $leaf)))))
+            (local.set $exp (i32.add (local.get $exp) (i32.const 8)))))
+        (local.set $scores (i32.add (local.get $scores) (local.get $stride)))
+        (local.set $leaves (i32.add (local.get $leaves) (i32.const 2)))
+        (br $next))))
+
+  ;; Binary log-loss gradients of `count` consecutive rows (objectives.ts, binaryGradientKernel): row i's
   ;; score, label and e^-score at scores, target, exp + 8i; writes its [p - y, max(p (1 - p), 1e-16)] to
   ;; grads + 16i. Adds max(s, 0) - y s of each row, in row order, to the f64 at `linear`; returns the
   ;; product of the rows' 1 + e^-|s|. The same IEEE operations in the same order as the JavaScript form.

@@ -55,6 +55,8 @@ export interface TrainingMemory {
   readonly leafValues: Float64Array;
   /** e^-value per leaf / per node: the factor that updates expScores. */
   readonly leafFactors: Float64Array;
+  /** Per training row, its leaf in the last tree (index into leafValues; max_leaves ≤ 4096). */
+  readonly rowLeaf: Uint16Array;
   /** The last tree, [feature, bin, missingLeft, left, right] per node, and node values (traversal). */
   readonly treeNodes: Int32Array;
   readonly treeValues: Float64Array;

@@ -12,17 +12,16 @@ import type { ThreadScratch, TrainingMemory } from './memory.ts';
 export const TREE_NODE_STRIDE = 11;
 
 /**
- * Kernel: for positions of block `task` in rows[0, size), adds the value of the leaf whose range holds
- * the position to the row's score of output k (and multiplies its expScores by the leaf's factor).
- * a = [size, leafCount, k]; memory.leafRanges holds [begin, end) per leaf, sorted, covering [0, size).
+ * Kernel, first of two: for positions of block `task` in rows[0, size), writes the index of the leaf
+ * whose range holds the position into memory.rowLeaf at the row. a = [size, leafCount, k];
+ * memory.leafRanges holds [begin, end) per leaf, sorted, covering [0, size). The scattered writes are
+ * two bytes a row; the scores are then updated in row order (applyLeafValuesKernel).
  */
-export function leafScoresKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
+export function markLeavesKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const from = task * m.blockRows;
   const to = Math.min(a[0]!, from + m.blockRows);
   const leafCount = a[1]!;
-  const { rows, leafRanges, leafValues, leafFactors, expScores, outputs } = m;
-  const scores = m.scores.byteOffset + 8 * a[2]!;
-  const exp = expScores.length > 0 ? expScores.byteOffset : 0;
+  const { rows, leafRanges, rowLeaf } = m;
   // First leaf ending after `from` (binary search over the sorted ranges).
   let lo = 0;
   let hi = leafCount - 1;
@@ -33,10 +32,29 @@ export function leafScoresKernel(task: number, m: TrainingMemory, a: Int32Array,
   }
   for (let leaf = lo, begin = from; begin < to; leaf++) {
     const end = Math.min(to, leafRanges[2 * leaf + 1]!);
-    const at = rows.byteOffset + 4 * begin;
-    s.wasm.addLeafValue(at, end - begin, scores, 8 * outputs, exp, leafValues[leaf]!, leafFactors[leaf]!);
+    s.wasm.markLeaf(rows.byteOffset + 4 * begin, end - begin, rowLeaf.byteOffset, leaf);
     begin = end;
   }
+}
+
+/**
+ * Kernel, second of two: for the rows of block `task` (every training row, a = [size, leafCount, k]
+ * with size = rowCount), adds the value of the leaf markLeavesKernel gave the row to its score of
+ * output k, and multiplies its expScores by the leaf's factor.
+ */
+export function applyLeafValuesKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
+  const from = task * m.blockRows;
+  const to = Math.min(a[0]!, from + m.blockRows);
+  const { rowLeaf, scores, expScores, outputs, leafValues, leafFactors } = m;
+  s.wasm.applyLeafValues(
+    rowLeaf.byteOffset + 2 * from,
+    to - from,
+    scores.byteOffset + 8 * (from * outputs + a[2]!),
+    8 * outputs,
+    expScores.length > 0 ? expScores.byteOffset + 8 * from : 0,
+    leafValues.byteOffset,
+    leafFactors.byteOffset,
+  );
 }
 
 /**

@@ -53,14 +53,15 @@ export interface WasmKernels {
   binaryGradients(scores: number, target: number, exp: number, grads: number, count: number, linear: number): number;
   mergeInto(to: number, from: number, size: number): void;
   subtractFrom(to: number, from: number, size: number): void;
-  addLeafValue(
-    rows: number,
+  markLeaf(rows: number, size: number, leaves: number, leaf: number): void;
+  applyLeafValues(
+    leaves: number,
     size: number,
     scores: number,
     stride: number,
     exp: number,
-    value: number,
-    factor: number,
+    values: number,
+    factors: number,
   ): void;
 }
 
@@ -92,15 +93,17 @@ function assertWebAssembly(): void {
   }
 }
 
-type ArrayKind = 'u8' | 'i32' | 'u32' | 'f64';
+type ArrayKind = 'u8' | 'u16' | 'i32' | 'u32' | 'f64';
 type ViewOf<K extends ArrayKind> = K extends 'u8'
   ? Uint8Array
-  : K extends 'i32'
-    ? Int32Array
-    : K extends 'u32'
-      ? Uint32Array
-      : Float64Array;
-const ELEMENT_BYTES: Record<ArrayKind, number> = { u8: 1, i32: 4, u32: 4, f64: 8 };
+  : K extends 'u16'
+    ? Uint16Array
+    : K extends 'i32'
+      ? Int32Array
+      : K extends 'u32'
+        ? Uint32Array
+        : Float64Array;
+const ELEMENT_BYTES: Record<ArrayKind, number> = { u8: 1, u16: 2, i32: 4, u32: 4, f64: 8 };
 /** Arrays start on cache lines (and every v128 access of a kernel stays inside its array). */
 const ALIGN = 64;
 
@@ -134,11 +137,13 @@ export function allocateTrainingArrays<S extends Record<string, readonly [ArrayK
     arrays[name] =
       kind === 'u8'
         ? new Uint8Array(buffer, at, length)
-        : kind === 'i32'
-          ? new Int32Array(buffer, at, length)
-          : kind === 'u32'
-            ? new Uint32Array(buffer, at, length)
-            : new Float64Array(buffer, at, length);
+        : kind === 'u16'
+          ? new Uint16Array(buffer, at, length)
+          : kind === 'i32'
+            ? new Int32Array(buffer, at, length)
+            : kind === 'u32'
+              ? new Uint32Array(buffer, at, length)
+              : new Float64Array(buffer, at, length);
   }
   return { memory, arrays: arrays as { [K in keyof S]: ViewOf<S[K][0]> } };
 }
