@@ -308,9 +308,44 @@
     (param $linear i32) (result f64)
     (local $end i32) (local $s f64) (local $y f64) (local $q f64) (local $e f64) (local $inverse f64)
     (local $p f64) (local $positive i32) (local $sum f64) (local $product f64)
+    (local $S v128) (local $Y v128) (local $POS v128) (local $E v128) (local $INV v128) (local $P v128)
+    (local $LIN v128) (local $F v128) (local $G v128) (local $H v128)
     (local.set $product (f64.const 1))
     (local.set $sum (f64.load (local.get $linear)))
     (local.set $end (i32.add (local.get $scores) (i32.shl (local.get $count) (i32.const 3))))
+    ;; Two rows at a time (each lane the scalar operations below); the sum and the product stay in row order.
+    (block $pairsDone
+      (loop $pairs
+        (br_if $pairsDone (i32.gt_u (i32.add (local.get $scores) (i32.const 16)) (local.get $end)))
+        (local.set $S (v128.load (local.get $scores)))
+        (local.set $Y (v128.load (local.get $target)))
+        (local.set $POS (f64x2.ge (local.get $S) (v128.const f64x2 0 0)))
+        (local.set $E (v128.bitselect
+          (v128.load (local.get $exp))
+          (f64x2.div (v128.const f64x2 1 1) (v128.load (local.get $exp)))
+          (local.get $POS)))
+        (local.set $F (f64x2.add (v128.const f64x2 1 1) (local.get $E)))
+        (local.set $INV (f64x2.div (v128.const f64x2 1 1) (local.get $F)))
+        (local.set $P (v128.bitselect (local.get $INV) (f64x2.mul (local.get $E) (local.get $INV)) (local.get $POS)))
+        (local.set $LIN (f64x2.sub (f64x2.max (local.get $S) (v128.const f64x2 0 0)) (f64x2.mul (local.get $Y) (local.get $S))))
+        (local.set $sum (f64.add (f64.add (local.get $sum) (f64x2.extract_lane 0 (local.get $LIN)))
+          (f64x2.extract_lane 1 (local.get $LIN))))
+        (local.set $product (f64.mul (f64.mul (local.get $product) (f64x2.extract_lane 0 (local.get $F)))
+          (f64x2.extract_lane 1 (local.get $F))))
+        (local.set $G (f64x2.sub (local.get $P) (local.get $Y)))
+        (local.set $H (f64x2.max
+          (f64x2.mul (local.get $P) (f64x2.sub (v128.const f64x2 1 1) (local.get $P)))
+          (v128.const f64x2 1e-16 1e-16)))
+        ;; [g0, h0] and [g1, h1]
+        (v128.store (local.get $grads)
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $G) (local.get $H)))
+        (v128.store offset=16 (local.get $grads)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $G) (local.get $H)))
+        (local.set $scores (i32.add (local.get $scores) (i32.const 16)))
+        (local.set $target (i32.add (local.get $target) (i32.const 16)))
+        (local.set $exp (i32.add (local.get $exp) (i32.const 16)))
+        (local.set $grads (i32.add (local.get $grads) (i32.const 32)))
+        (br $pairs)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $scores) (local.get $end)))
