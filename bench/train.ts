@@ -378,6 +378,14 @@ async function benchOne(data: BenchData, options: Options, python: string | unde
         }
       }
       for (const libraryRuns of runs.values()) results.push(medianRun(libraryRuns));
+      // Each run's own ratio (Conveyor's run r against XGBoost's run r, which followed it): the spread.
+      const ours = runs.get('conveyor') ?? [];
+      const theirs = runs.get('xgboost') ?? [];
+      if (theirs.length === ours.length && ours.length > 1) {
+        const ratios = ours.map((run, r) => run.trainSeconds / theirs[r]!.trainSeconds).sort((a, b) => a - b);
+        const listed = ratios.map((ratio) => `${ratio.toFixed(2)}×`).join(', ');
+        console.log(`${data.name}, ${threads} thread(s): train time / XGB per run, sorted: ${listed}`);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
