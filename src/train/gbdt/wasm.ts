@@ -1,6 +1,6 @@
 /**
- * The WebAssembly inner loops of training (kernels.wat): histogram sums, the gradient gather, row
- * partitions and leaf score updates.
+ * The WebAssembly inner loops of training (kernels.wat): histogram sums, merges and subtractions, the
+ * gradient gather, binary log-loss gradients, row partitions and leaf score updates.
  *
  * Why WebAssembly: in the histogram loop every row adds a gradient, a hessian and a count to a bin of each
  * feature. In JavaScript each of those typed-array accesses is bounds-checked; WebAssembly's memory
