@@ -66,8 +66,8 @@ export function histogramGroupKernel(task: number, m: TrainingMemory, a: Int32Ar
 }
 
 /**
- * Zeroes, then sums rows[begin, end) into the histogram at `histBase` for features[firstFeature ..
- * lastFeature), row i's gradient pair at byte address grads + 16 i (i from 0). Four features share
+ * Sums rows[begin, end) into the histogram at `histBase` (a slot is zeroed first; a partial histogram
+ * is zero already) for features[firstFeature .. lastFeature), row i's gradient pair at byte address grads + 16 i (i from 0). Four features share
  * each pass over the rows (the WebAssembly loops of kernels.wat), the last 1-3 share one pass too.
  * `counts` false: the count lanes stay zero (see the module comment).
  * A helper of the kernels: workers get it by name next to them (see executor.ts).

@@ -34,7 +34,7 @@ export interface TrainingMemory {
   readonly ordered: Float64Array;
   /** Features of the current tree (ascending); the count is a kernel parameter. */
   readonly features: Int32Array;
-  /** Histogram slots, then partial histograms of row blocks. */
+  /** Histogram slots, then partial histograms of row blocks (all zero between builds: merges clear them). */
   readonly hist: Float64Array;
   /** Training rows per bin (at featureOffsets[f] + bin): every root's count lanes (see histogram.ts). */
   readonly binCounts: Float64Array;
