@@ -404,7 +404,7 @@
     (if (i32.lt_u (local.get $from) (local.get $end))
       (then (f64.store (local.get $to) (f64.sub (f64.load (local.get $to)) (f64.load (local.get $from)))))))
 
-    ;; Copies `count` row indices stored backwards (the last one at `from`, the first at from + 4 (count - 1))
+  ;; Copies `count` row indices stored backwards (the last one at `from`, the first at from + 4 (count - 1))
   ;; to `to` in row order: the right part of a partitionChunk.
   (func (export "copyReversed") (param $from i32) (param $count i32) (param $to i32)
     (local $end i32)

@@ -120,9 +120,10 @@ export function createObjective(kind: ObjectiveKind, classes: number): Objective
 /**
  * Binary log-loss gradients of row block `task`. a = [exact]: 1 recomputes memory.expScores (e^-s)
  * from the scores, 0 uses them as the score updates left them. Per row (kernels.wat's binaryGradients,
- * 64 rows a call, two at a time): e = e^-|s| from q = e^-s (q is 0 or Infinity only where |s| > 700: then e is 0
- * either way), p = 1/(1 + e^-s), g = p - y, h = max(p(1 - p), 1e-16). The loss needs log1p(e^-|s|) per
- * row: the factors 1 + e^-|s| (in (1, 2]) are multiplied 64 at a time and one log taken per 64 rows.
+ * 64 rows a call, two at a time): e = e^-|s| from q = e^-s (q is 0 or Infinity only where |s| > 700:
+ * then e is 0 either way), p = 1/(1 + e^-s), g = p - y, h = max(p(1 - p), 1e-16). The loss needs
+ * log1p(e^-|s|) per row: the factors 1 + e^-|s| (in (1, 2]) are multiplied 64 at a time and one log
+ * taken per 64 rows.
  */
 export function binaryGradientKernel(task: number, m: TrainingMemory, a: Int32Array, s: ThreadScratch): void {
   const from = task * m.blockRows;

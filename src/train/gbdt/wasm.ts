@@ -93,17 +93,10 @@ function assertWebAssembly(): void {
   }
 }
 
-type ArrayKind = 'u8' | 'u16' | 'i32' | 'u32' | 'f64';
-type ViewOf<K extends ArrayKind> = K extends 'u8'
-  ? Uint8Array
-  : K extends 'u16'
-    ? Uint16Array
-    : K extends 'i32'
-      ? Int32Array
-      : K extends 'u32'
-        ? Uint32Array
-        : Float64Array;
-const ELEMENT_BYTES: Record<ArrayKind, number> = { u8: 1, u16: 2, i32: 4, u32: 4, f64: 8 };
+/** The typed array of each array kind (its element size is BYTES_PER_ELEMENT). */
+const VIEWS = { u8: Uint8Array, u16: Uint16Array, i32: Int32Array, u32: Uint32Array, f64: Float64Array } as const;
+type ArrayKind = keyof typeof VIEWS;
+type ViewOf<K extends ArrayKind> = InstanceType<(typeof VIEWS)[K]>;
 /** Arrays start on cache lines (and every v128 access of a kernel stays inside its array). */
 const ALIGN = 64;
 
@@ -118,7 +111,7 @@ export function allocateTrainingArrays<S extends Record<string, readonly [ArrayK
   let bytes = ALIGN; // address 0 stays unused
   for (const [name, [kind, length]] of Object.entries(spec)) {
     offsets[name] = bytes;
-    bytes += Math.ceil((length * ELEMENT_BYTES[kind]) / ALIGN) * ALIGN;
+    bytes += Math.ceil((length * VIEWS[kind].BYTES_PER_ELEMENT) / ALIGN) * ALIGN;
   }
   if (bytes > MAX_MEMORY_BYTES) {
     const gib = (bytes / 2 ** 30).toFixed(1);
@@ -133,17 +126,8 @@ export function allocateTrainingArrays<S extends Record<string, readonly [ArrayK
   const buffer = memory.buffer;
   const arrays: Record<string, ArrayBufferView> = {};
   for (const [name, [kind, length]] of Object.entries(spec)) {
-    const at = offsets[name]!;
-    arrays[name] =
-      kind === 'u8'
-        ? new Uint8Array(buffer, at, length)
-        : kind === 'u16'
-          ? new Uint16Array(buffer, at, length)
-          : kind === 'i32'
-            ? new Int32Array(buffer, at, length)
-            : kind === 'u32'
-              ? new Uint32Array(buffer, at, length)
-              : new Float64Array(buffer, at, length);
+    const View: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView = VIEWS[kind];
+    arrays[name] = new View(buffer, offsets[name]!, length);
   }
   return { memory, arrays: arrays as { [K in keyof S]: ViewOf<S[K][0]> } };
 }
