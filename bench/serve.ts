@@ -9,6 +9,7 @@
  * (d) issue 15's figures (bench/http-load.ts): single-row infer throughput under wrk as a ratio to a bare
  * node:http JSON echo measured in the same run, and p99 at a fixed 3,000 req/s offered by `hey -q` over
  * 16 connections, beside the echo's. `--floor-only` runs (d) alone, `--session-only` (a) alone.
+ * `--compare-session-thread` and `--compare-idle-gc` run (d) with that setting off and on, interleaved.
  * (e) the live monitoring window (monitor.live): throughput and CPU per request with the window on against off,
  * same model, and the window's own cost per row. `--monitor-only` runs (e) alone.
  *
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
       'monitor-only': { type: 'boolean', default: false },
       'session-thread': { type: 'string', default: 'off' },
       'compare-session-thread': { type: 'boolean', default: false },
+      'idle-gc': { type: 'string', default: 'on' },
+      'compare-idle-gc': { type: 'boolean', default: false },
     },
   });
   settings.threads = Number(values.threads);
@@ -91,6 +94,8 @@ async function main(): Promise<void> {
   settings.predictionLog = values['prediction-log'] !== 'off';
   settings.sessionThread = values['session-thread'] === 'on';
   settings.compareSessionThread = values['compare-session-thread'];
+  settings.idleGc = values['idle-gc'] !== 'off';
+  settings.compareIdleGc = values['compare-idle-gc'];
   const wanted = new Set(values.models.split(','));
   const duration = Number(values.duration);
   const soak = Number(values.soak);
@@ -106,7 +111,7 @@ async function main(): Promise<void> {
   out(`Load: autocannon in a child process, ${duration} s per cell; single-row OIP infer requests.`);
 
   out(
-    `Server: onnxruntime threads ${settings.threads || 'default (one per core)'}, prediction log ${settings.predictionLog ? 'on (every request)' : 'off'}, session ${settings.sessionThread ? 'in a worker thread' : 'on the HTTP thread'}.`,
+    `Server: onnxruntime threads ${settings.threads || 'default (one per core)'}, prediction log ${settings.predictionLog ? 'on (every request)' : 'off'}, session ${settings.sessionThread ? 'in a worker thread' : 'on the HTTP thread'}, idle GC ${settings.idleGc ? 'on' : 'off'}.`,
   );
   const models = await buildModels(work, wanted);
   try {
@@ -145,7 +150,20 @@ interface BenchModel {
 }
 
 /** Server settings every run uses (from the flags). */
-const settings = { threads: 0, predictionLog: true, sessionThread: false, compareSessionThread: false };
+const settings = {
+  threads: 0,
+  predictionLog: true,
+  sessionThread: false,
+  compareSessionThread: false,
+  idleGc: true,
+  compareIdleGc: false,
+};
+
+/** What a (d) variant changes in the server. */
+interface ServerVariant {
+  readonly sessionThread: boolean;
+  readonly idleGc: boolean;
+}
 /** Repetitions of each HTTP cell (the median is reported). */
 let rounds = 3;
 
@@ -412,7 +430,8 @@ async function benchModel(
  * (d) Single-row infer (default batching) against a bare node:http JSON echo, both under wrk at 16
  * connections, interleaved `rounds` times (median ratio); then p99 at a fixed 3,000 req/s (hey, 16 workers
  * × 188 req/s) for both, interleaved `rounds` times (median p99). With `--compare-session-thread` the server
- * runs twice, with onnxruntime on the HTTP thread and in a worker thread, interleaved in the same rounds.
+ * runs twice, with onnxruntime on the HTTP thread and in a worker thread, interleaved in the same rounds;
+ * `--compare-idle-gc` likewise with serve.idle_gc off and on.
  */
 async function benchAgainstFloor(
   model: BenchModel,
@@ -424,15 +443,21 @@ async function benchAgainstFloor(
     inferBody(model.signature, model.table, r % model.table.rowCount),
   );
   const echo = await startBareEcho();
-  const variants = settings.compareSessionThread
+  const configured: ServerVariant = { sessionThread: settings.sessionThread, idleGc: settings.idleGc };
+  const variants: (ServerVariant & { label: string })[] = settings.compareSessionThread
     ? [
-        { label: 'session on the HTTP thread', sessionThread: false },
-        { label: 'session in a worker thread', sessionThread: true },
+        { ...configured, label: 'session on the HTTP thread', sessionThread: false },
+        { ...configured, label: 'session in a worker thread', sessionThread: true },
       ]
-    : [{ label: settings.sessionThread ? 'session in a worker thread' : '', sessionThread: settings.sessionThread }];
+    : settings.compareIdleGc
+      ? [
+          { ...configured, label: 'idle GC off', idleGc: false },
+          { ...configured, label: 'idle GC on', idleGc: true },
+        ]
+      : [{ ...configured, label: settings.sessionThread ? 'session in a worker thread' : '' }];
   const servers: RunningServer[] = [];
   try {
-    for (const variant of variants) servers.push(await serve(model, work, true, variant.sessionThread));
+    for (const variant of variants) servers.push(await serve(model, work, true, variant));
     const urls = servers.map((server) => `${server.url}/v2/models/${model.name}/infer`);
     const wrkCost = (url: string) => costOf(() => wrkLoad(url, bodies, 16, duration, work));
     type Cell = Awaited<ReturnType<typeof wrkCost>>;
@@ -649,12 +674,13 @@ async function serve(
   model: BenchModel,
   work: string,
   batching: boolean,
-  sessionThread = settings.sessionThread,
+  variant: ServerVariant = { sessionThread: settings.sessionThread, idleGc: settings.idleGc },
 ): Promise<RunningServer> {
   const predictionLog = settings.predictionLog;
   return startServer({
     ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
-    ...(sessionThread ? { sessionThread: true } : {}),
+    ...(variant.sessionThread ? { sessionThread: true } : {}),
+    idleGc: variant.idleGc,
     source: { kind: 'dir', path: model.dir },
     port: 0,
     logger: 'warn',

@@ -298,6 +298,12 @@ export const configSchema = z
           .describe(
             'Run onnxruntime in a worker thread so the HTTP thread keeps parsing while a batch runs (helps large models on machines with spare cores; see bench/README.md).',
           ),
+        idle_gc: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Collect V8's young generation in the gaps between requests, so its pauses do not land on requests in flight (see bench/README.md).",
+          ),
         max_batch_size: z.int().min(1).default(64).describe('Largest batch the dynamic batcher forms.'),
         max_queue_delay_ms: z
           .number()

@@ -21,6 +21,7 @@ import {
   sliceOutputs,
 } from './codec.ts';
 import { InvalidRequestError, ModelConflictError, ModelNotFoundError, ModelNotReadyError } from './errors.ts';
+import { IdleCollector } from './idle-gc.ts';
 import type { ServeMetrics } from './metrics.ts';
 import { type ModelMetadata, ServedModel, versionNumber } from './model.ts';
 import type { PredictionLog } from './prediction-log.ts';
@@ -72,6 +73,8 @@ export interface DataPlaneOptions {
   readonly arriving?: () => number;
   /** conveyor.yml `monitor:`; the live window is kept when `live` is true. */
   readonly monitor?: MonitorOptions;
+  /** Collect V8's young generation when no request is in flight (see idle-gc.ts). */
+  readonly idleGc?: boolean;
 }
 
 export class DataPlane {
@@ -82,9 +85,16 @@ export class DataPlane {
   private closing = false;
 
   private readonly options: DataPlaneOptions;
+  private readonly idle: IdleCollector | undefined;
 
   constructor(options: DataPlaneOptions) {
     this.options = options;
+    this.idle = options.idleGc
+      ? new IdleCollector(
+          () => (this.serving?.batcher.pending ?? 0) > 0 || (options.arriving?.() ?? 0) > 0,
+          () => options.metrics.idleCollections.inc(),
+        )
+      : undefined;
   }
 
   /** True while a model is in service and the server is not shutting down. */
@@ -164,6 +174,7 @@ export class DataPlane {
     const id = decoded.id ?? requestId;
     const text = this.timed('postprocess', () => model.postprocessInfer(outputs, decoded.outputs, id));
     this.logPrediction(model, 'infer', id, decoded.block, outputs, unseen);
+    this.idle?.settled();
     return text;
   }
 
@@ -176,6 +187,7 @@ export class DataPlane {
     window?.add(block.rows, block.sent, outputs.label ?? outputs.value);
     const predictions = this.timed('postprocess', () => model.postprocessRecords(outputs));
     this.logPrediction(model, 'predict', requestId, block, outputs, unseen);
+    this.idle?.settled();
     return { model_name: model.name, model_version: model.version, id: requestId, predictions };
   }
 

@@ -85,6 +85,11 @@ export class ServeMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly idleCollections = new Counter({
+    name: 'conveyor_idle_collections_total',
+    help: 'Young-generation collections run between requests (serve.idle_gc); nodejs_gc_duration_seconds counts every collection.',
+    registers: [this.registry],
+  });
   readonly logRotations = new Counter({
     name: 'conveyor_prediction_log_rotations_total',
     help: 'Prediction log file rotations.',

@@ -49,6 +49,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(predictionLog ? { predictionLog } : {}),
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
     ...(options.sessionThread ? { sessionThread: true } : {}),
+    idleGc: options.idleGc ?? true,
     ...(options.monitor ? { monitor: options.monitor } : {}),
   });
   registerLiveGauges(metrics.registry, () => plane.liveReport());
@@ -119,6 +120,7 @@ export function serveOptionsFromConfig(
   | 'predictionLog'
   | 'intraOpNumThreads'
   | 'sessionThread'
+  | 'idleGc'
   | 'monitor'
 > {
   const log = serve.prediction_log;
@@ -142,6 +144,7 @@ export function serveOptionsFromConfig(
       : {}),
     ...(serve.threads > 0 ? { intraOpNumThreads: serve.threads } : {}),
     ...(serve.session_thread ? { sessionThread: true } : {}),
+    idleGc: serve.idle_gc,
   };
 }
 

@@ -75,6 +75,11 @@ export interface ServeOptions {
    * (default false: runs on the HTTP loop's thread).
    */
   readonly sessionThread?: boolean;
+  /**
+   * Collect V8's young generation in the gaps between requests rather than when it fills mid-request
+   * (default true; see src/serve/idle-gc.ts).
+   */
+  readonly idleGc?: boolean;
   /** conveyor.yml `monitor:`: with `live` on, a rolling window serves drift at /v2/models/{name}/monitor. Default: off. */
   readonly monitor?: Config['monitor'];
   /** Registers extra routes on the fastify instance before it listens (a benchmark's echo route, a probe). */
