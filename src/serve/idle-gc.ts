@@ -24,6 +24,8 @@ let collectGarbage: CollectGarbage | undefined;
 /**
  * V8's `gc()`, without starting Node with --expose-gc: the flag makes V8 install `gc` in contexts created
  * after it is set, so one new context is made to fetch it. The program's own global scope gets no `gc`.
+ * Fetched at the first collection, once start-up is over: V8 rejects code cached under other flags (Node's
+ * compile cache, bin/strip-cache.js), and the modules loaded before it keep theirs.
  */
 function garbageCollector(): CollectGarbage {
   if (!collectGarbage) {
@@ -53,7 +55,6 @@ export class IdleCollector {
   constructor(busy: () => boolean, onCollect?: () => void) {
     this.busy = busy;
     this.onCollect = onCollect;
-    garbageCollector();
   }
 
   /**

@@ -66,7 +66,7 @@ describe('IdleCollector', () => {
   });
 
   it("does not put gc() in the program's global scope", () => {
-    new IdleCollector(() => false);
+    expect(collections).toBeGreaterThan(0);
     expect('gc' in globalThis).toBe(false);
   });
 });
