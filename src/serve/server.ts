@@ -49,7 +49,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(predictionLog ? { predictionLog } : {}),
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
     ...(options.sessionThread ? { sessionThread: true } : {}),
-    idleGc: options.idleGc ?? true,
+    idleGc: options.idleGc ?? SERVE_DEFAULTS.idle_gc,
     ...(options.monitor ? { monitor: options.monitor } : {}),
   });
   registerLiveGauges(metrics.registry, () => plane.liveReport());

@@ -77,7 +77,7 @@ export interface ServeOptions {
   readonly sessionThread?: boolean;
   /**
    * Collect V8's young generation in the gaps between requests rather than when it fills mid-request
-   * (default true; see src/serve/idle-gc.ts).
+   * (default serve.idle_gc, true; see src/serve/idle-gc.ts).
    */
   readonly idleGc?: boolean;
   /** conveyor.yml `monitor:`: with `live` on, a rolling window serves drift at /v2/models/{name}/monitor. Default: off. */
