@@ -164,6 +164,12 @@ interface ServerVariant {
   readonly sessionThread: boolean;
   readonly idleGc: boolean;
 }
+
+/** The server as the flags set it. */
+function configuredVariant(): ServerVariant {
+  return { sessionThread: settings.sessionThread, idleGc: settings.idleGc };
+}
+
 /** Repetitions of each HTTP cell (the median is reported). */
 let rounds = 3;
 
@@ -443,7 +449,7 @@ async function benchAgainstFloor(
     inferBody(model.signature, model.table, r % model.table.rowCount),
   );
   const echo = await startBareEcho();
-  const configured: ServerVariant = { sessionThread: settings.sessionThread, idleGc: settings.idleGc };
+  const configured = configuredVariant();
   const variants: (ServerVariant & { label: string })[] = settings.compareSessionThread
     ? [
         { ...configured, label: 'session on the HTTP thread', sessionThread: false },
@@ -674,7 +680,7 @@ async function serve(
   model: BenchModel,
   work: string,
   batching: boolean,
-  variant: ServerVariant = { sessionThread: settings.sessionThread, idleGc: settings.idleGc },
+  variant: ServerVariant = configuredVariant(),
 ): Promise<RunningServer> {
   const predictionLog = settings.predictionLog;
   return startServer({
