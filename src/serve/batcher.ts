@@ -35,6 +35,8 @@ export interface BatcherHooks<In, Out> {
   readonly onBatch?: (event: BatchEvent) => void;
   /** Requests received but not yet submitted (bodies in transit); when 0, nobody else is about to join. */
   readonly arriving?: () => number;
+  /** Called each time the last queued or running request is done (nothing is pending any more). */
+  readonly onIdle?: () => void;
 }
 
 interface Entry<In, Out> {
@@ -194,6 +196,7 @@ export class Batcher<In, Out> {
 
   private notifyIdle(): void {
     if (this.pending > 0) return;
+    this.hooks.onIdle?.();
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

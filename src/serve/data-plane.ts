@@ -174,7 +174,6 @@ export class DataPlane {
     const id = decoded.id ?? requestId;
     const text = this.timed('postprocess', () => model.postprocessInfer(outputs, decoded.outputs, id));
     this.logPrediction(model, 'infer', id, decoded.block, outputs, unseen);
-    this.idle?.settled();
     return text;
   }
 
@@ -187,7 +186,6 @@ export class DataPlane {
     window?.add(block.rows, block.sent, outputs.label ?? outputs.value);
     const predictions = this.timed('postprocess', () => model.postprocessRecords(outputs));
     this.logPrediction(model, 'predict', requestId, block, outputs, unseen);
-    this.idle?.settled();
     return { model_name: model.name, model_version: model.version, id: requestId, predictions };
   }
 
@@ -307,6 +305,7 @@ export class DataPlane {
         for (const seconds of event.queueSeconds) queue.observe(seconds);
       },
       ...(this.options.arriving ? { arriving: this.options.arriving } : {}),
+      ...(this.idle ? { onIdle: this.idle.settled } : {}),
     });
   }
 

@@ -13,8 +13,8 @@
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** V8's `gc()` extension (its `type: 'minor'` is one scavenge). */
-type CollectGarbage = (options: { type: 'minor' | 'major'; execution: 'sync' | 'async' }) => void;
+/** V8's `gc()` extension, as called here (`type: 'minor'` is one scavenge). */
+type CollectGarbage = (options: { type: 'minor'; execution: 'sync' }) => void;
 
 /** Collect when the young generation is at least this full: early enough that V8 rarely gets there first. */
 export const IDLE_COLLECT_FILL = 0.5;
@@ -58,14 +58,14 @@ export class IdleCollector {
   }
 
   /**
-   * A request was answered. At the end of this I/O turn (setImmediate: after the answers are written and
-   * after any request that arrived meanwhile was read), collects if nothing is in flight.
+   * The last request in flight is done. At the end of this I/O turn (setImmediate: after the answers are
+   * written and after any request that arrived meanwhile was read), collects if nothing is in flight still.
    */
-  settled(): void {
+  readonly settled = (): void => {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(this.check);
-  }
+  };
 
   private readonly check = (): void => {
     this.scheduled = false;

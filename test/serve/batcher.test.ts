@@ -96,6 +96,30 @@ describe('Batcher', () => {
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });
 
+  it('says when it is idle: once the last queued or running request is done, batching on or off', async () => {
+    for (const maxQueueDelayMs of [1, 0]) {
+      let idle = 0;
+      let pendingWhenIdle = -1;
+      const r = recorder();
+      const batcher: Batcher<Item, string> = new Batcher<Item, string>(
+        { maxBatchSize: 2, maxQueueDelayMs },
+        {
+          execute: r.execute,
+          rowsOf,
+          onIdle: () => {
+            idle++;
+            pendingWhenIdle = batcher.pending;
+          },
+        },
+      );
+      // Three requests: two batches when batching, three runs when not; idle once, after the last.
+      await Promise.all([1, 2, 3].map((id) => batcher.submit({ id, rows: 1 })));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(idle).toBe(1);
+      expect(pendingWhenIdle).toBe(0);
+    }
+  });
+
   it('does not wait for requests that are not arriving, and waits for those that are', async () => {
     const r = recorder();
     let arriving = 0;
